@@ -1,0 +1,140 @@
+"""Discrete parametric families, backed by frozen ``scipy.stats`` distributions.
+
+``ppf`` and ``sample`` return float arrays holding integer values.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from scipy import stats
+
+from som_mc.distributions._base import (
+    Distribution,
+    check_integer,
+    check_positive,
+    check_real,
+    set_fields,
+)
+from som_mc.errors import DistributionError
+
+__all__ = ["Binomial", "DiscreteUniform", "Poisson"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Poisson(Distribution):
+    """Poisson distribution with mean `mu`.
+
+    TOML: ``{dist = "poisson", mean = 3.5}`` (the TOML key and error messages call `mu`
+    ``mean``).
+
+    Parameters
+    ----------
+    mu : float
+        Mean (and variance), > 0.
+
+    Examples
+    --------
+    >>> Poisson(mu=3.5).mode()
+    3.0
+    """
+
+    kind: ClassVar[str] = "poisson"
+    discrete: ClassVar[bool] = True
+    _toml_names: ClassVar[dict[str, str]] = {"mu": "mean"}
+
+    mu: float
+
+    def __post_init__(self) -> None:
+        set_fields(self, mu=check_positive(self.kind, "mean", self.mu))
+
+    def _scipy(self) -> Any:
+        return stats.poisson(self.mu)
+
+    def mode(self) -> float:
+        """Return ``floor(mu)`` (for integer `mu`, ``mu - 1`` is a mode too)."""
+        return float(math.floor(self.mu))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DiscreteUniform(Distribution):
+    """Uniform distribution on the integers `low`, `low` + 1, ..., `high` (inclusive).
+
+    TOML: ``{dist = "discrete_uniform", low = 1, high = 6}``.
+
+    Parameters
+    ----------
+    low, high : int
+        Inclusive bounds, ``low <= high``. Integral floats such as ``3.0`` are accepted.
+
+    Examples
+    --------
+    >>> DiscreteUniform(low=1, high=6).mean()
+    3.5
+    """
+
+    kind: ClassVar[str] = "discrete_uniform"
+    discrete: ClassVar[bool] = True
+
+    low: int
+    high: int
+
+    def __post_init__(self) -> None:
+        low = check_integer(self.kind, "low", self.low)
+        high = check_integer(self.kind, "high", self.high)
+        if not low <= high:
+            raise DistributionError(
+                f"discrete_uniform: low ({low}) must be <= high ({high})", param="low"
+            )
+        set_fields(self, low=low, high=high)
+
+    def _scipy(self) -> Any:
+        return stats.randint(self.low, self.high + 1)
+
+    def mode(self) -> float:
+        """Return the median (every value of the support is a mode)."""
+        return self.median()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Binomial(Distribution):
+    """Binomial distribution: number of successes in `n` trials of probability `p`.
+
+    TOML: ``{dist = "binomial", n = 10, p = 0.3}``.
+
+    Parameters
+    ----------
+    n : int
+        Number of trials, >= 0. Integral floats such as ``10.0`` are accepted.
+    p : float
+        Success probability, 0 <= p <= 1.
+
+    Examples
+    --------
+    >>> Binomial(n=10, p=0.3).mean()
+    3.0
+    """
+
+    kind: ClassVar[str] = "binomial"
+    discrete: ClassVar[bool] = True
+
+    n: int
+    p: float
+
+    def __post_init__(self) -> None:
+        n = check_integer(self.kind, "n", self.n)
+        if n < 0:
+            raise DistributionError(f"binomial: n must be >= 0, got {n}", param="n")
+        p = check_real(self.kind, "p", self.p)
+        if not 0.0 <= p <= 1.0:
+            raise DistributionError(f"binomial: p must be in [0, 1], got {p}", param="p")
+        set_fields(self, n=n, p=p)
+
+    def _scipy(self) -> Any:
+        return stats.binom(self.n, self.p)
+
+    def mode(self) -> float:
+        """Return ``floor((n + 1) * p)``, capped at `n`."""
+        return float(min(math.floor((self.n + 1) * self.p), self.n))

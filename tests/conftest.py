@@ -1,0 +1,41 @@
+"""Shared fixtures: small valid cases as mappings."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CASES_DIR = ROOT / "cases"
+
+
+def minimal_case(**overrides: Any) -> dict[str, Any]:
+    """A small valid case: one cohort of 10, s = 0.5, one consequence, one cost line."""
+    data: dict[str, Any] = {
+        "name": "Minimal",
+        "target_group": "test",
+        "price_year": 2024,
+        "start_year": 2025,
+        "horizon_years": 3,
+        "success_rate": 0.5,
+        "participants": {"per_year": [10], "course_years": 1.0},
+        "costs": [{"name": "opstart", "actor": "kommune", "kind": "one_off", "amount": 300}],
+        "consequences": [
+            {
+                "name": "herberg",
+                "unit": "døgn",
+                "profile": [-2, -1],
+                "price": {"kommune": 100, "stat": 50},
+            }
+        ],
+    }
+    data.update(copy.deepcopy(overrides))
+    return data
+
+
+@pytest.fixture
+def case_dict() -> dict[str, Any]:
+    return minimal_case()
