@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Self
 
+import numpy as np
 import tomli_w
 from pydantic import (
     BaseModel,
@@ -35,6 +36,7 @@ from som_mc.types import DEFAULT_ACTORS, AppliesTo, CostKind, HorizonMode
 __all__ = [
     "Case",
     "Consequence",
+    "Correlation",
     "CostLine",
     "Outcome",
     "Participants",
@@ -229,6 +231,15 @@ class Consequence(_Strict):
         return self.label or self.name
 
 
+class Correlation(_Strict):
+    """A target Spearman rank correlation between two uncertain inputs (by input name)."""
+
+    inputs: list[str] = Field(min_length=2, max_length=2)
+    rank: float = Field(gt=-1.0, lt=1.0)
+
+    _finite_rank = field_validator("rank")(_finite)
+
+
 class Case(_Strict):
     """A validated investeringscase.
 
@@ -249,6 +260,7 @@ class Case(_Strict):
     outcome: Outcome = Outcome()
     costs: list[CostLine] = Field(default_factory=list)
     consequences: list[Consequence] = Field(default_factory=list)
+    correlations: list[Correlation] = Field(default_factory=list)
     source: str = ""
 
     _finite_rate = field_validator("discount_rate")(_finite)
@@ -415,6 +427,55 @@ def _check_case(case: Case, file: str | None) -> None:
                 file=file,
                 key=f"consequences[{i}].profile",
             )
+    if case.correlations:
+        _check_correlations(case, file)
+
+
+def _check_correlations(case: Case, file: str | None) -> None:
+    from som_mc.inputs import case_inputs  # noqa: PLC0415  (inputs builds on this module)
+    from som_mc.sampling import CorrelationSpec
+    from som_mc.sampling._correlation import correlation_matrix
+
+    inputs = {spec.name: spec for spec in case_inputs(case)}
+    seen: set[frozenset[str]] = set()
+    for i, corr in enumerate(case.correlations):
+        for j, name in enumerate(corr.inputs):
+            key = f"correlations[{i}].inputs[{j}]"
+            if name not in inputs:
+                close = difflib.get_close_matches(name, list(inputs), n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                raise CaseFileError(
+                    f"unknown input {name!r}{hint}; inputs are named like 'success_rate', "
+                    "'costs.<name>.amount', 'consequences.<name>.price.<actor>' "
+                    "(see cases/README.md)",
+                    file=file,
+                    key=key,
+                )
+            if not inputs[name].uncertain:
+                raise CaseFileError(
+                    f"input {name!r} is a fixed number; only uncertain inputs (distributions) "
+                    "can be correlated",
+                    file=file,
+                    key=key,
+                )
+        pair = frozenset(corr.inputs)
+        if len(pair) == 1 or pair in seen:
+            raise CaseFileError(
+                f"{'an input cannot be correlated with itself' if len(pair) == 1 else 'this pair is already correlated'}: "
+                f"{corr.inputs!r}",
+                file=file,
+                key=f"correlations[{i}].inputs",
+            )
+        seen.add(pair)
+    specs = [CorrelationSpec(c.inputs[0], c.inputs[1], c.rank) for c in case.correlations]
+    _, target = correlation_matrix(specs)
+    if np.linalg.eigvalsh(target).min() <= 1e-10:
+        raise CaseFileError(
+            "the rank correlations together are inconsistent (the correlation matrix is not "
+            "positive definite); weaken some of them",
+            file=file,
+            key="correlations",
+        )
 
 
 def parse_case(data: Mapping[str, Any], *, file: str | None = None) -> Case:

@@ -10,16 +10,23 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from som_mc._version import __version__
 from som_mc.case import load_case
 from som_mc.deterministic import deterministic
 from som_mc.errors import SomMcError
-from som_mc.tables import deterministic_json, deterministic_table
+from som_mc.results import save_results
+from som_mc.sampling import DESIGNS
+from som_mc.simulate import simulate
+from som_mc.summary import DEFAULT_QUANTILES, summarize
+from som_mc.tables import deterministic_json, deterministic_table, summary_json, summary_table
 
 __all__ = ["main"]
 
 EXIT_USAGE = 2
+#: Runs with at least this many draws show a progress bar on stderr (when it is a terminal).
+PROGRESS_MIN_DRAWS = 200_000
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -32,16 +39,90 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number >= 1, got {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {value}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a finite number > 0, got {text}")
+    return value
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     case = load_case(args.case)
-    if not args.deterministic:
-        raise SomMcError("Monte Carlo runs are not available yet; use --deterministic")
-    ds = deterministic(case, point=args.point)
+    if args.deterministic:
+        ds = deterministic(case, point=args.point)
+        if args.json:
+            json.dump(deterministic_json(ds), sys.stdout, ensure_ascii=False, indent=2)
+            sys.stdout.write("\n")
+        else:
+            print(deterministic_table(ds))
+        return 0
+    out = Path(args.out) if args.out else None
+    if out is not None:
+        if out.exists() and not args.force:
+            raise SomMcError(f"{out}: file exists; use --force to overwrite it")
+        if not out.parent.exists():
+            raise SomMcError(f"{out}: folder {out.parent} does not exist")
+    bar = None
+    if args.draws >= PROGRESS_MIN_DRAWS and not args.quiet:
+        from tqdm import tqdm  # noqa: PLC0415
+
+        bar = tqdm(total=args.draws, unit="træk", file=sys.stderr, leave=False)
+    done = 0
+
+    def progress(n: int) -> None:
+        nonlocal done
+        if bar is not None:
+            bar.update(n - done)
+        done = n
+
+    try:
+        ds = simulate(
+            case,
+            draws=args.draws,
+            seed=args.seed,
+            design=args.design,
+            target_mcse=args.target_mcse,
+            keep_consequences=args.keep_consequences,
+            progress=progress,
+        )
+    finally:
+        if bar is not None:
+            bar.close()
+    summary = summarize(ds, quantiles=sorted({*DEFAULT_QUANTILES}))
+    if out is not None:
+        save_results(ds, out, overwrite=args.force)
     if args.json:
-        json.dump(deterministic_json(ds), sys.stdout, ensure_ascii=False, indent=2)
+        payload = summary_json(summary)
+        payload["results_file"] = str(out) if out is not None else None
+        json.dump(payload, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
     else:
-        print(deterministic_table(ds))
+        print(summary_table(summary))
+        if out is not None:
+            print(f"\nResultater gemt i {out}")
     return 0
 
 
@@ -70,6 +151,27 @@ def _build_parser() -> argparse.ArgumentParser:
         default="mean",
         help="point value of each input for --deterministic (default: mean)",
     )
+    p.add_argument("--draws", type=_positive_int, default=10_000, help="draws (default 10000)")
+    p.add_argument(
+        "--seed", type=_seed, default=None, help="seed (default: fresh, printed in the output)"
+    )
+    p.add_argument("--design", choices=DESIGNS, default="random", help="sampling design")
+    p.add_argument(
+        "--target-mcse",
+        type=_positive_float,
+        default=None,
+        metavar="KR",
+        help="add blocks of draws until the MCSE of the total net result is below KR "
+        "(--draws is then the cap)",
+    )
+    p.add_argument("--out", metavar="FILE.nc", help="write every draw to a netCDF file")
+    p.add_argument("--force", action="store_true", help="overwrite an existing --out file")
+    p.add_argument(
+        "--keep-consequences",
+        action="store_true",
+        help="also keep the value per consequence in the results file",
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="machine-readable summary on stdout")
     p.set_defaults(func=_cmd_run)
     return parser

@@ -7,10 +7,16 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from som_mc._format import format_number
+from som_mc._format import format_number, format_pct
 from som_mc.deterministic import NOT_WITHIN_HORIZON
 
-__all__ = ["deterministic_json", "deterministic_table", "render_table"]
+__all__ = [
+    "deterministic_json",
+    "deterministic_table",
+    "render_table",
+    "summary_json",
+    "summary_table",
+]
 
 _POINT_LABEL = {"mean": "middelværdier", "median": "medianer", "mode": "typeværdier"}
 
@@ -142,4 +148,155 @@ def deterministic_json(ds: xr.Dataset) -> dict[str, Any]:
             "total": _none_if_missing(int(ds.break_even_year_total)),
         },
         "total_participants": float(ds.attrs["total_participants"]),
+    }
+
+
+def _actor_label(actor: str) -> str:
+    return "I alt" if actor == "total" else actor
+
+
+def _qi(summary: xr.Dataset, p: float) -> int:
+    matches = np.flatnonzero(np.isclose(summary["quantile"].values, p))
+    if not matches.size:
+        raise ValueError(f"quantile {p} not in the summary")
+    return int(matches[0])
+
+
+def summary_table(summary: xr.Dataset) -> str:
+    """Readable table of a Monte Carlo summary (Danish labels, kr.).
+
+    Parameters
+    ----------
+    summary : xarray.Dataset
+        Output of :func:`som_mc.summarize` with quantiles 0.05, 0.5 and 0.95.
+
+    Returns
+    -------
+    str
+        The cumulative total per year with its 90 % band and P(> 0), then per aktør over
+        the horizon: mean ± MCSE, P5/P50/P95, P(> 0), break-even.
+    """
+    a = summary.attrs
+    lo, mid, hi = _qi(summary, 0.05), _qi(summary, 0.5), _qi(summary, 0.95)
+    title = (
+        f"{a['case_name']} — Monte Carlo, {format_number(a['n_draws'])} træk "
+        f"({a['design']}, seed {a['seed']}), kr. i {a['price_year']}-priser"
+    )
+    out = [title, "", "Akkumuleret nettoresultat i alt"]
+    tot = summary.sel(actor="total")
+    rows = []
+    for i, year in enumerate(summary.year.values):
+        rows.append(
+            [
+                str(year),
+                format_number(tot.cumulative_mean.values[i]),
+                format_number(tot.cumulative_quantile.values[lo, i]),
+                format_number(tot.cumulative_quantile.values[mid, i]),
+                format_number(tot.cumulative_quantile.values[hi, i]),
+                format_pct(tot.cumulative_p_positive.values[i]),
+                format_pct(tot.break_even_probability.values[i]),
+            ]
+        )
+    out.append(
+        render_table(
+            ["År", "Middel", "P5", "Median", "P95", "P(> 0)", "Tilbagebetalt"], rows
+        )
+    )
+    rows = []
+    for actor in summary.actor.values:
+        sel = summary.sel(actor=actor)
+        rows.append(
+            [
+                _actor_label(str(actor)),
+                format_number(sel.horizon_mean.item()),
+                format_number(sel.horizon_mcse.item()),
+                format_number(sel.horizon_quantile.values[lo]),
+                format_number(sel.horizon_quantile.values[mid]),
+                format_number(sel.horizon_quantile.values[hi]),
+                format_pct(sel.horizon_p_positive.item()),
+                format_number(sel.per_participant_mean.item()),
+                _year_text(int(sel.break_even_median.item())),
+            ]
+        )
+    out += [
+        "",
+        f"Nettoresultat over hele perioden ({summary.year.values[0]}–{summary.year.values[-1]})",
+        render_table(
+            [
+                "Aktør",
+                "Middel",
+                "± MCSE",
+                "P5",
+                "Median",
+                "P95",
+                "P(> 0)",
+                "Pr. deltager",
+                "Tilbagebetalingsår (median)",
+            ],
+            rows,
+        ),
+    ]
+    if float(a["discount_rate"]) > 0:
+        rate = format_number(100 * float(a["discount_rate"]), 1)
+        pv = summary.sel(actor="total")
+        out += [
+            "",
+            f"Tilbagediskonteret ({rate} % p.a.), i alt: middel {format_number(pv.pv_mean.item())}"
+            f" (P5 {format_number(pv.pv_quantile.values[lo])}, "
+            f"P95 {format_number(pv.pv_quantile.values[hi])})",
+        ]
+    return "\n".join(out)
+
+
+def summary_json(summary: xr.Dataset) -> dict[str, Any]:
+    """Machine-readable Monte Carlo summary (plain JSON types)."""
+    a = summary.attrs
+    actors = [str(x) for x in summary.actor.values]
+    q = [float(p) for p in summary["quantile"].values]
+
+    def block(prefix: str) -> dict[str, Any]:
+        res: dict[str, Any] = {}
+        for i, actor in enumerate(actors):
+            sel = {k: summary[f"{prefix}_{k}"] for k in ("mean", "mcse", "sd", "p_positive")}
+            entry = {k: np.asarray(v.isel(actor=i)).tolist() for k, v in sel.items()}
+            entry["p_positive_se"] = np.asarray(
+                summary[f"{prefix}_p_positive_se"].isel(actor=i)
+            ).tolist()
+            entry["quantiles"] = {
+                f"P{round(100 * p):d}": np.asarray(
+                    summary[f"{prefix}_quantile"].isel(actor=i)
+                )[j].tolist()
+                for j, p in enumerate(q)
+            }
+            res[actor] = entry
+        return res
+
+    return {
+        "case": a["case_name"],
+        "case_sha256": a["case_sha256"],
+        "mode": "monte_carlo",
+        "seed": int(a["seed"]),
+        "design": a["design"],
+        "draws": int(a["n_draws"]),
+        "price_year": int(a["price_year"]),
+        "discount_rate": float(a["discount_rate"]),
+        "versions": {
+            "som_mc": a["som_mc_version"],
+            "numpy": a["numpy_version"],
+            "numba": a["numba_version"],
+        },
+        "years": [int(y) for y in summary.year.values],
+        "horizon": block("horizon"),
+        "discounted": block("pv"),
+        "per_participant": block("per_participant"),
+        "cumulative": block("cumulative"),
+        "yearly": block("yearly"),
+        "break_even": {
+            actor: {
+                "median_year": _none_if_missing(int(summary.break_even_median.values[i])),
+                "p_never": float(summary.break_even_never.values[i]),
+                "p_by_year": summary.break_even_probability.values[:, i].tolist(),
+            }
+            for i, actor in enumerate(actors)
+        },
     }

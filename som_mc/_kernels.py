@@ -1,0 +1,153 @@
+"""All numba-compiled code of som_mc (one decorator policy, no globals).
+
+The kernel takes pre-drawn random numbers only — sampled inputs and, when outcome noise is
+on, the realised active successes per cohort and year — so it is deterministic, independent
+of the number of threads, and testable against the NumPy twin in :mod:`som_mc.reference`.
+``fastmath`` is off and the operation order matches the reference, which makes the two
+bitwise identical on the same inputs.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+__all__ = ["simulate_chunk"]
+
+_JIT = {"cache": True, "nogil": True, "fastmath": False}
+
+
+@numba.njit(parallel=True, **_JIT)
+def simulate_chunk(  # noqa: PLR0913
+    x: np.ndarray,
+    uncertain: np.ndarray,
+    const: np.ndarray,
+    idx_success: int,
+    idx_dropoff: int,
+    idx_participants: np.ndarray,
+    cons_scale: np.ndarray,
+    cons_profile: np.ndarray,
+    cons_price: np.ndarray,
+    cons_participants: np.ndarray,
+    cost_amount: np.ndarray,
+    cost_actor: np.ndarray,
+    cost_fixed: np.ndarray,
+    cost_pp: np.ndarray,
+    discount: np.ndarray,
+    delay: int,
+    span: int,
+    noise: bool,
+    active: np.ndarray,
+    out_cost: np.ndarray,
+    out_value: np.ndarray,
+    out_net: np.ndarray,
+    out_pv: np.ndarray,
+    out_value_k: np.ndarray,
+) -> None:
+    """Simulate one chunk of draws, writing into preallocated outputs.
+
+    Parameters
+    ----------
+    x : ndarray, shape (n, U)
+        Sampled values of the uncertain inputs (columns in the order of `uncertain`).
+    uncertain : ndarray of int64, shape (U,)
+        Position of each sampled column in the full input vector.
+    const : ndarray, shape (J,)
+        Values of the fixed inputs (full input vector template).
+    idx_success, idx_dropoff : int
+        Positions of the succesrate and the drop-off rate.
+    idx_participants : ndarray of int64, shape (C,)
+        Positions of the participants per cohort.
+    cons_scale : ndarray of int64, shape (K,)
+        Position of each consequence's scale factor.
+    cons_profile : ndarray of int64, shape (K, P)
+        Position of each profile entry; -1 past the end of the profile.
+    cons_price : ndarray of int64, shape (K, A)
+        Position of each unit price; -1 where the actor has no price.
+    cons_participants : ndarray of int64, shape (K,)
+        1 when the consequence applies to all participants during their forløb.
+    cost_amount, cost_actor : ndarray of int64, shape (L,)
+        Position of each cost line's amount, and its actor.
+    cost_fixed : ndarray, shape (L, T)
+        Signed multiplier of the amount per year (one-off and yearly lines).
+    cost_pp : ndarray, shape (L, C, T)
+        Signed share of the amount per participant of cohort c in year t.
+    discount : ndarray, shape (T,)
+        Discount factor per year.
+    delay, span : int
+        Effect delay ``ceil(course) - 1`` and forløb span ``ceil(course)`` in years.
+    noise : bool
+        Use `active` (realised successes) instead of expectations.
+    active : ndarray, shape (n, C, S)
+        Realised active successes per cohort and year since the effect year (when `noise`).
+    out_cost, out_value, out_net : ndarray, shape (n, T, A)
+        Outputs: costs, value of consequences (-ΔE) and net result per year and actor.
+    out_pv : ndarray, shape (n, A)
+        Output: discounted sum of the net result over the years.
+    out_value_k : ndarray, shape (n, K, T, A) or (0, 0, 0, 0)
+        Output per consequence, written when its first dimension is n.
+    """
+    n = x.shape[0]
+    n_unc = uncertain.shape[0]
+    n_c = idx_participants.shape[0]
+    n_k, n_p = cons_profile.shape
+    n_a = out_net.shape[2]
+    n_t = out_net.shape[1]
+    n_l = cost_amount.shape[0]
+    keep_k = out_value_k.shape[0] == n
+    for i in numba.prange(n):
+        v = const.copy()
+        for j in range(n_unc):
+            v[uncertain[j]] = x[i, j]
+        s = v[idx_success]
+        keep = 1.0 - v[idx_dropoff]
+        for t in range(n_t):
+            for a in range(n_a):
+                out_value[i, t, a] = 0.0
+                out_cost[i, t, a] = 0.0
+        for k in range(n_k):
+            scale = v[cons_scale[k]]
+            for tau in range(n_p):
+                pidx = cons_profile[k, tau]
+                if pidx < 0:
+                    break
+                dq = v[pidx] * scale
+                for c in range(n_c):
+                    n_part = v[idx_participants[c]]
+                    if cons_participants[k] == 1:
+                        if tau >= span:
+                            continue
+                        t = c + tau
+                        persons = n_part
+                    else:
+                        t = c + delay + tau
+                        if noise:
+                            persons = active[i, c, tau]
+                        else:
+                            persons = s * n_part * keep**tau
+                    if t >= n_t:
+                        continue
+                    for a in range(n_a):
+                        q = cons_price[k, a]
+                        if q >= 0:
+                            delta = persons * dq * v[q]
+                            out_value[i, t, a] -= delta
+                            if keep_k:
+                                out_value_k[i, k, t, a] -= delta
+        for line in range(n_l):
+            amount = v[cost_amount[line]]
+            a = cost_actor[line]
+            for t in range(n_t):
+                total = cost_fixed[line, t] * amount
+                for c in range(n_c):
+                    share = cost_pp[line, c, t]
+                    if share != 0.0:
+                        total += v[idx_participants[c]] * amount * share
+                out_cost[i, t, a] += total
+        for a in range(n_a):
+            pv = 0.0
+            for t in range(n_t):
+                net = out_value[i, t, a] - out_cost[i, t, a]
+                out_net[i, t, a] = net
+                pv += net * discount[t]
+            out_pv[i, a] = pv

@@ -1,0 +1,354 @@
+"""Monte Carlo simulation of a case: sampling → kernel → chunks of results.
+
+:func:`iter_chunks` is the engine: it walks the draws in chunks (bounded memory), samples
+each block of draws from its name-keyed streams, draws the outcome noise, and calls the
+numba kernel. :func:`simulate` gathers every chunk into one :class:`xarray.Dataset`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import xarray as xr
+
+from som_mc._kernels import simulate_chunk
+from som_mc.case import Case, case_hash
+from som_mc.model import CaseModel, compile_case
+from som_mc.results import build_dataset
+from som_mc.sampling import (
+    BLOCK_SIZE,
+    CorrelationSpec,
+    Design,
+    block_bounds,
+    normalize_seed,
+    sample_block,
+    stream,
+)
+
+__all__ = ["Chunk", "draw_outcomes", "iter_chunks", "simulate"]
+
+#: Draws per kernel call unless told otherwise (bounded memory for any number of draws).
+DEFAULT_CHUNK = 4 * BLOCK_SIZE
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """Results for draws ``start:stop`` of a run."""
+
+    start: int
+    stop: int
+    x: np.ndarray  # (n, U) sampled uncertain inputs
+    successes: np.ndarray  # (n, C) realised (or expected) successes per cohort
+    participants: np.ndarray  # (n, C) participants per cohort
+    cost: np.ndarray  # (n, T, A)
+    value: np.ndarray  # (n, T, A)
+    net: np.ndarray  # (n, T, A)
+    pv: np.ndarray  # (n, A)
+    value_k: np.ndarray | None  # (n, K, T, A)
+
+
+def draw_outcomes(
+    model: CaseModel, x: np.ndarray, gen: np.random.Generator
+) -> np.ndarray:
+    """Draw realised active successes for one block (binomial outcome noise).
+
+    The successes of cohort c are Binomial(N_c, s); when drop-off is on, each success ends
+    each year with probability q: ``a[τ+1] ~ Binomial(a[τ], 1 − q)`` (binomial thinning,
+    exactly the distribution of simulating every person).
+
+    Parameters
+    ----------
+    model : CaseModel
+        The compiled case.
+    x : ndarray, shape (n, U)
+        The block's sampled inputs (participants already whole numbers).
+    gen : numpy.random.Generator
+        The block's outcome stream.
+
+    Returns
+    -------
+    ndarray, shape (n, C, S)
+        Active successes per draw, cohort and year since the effect year.
+    """
+    n = x.shape[0]
+    v = _values(model, x)
+    s = v[:, model.idx_success]
+    keep = 1.0 - v[:, model.idx_dropoff]
+    n_chain = model.chain_length
+    active = np.empty((n, model.n_cohorts, n_chain))
+    for c, j in enumerate(model.idx_participants):
+        active[:, c, 0] = gen.binomial(v[:, j].astype(np.int64), s)
+        for tau in range(1, n_chain):
+            if model.dropoff_active:
+                active[:, c, tau] = gen.binomial(active[:, c, tau - 1].astype(np.int64), keep)
+            else:
+                active[:, c, tau] = active[:, c, 0]
+    return active
+
+
+def _block_data(
+    model: CaseModel,
+    n_draws: int,
+    block: int,
+    seed: int,
+    design: Design,
+    correlations: list[CorrelationSpec],
+) -> tuple[np.ndarray, np.ndarray]:
+    start, stop = block_bounds(n_draws, block)
+    dists = [model.inputs[j].dist for j in model.uncertain]
+    x = sample_block(
+        dists,
+        model.uncertain_names,
+        seed=seed,
+        block=block,
+        size=stop - start,
+        design=design,
+        correlations=correlations,
+    )
+    noise = model.case.outcome.noise
+    if noise:
+        # Binomial successes need whole numbers of participants.
+        for col, j in enumerate(model.uncertain):
+            if j in model.idx_participants:
+                np.rint(x[:, col], out=x[:, col])
+        active = draw_outcomes(model, x, stream(seed, "outcome", block))
+    else:
+        active = np.empty((0, 0, 0))
+    return x, active
+
+
+def _correlations(case: Case) -> list[CorrelationSpec]:
+    return [CorrelationSpec(c.inputs[0], c.inputs[1], c.rank) for c in case.correlations]
+
+
+def iter_chunks(
+    model: CaseModel,
+    n_draws: int,
+    *,
+    seed: int,
+    design: Design = "random",
+    chunk_size: int = DEFAULT_CHUNK,
+    keep_consequences: bool = False,
+) -> Iterator[Chunk]:
+    """Simulate draws ``0..n_draws`` in chunks.
+
+    Random numbers are drawn per block of :data:`~som_mc.sampling.BLOCK_SIZE` draws from
+    streams keyed by (seed, name, block), so the results are bit-identical for any
+    `chunk_size` and any number of numba threads.
+
+    Parameters
+    ----------
+    model : CaseModel
+        The compiled case.
+    n_draws : int
+        Number of draws.
+    seed : int
+        The run's seed.
+    design : {"random", "lhs", "sobol"}
+        Sampling design.
+    chunk_size : int
+        Draws per kernel call.
+    keep_consequences : bool
+        Also return the value per consequence (memory: K times the net result).
+
+    Yields
+    ------
+    Chunk
+    """
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size must be >= 1; received {chunk_size}")
+    correlations = _correlations(model.case)
+    noise = model.case.outcome.noise
+    cached: tuple[int, np.ndarray, np.ndarray] | None = None
+    n_t, n_a = model.n_years, len(model.case.actors)
+    n_k = model.cons_profile.shape[0]
+    for start in range(0, n_draws, chunk_size):
+        stop = min(start + chunk_size, n_draws)
+        xs, acts = [], []
+        for block in range(start // BLOCK_SIZE, (stop - 1) // BLOCK_SIZE + 1):
+            if cached is None or cached[0] != block:
+                cached = (block, *_block_data(model, n_draws, block, seed, design, correlations))
+            b0 = block * BLOCK_SIZE
+            lo, hi = max(start, b0) - b0, min(stop, b0 + BLOCK_SIZE) - b0
+            xs.append(cached[1][lo:hi])
+            if noise:
+                acts.append(cached[2][lo:hi])
+        x = np.ascontiguousarray(np.concatenate(xs) if len(xs) > 1 else xs[0])
+        active = np.ascontiguousarray(np.concatenate(acts)) if noise else np.zeros((0, 0, 0))
+        n = stop - start
+        cost = np.empty((n, n_t, n_a))
+        value = np.empty((n, n_t, n_a))
+        net = np.empty((n, n_t, n_a))
+        pv = np.empty((n, n_a))
+        value_k = np.zeros((n, n_k, n_t, n_a) if keep_consequences else (0, 0, 0, 0))
+        simulate_chunk(
+            x,
+            model.uncertain,
+            model.const,
+            model.idx_success,
+            model.idx_dropoff,
+            model.idx_participants,
+            model.cons_scale,
+            model.cons_profile,
+            model.cons_price,
+            model.cons_participants,
+            model.cost_amount,
+            model.cost_actor,
+            model.cost_fixed,
+            model.cost_per_participant,
+            model.discount,
+            model.delay,
+            model.span,
+            noise,
+            active,
+            cost,
+            value,
+            net,
+            pv,
+            value_k,
+        )
+        yield Chunk(
+            start=start,
+            stop=stop,
+            x=x,
+            successes=_successes(model, x, active, noise),
+            participants=_values(model, x)[:, model.idx_participants],
+            cost=cost,
+            value=value,
+            net=net,
+            pv=pv,
+            value_k=value_k if keep_consequences else None,
+        )
+
+
+def _values(model: CaseModel, x: np.ndarray) -> np.ndarray:
+    """Full input vectors (fixed and sampled) per draw, shape (n, J)."""
+    v = np.broadcast_to(model.const, (x.shape[0], model.const.size)).copy()
+    v[:, model.uncertain] = x
+    return v
+
+
+def _successes(model: CaseModel, x: np.ndarray, active: np.ndarray, noise: bool) -> np.ndarray:
+    if noise:
+        return active[:, :, 0].copy()
+    v = _values(model, x)
+    return v[:, [model.idx_success]] * v[:, model.idx_participants]
+
+
+def simulate(
+    case: Case,
+    *,
+    draws: int = 10_000,
+    seed: int | None = None,
+    design: Design = "random",
+    chunk_size: int = DEFAULT_CHUNK,
+    keep_consequences: bool = False,
+    target_mcse: float | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> xr.Dataset:
+    """Run the Monte Carlo simulation of a case and keep every draw.
+
+    Parameters
+    ----------
+    case : Case
+        A validated case (:func:`som_mc.load_case`).
+    draws : int, default 10000
+        Number of Monte Carlo draws; with `target_mcse`, the most draws to use.
+    seed : int or None
+        Seed; ``None`` draws fresh entropy, which is recorded in the result's ``seed``
+        attribute so the run can be repeated. ``0`` is a seed.
+    design : {"random", "lhs", "sobol"}, default "random"
+        Sampling design of the uncertain inputs.
+    chunk_size : int
+        Draws per kernel call; does not change any result.
+    keep_consequences : bool, default False
+        Keep the value per consequence (``consequence_value_by_consequence``).
+    target_mcse : float, optional
+        Stop adding blocks of :data:`~som_mc.sampling.BLOCK_SIZE` draws as soon as the Monte
+        Carlo standard error of the mean cumulative total net result over the horizon is
+        below this many kroner (at most `draws` draws, rounded up to whole blocks). The
+        result equals a run with a fixed number of draws equal to the number used.
+    progress : callable, optional
+        Called with the number of draws finished after each chunk.
+
+    Returns
+    -------
+    xarray.Dataset
+        The results schema of :mod:`som_mc.results`: ``cost``, ``consequence_value`` and
+        ``net_result`` per (draw, year, actor), the sampled inputs along ``draw``, and
+        provenance attributes.
+
+    Examples
+    --------
+    >>> import som_mc
+    >>> case = som_mc.load_case("cases/housing_first.toml")  # doctest: +SKIP
+    >>> ds = som_mc.simulate(case, draws=10_000, seed=1)  # doctest: +SKIP
+    """
+    if isinstance(draws, bool) or not isinstance(draws, int) or draws < 1:
+        raise ValueError(f"draws must be a positive integer; received {draws!r}")
+    if target_mcse is not None and not (math.isfinite(target_mcse) and target_mcse > 0):
+        raise ValueError(f"target_mcse must be a positive number; received {target_mcse!r}")
+    seed = normalize_seed(seed)
+    model = compile_case(case)
+    if target_mcse is not None:
+        draws = n_blocks(draws) * BLOCK_SIZE
+        chunk_size = BLOCK_SIZE
+    parts: list[Chunk] = []
+    count, mean, m2 = 0, 0.0, 0.0  # running moments (Chan et al. merge)
+    for chunk in iter_chunks(
+        model,
+        draws,
+        seed=seed,
+        design=design,
+        chunk_size=chunk_size,
+        keep_consequences=keep_consequences,
+    ):
+        parts.append(chunk)
+        if progress is not None:
+            progress(chunk.stop)
+        if target_mcse is not None:
+            horizon_total = chunk.net.sum(axis=(1, 2))
+            n_b = horizon_total.size
+            mean_b = float(horizon_total.mean())
+            m2_b = float(((horizon_total - mean_b) ** 2).sum())
+            delta = mean_b - mean
+            total = count + n_b
+            mean += delta * n_b / total
+            m2 += m2_b + delta**2 * count * n_b / total
+            count = total
+            if count > 1 and math.sqrt(m2 / (count - 1) / count) < target_mcse:
+                break
+    n_used = parts[-1].stop
+
+    def cat(name: str) -> np.ndarray:
+        arrays = [getattr(p, name) for p in parts]
+        return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
+
+    attrs: dict[str, object] = {
+        "seed": seed,
+        "design": design,
+        "draws": n_used,
+        "case_sha256": case_hash(case),
+    }
+    if target_mcse is not None:
+        attrs["target_mcse"] = target_mcse
+    return build_dataset(
+        model,
+        x=cat("x"),
+        successes=cat("successes"),
+        participants=cat("participants"),
+        cost=cat("cost"),
+        value=cat("value"),
+        net=cat("net"),
+        pv=cat("pv"),
+        value_k=cat("value_k") if keep_consequences else None,
+        attrs=attrs,
+    )
+
+
+def n_blocks(n_draws: int) -> int:
+    """Number of random-number blocks in a run of `n_draws`."""
+    return math.ceil(n_draws / BLOCK_SIZE)
