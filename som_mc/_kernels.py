@@ -18,7 +18,7 @@ _JIT = {"cache": True, "nogil": True, "fastmath": False}
 
 
 @numba.njit(parallel=True, **_JIT)
-def simulate_chunk(  # noqa: PLR0913
+def simulate_chunk(
     x: np.ndarray,
     uncertain: np.ndarray,
     const: np.ndarray,

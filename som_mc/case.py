@@ -118,8 +118,12 @@ class _Strict(BaseModel):
                     raise PydanticCustomError(
                         "unknown_key",
                         "unknown key {key}{hint}; allowed keys here: {allowed}",
-                        {"key": repr(key), "hint": hint, "allowed": ", ".join(allowed),
-                         "unknown": str(key)},
+                        {
+                            "key": repr(key),
+                            "hint": hint,
+                            "allowed": ", ".join(allowed),
+                            "unknown": str(key),
+                        },
                     )
         return data
 
@@ -169,7 +173,8 @@ class CostLine(_Strict):
     def _years_non_negative(cls, v: list[int] | None) -> list[int] | None:
         if v is not None and (min(v) < 0 or len(set(v)) != len(v)):
             raise PydanticCustomError(
-                "years", "expected distinct model years >= 0; received {received}",
+                "years",
+                "expected distinct model years >= 0; received {received}",
                 {"received": repr(v)},
             )
         return v
@@ -432,7 +437,7 @@ def _check_case(case: Case, file: str | None) -> None:
 
 
 def _check_correlations(case: Case, file: str | None) -> None:
-    from som_mc.inputs import case_inputs  # noqa: PLC0415  (inputs builds on this module)
+    from som_mc.inputs import case_inputs
     from som_mc.sampling import CorrelationSpec
     from som_mc.sampling._correlation import correlation_matrix
 
@@ -461,8 +466,12 @@ def _check_correlations(case: Case, file: str | None) -> None:
         pair = frozenset(corr.inputs)
         if len(pair) == 1 or pair in seen:
             raise CaseFileError(
-                f"{'an input cannot be correlated with itself' if len(pair) == 1 else 'this pair is already correlated'}: "
-                f"{corr.inputs!r}",
+                (
+                    "an input cannot be correlated with itself"
+                    if len(pair) == 1
+                    else "this pair is already correlated"
+                )
+                + f": {corr.inputs!r}",
                 file=file,
                 key=f"correlations[{i}].inputs",
             )

@@ -87,7 +87,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             raise SomMcError(f"{out}: folder {out.parent} does not exist")
     bar = None
     if args.draws >= PROGRESS_MIN_DRAWS and not args.quiet:
-        from tqdm import tqdm  # noqa: PLC0415
+        from tqdm import tqdm
 
         bar = tqdm(total=args.draws, unit="træk", file=sys.stderr, leave=False)
     done = 0

@@ -183,11 +183,11 @@ def deterministic(case: Case, *, point: PointEstimate = "mean") -> xr.Dataset:
                 },
             ),
             "net_result": (ya, net, {"long_name": "Nettoresultat", **money}),
-            "cumulative_net_result": (
-                ya, cum, {"long_name": "Akkumuleret nettoresultat", **money}
-            ),
+            "cumulative_net_result": (ya, cum, {"long_name": "Akkumuleret nettoresultat", **money}),
             "net_result_discounted": (
-                ya, net_disc, {"long_name": "Nettoresultat, tilbagediskonteret", **money}
+                ya,
+                net_disc,
+                {"long_name": "Nettoresultat, tilbagediskonteret", **money},
             ),
             "cumulative_net_result_discounted": (
                 ya,
@@ -201,13 +201,19 @@ def deterministic(case: Case, *, point: PointEstimate = "mean") -> xr.Dataset:
                 {"long_name": "Værdi af konsekvens", **money},
             ),
             "cost_by_line": (
-                ("cost_line", "year"), cost_l, {"long_name": "Omkostning pr. post", **money}
+                ("cost_line", "year"),
+                cost_l,
+                {"long_name": "Omkostning pr. post", **money},
             ),
             "participants": (
-                "cohort", participants, {"long_name": "Antal deltagere", "units": "personer"}
+                "cohort",
+                participants,
+                {"long_name": "Antal deltagere", "units": "personer"},
             ),
             "successes": (
-                "cohort", successes, {"long_name": "Antal succeser", "units": "personer"}
+                "cohort",
+                successes,
+                {"long_name": "Antal succeser", "units": "personer"},
             ),
             "net_result_per_participant": (
                 "actor",

@@ -70,7 +70,9 @@ def case_inputs(case: Case) -> list[InputSpec]:
             )
         )
     out.append(
-        InputSpec("dropoff_rate", "outcome.dropoff_rate", "Frafald pr. år", case.outcome.dropoff_rate)
+        InputSpec(
+            "dropoff_rate", "outcome.dropoff_rate", "Frafald pr. år", case.outcome.dropoff_rate
+        )
     )
     for i, cost in enumerate(case.costs):
         out.append(
@@ -113,5 +115,5 @@ def case_inputs(case: Case) -> list[InputSpec]:
 
 
 def uncertain_inputs(case: Case) -> list[InputSpec]:
-    """The inputs that vary between draws (not ``Fixed``)."""
+    """Return the inputs that vary between draws (not ``Fixed``)."""
     return [spec for spec in case_inputs(case) if spec.uncertain]

@@ -123,9 +123,7 @@ def compile_case(case: Case) -> CaseModel:
             for t in cost.years if cost.years is not None else range(n_c):
                 cost_fixed[line, t] += sign
 
-    success_lengths = [
-        len(c.profile) for c in case.consequences if c.applies_to == "successes"
-    ]
+    success_lengths = [len(c.profile) for c in case.consequences if c.applies_to == "successes"]
     const = np.array([spec.dist.mean() for spec in inputs], dtype=np.float64)
     uncertain = np.array([j for j, s in enumerate(inputs) if s.uncertain], dtype=np.int64)
     return CaseModel(

@@ -150,7 +150,9 @@ def validate_results(ds: xr.Dataset, *, source: str = "<dataset>") -> xr.Dataset
     """
     for name, dims in _DRAW_VARS.items():
         if name not in ds:
-            raise ResultsFileError(f"{source}: not a som_mc results file: variable {name!r} missing")
+            raise ResultsFileError(
+                f"{source}: not a som_mc results file: variable {name!r} missing"
+            )
         if tuple(ds[name].dims) != dims:
             raise ResultsFileError(
                 f"{source}: variable {name!r} has dimensions {tuple(ds[name].dims)}, "

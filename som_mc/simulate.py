@@ -50,9 +50,7 @@ class Chunk:
     value_k: np.ndarray | None  # (n, K, T, A)
 
 
-def draw_outcomes(
-    model: CaseModel, x: np.ndarray, gen: np.random.Generator
-) -> np.ndarray:
+def draw_outcomes(model: CaseModel, x: np.ndarray, gen: np.random.Generator) -> np.ndarray:
     """Draw realised active successes for one block (binomial outcome noise).
 
     The successes of cohort c are Binomial(N_c, s); when drop-off is on, each success ends
@@ -350,5 +348,5 @@ def simulate(
 
 
 def n_blocks(n_draws: int) -> int:
-    """Number of random-number blocks in a run of `n_draws`."""
+    """Return the number of random-number blocks in a run of `n_draws`."""
     return math.ceil(n_draws / BLOCK_SIZE)

@@ -107,8 +107,9 @@ def summarize(
     years = ds.year.values
     sorted_first = np.where(first == NOT_WITHIN_HORIZON, n_years, first)
     median_index = np.quantile(sorted_first, 0.5, axis=0, method="inverted_cdf").astype(int)
-    median_year = np.where(median_index < n_years, years[np.minimum(median_index, n_years - 1)],
-                           NOT_WITHIN_HORIZON)
+    median_year = np.where(
+        median_index < n_years, years[np.minimum(median_index, n_years - 1)], NOT_WITHIN_HORIZON
+    )
     out["break_even_probability"] = (("year", "actor"), reached_by)
     out["break_even_never"] = (("actor",), never)
     out["break_even_median"] = (("actor",), median_year)

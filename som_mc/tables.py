@@ -26,7 +26,9 @@ def render_table(header: list[str], rows: list[list[str]]) -> str:
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     lines = []
     for n, row in enumerate([header, *rows]):
-        cells = [row[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)]
+        cells = [row[0].ljust(widths[0])] + [
+            c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)
+        ]
         lines.append("  ".join(cells).rstrip())
         if n == 0:
             lines.append("-" * len(lines[0]))
@@ -79,9 +81,7 @@ def deterministic_table(ds: xr.Dataset) -> str:
     if ds.attrs["discount_rate"] > 0:
         rate = format_number(100 * ds.attrs["discount_rate"], 1)
         out += ["", f"Tilbagediskonteret med {rate} % p.a.:"]
-        header, rows = _net_rows(
-            ds, "net_result_discounted", "cumulative_net_result_discounted"
-        )
+        header, rows = _net_rows(ds, "net_result_discounted", "cumulative_net_result_discounted")
         out.append(render_table(header, rows))
     actors = [str(a) for a in ds.actor.values]
     cost = ds.cost.values.sum(axis=0)
@@ -144,7 +144,10 @@ def deterministic_json(ds: xr.Dataset) -> dict[str, Any]:
         "consequence_value": by_actor(ds.consequence_value.values.sum(axis=0)),
         "net_result_per_participant": by_actor(ds.net_result_per_participant.values),
         "break_even_year": {
-            **{a: _none_if_missing(int(y)) for a, y in zip(actors, ds.break_even_year.values, strict=True)},
+            **{
+                a: _none_if_missing(int(y))
+                for a, y in zip(actors, ds.break_even_year.values, strict=True)
+            },
             "total": _none_if_missing(int(ds.break_even_year_total)),
         },
         "total_participants": float(ds.attrs["total_participants"]),
@@ -198,9 +201,7 @@ def summary_table(summary: xr.Dataset) -> str:
             ]
         )
     out.append(
-        render_table(
-            ["År", "Middel", "P5", "Median", "P95", "P(> 0)", "Tilbagebetalt"], rows
-        )
+        render_table(["År", "Middel", "P5", "Median", "P95", "P(> 0)", "Tilbagebetalt"], rows)
     )
     rows = []
     for actor in summary.actor.values:
@@ -263,9 +264,9 @@ def summary_json(summary: xr.Dataset) -> dict[str, Any]:
                 summary[f"{prefix}_p_positive_se"].isel(actor=i)
             ).tolist()
             entry["quantiles"] = {
-                f"P{round(100 * p):d}": np.asarray(
-                    summary[f"{prefix}_quantile"].isel(actor=i)
-                )[j].tolist()
+                f"P{round(100 * p):d}": np.asarray(summary[f"{prefix}_quantile"].isel(actor=i))[
+                    j
+                ].tolist()
                 for j, p in enumerate(q)
             }
             res[actor] = entry

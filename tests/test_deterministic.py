@@ -143,9 +143,7 @@ def test_per_participant_identity_54_children():
         participants={"per_year": [18, 18, 18]},
         success_rate=0.25,
         costs=[{"name": "forloeb", "actor": "kommune", "kind": "per_participant", "amount": 20000}],
-        consequences=[
-            {"name": "k", "unit": "u", "profile": [-1] * 6, "price": {"kommune": 30000}}
-        ],
+        consequences=[{"name": "k", "unit": "u", "profile": [-1] * 6, "price": {"kommune": 30000}}],
     )
     ds = deterministic(parse_case(data))
     total = ds.cumulative_net_result.sum("actor").values[-1]

@@ -130,7 +130,12 @@ def sample_inputs(
         start, stop = block_bounds(n_draws, b)
         parts.append(
             sample_block(
-                dists, names, seed=seed, block=b, size=stop - start, design=design,
+                dists,
+                names,
+                seed=seed,
+                block=b,
+                size=stop - start,
+                design=design,
                 correlations=correlations,
             )
         )

@@ -27,7 +27,7 @@ def name_key(name: str) -> int:
 
 
 def stream(seed: int, name: str, block: int) -> np.random.Generator:
-    """The generator of stream `name` for block `block` of a run with seed `seed`.
+    """Return the generator of stream `name` for block `block` of a run with seed `seed`.
 
     Parameters
     ----------

@@ -1,0 +1,188 @@
+"""The numba kernel against hand computation, its NumPy twin and its own .py_func."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from conftest import CASES_DIR, minimal_case
+
+from som_mc import deterministic, load_case, parse_case
+from som_mc._kernels import simulate_chunk
+from som_mc.case import case_to_dict
+from som_mc.distributions import from_toml
+from som_mc.model import CaseModel, compile_case
+from som_mc.reference import simulate_chunk_numpy
+from som_mc.simulate import simulate
+
+
+def run_kernel(
+    model: CaseModel,
+    x: np.ndarray,
+    active: np.ndarray | None = None,
+    *,
+    noise: bool = False,
+    func: Any = simulate_chunk,
+    keep_k: bool = True,
+) -> dict[str, np.ndarray]:
+    n = x.shape[0]
+    n_t, n_a, n_k = model.n_years, len(model.case.actors), model.cons_profile.shape[0]
+    out = {
+        "cost": np.empty((n, n_t, n_a)),
+        "value": np.empty((n, n_t, n_a)),
+        "net": np.empty((n, n_t, n_a)),
+        "pv": np.empty((n, n_a)),
+        "value_k": np.zeros((n, n_k, n_t, n_a) if keep_k else (0, 0, 0, 0)),
+    }
+    func(
+        np.ascontiguousarray(x, dtype=np.float64),
+        model.uncertain,
+        model.const,
+        model.idx_success,
+        model.idx_dropoff,
+        model.idx_participants,
+        model.cons_scale,
+        model.cons_profile,
+        model.cons_price,
+        model.cons_participants,
+        model.cost_amount,
+        model.cost_actor,
+        model.cost_fixed,
+        model.cost_per_participant,
+        model.discount,
+        model.delay,
+        model.span,
+        noise,
+        np.zeros((0, 0, 0)) if active is None else active,
+        out["cost"],
+        out["value"],
+        out["net"],
+        out["pv"],
+        out["value_k"],
+    )
+    return out
+
+
+def _small_model() -> CaseModel:
+    """Two uncertain inputs: succesrate and the kommune price; 2 cohorts, course 2 years."""
+    data = minimal_case(
+        horizon_years=4,
+        discount_rate=0.035,
+        success_rate={"dist": "uniform", "low": 0.0, "high": 1.0},
+        participants={"per_year": [10, 20], "course_years": 2.0},
+        costs=[
+            {"name": "opstart", "actor": "kommune", "kind": "one_off", "amount": 300},
+            {"name": "forloeb", "actor": "kommune", "kind": "per_participant", "amount": 10},
+            {"name": "sparet", "actor": "stat", "kind": "yearly", "amount": 7, "saved": True},
+        ],
+        consequences=[
+            {
+                "name": "herberg",
+                "unit": "døgn",
+                "profile": [-2, -1],
+                "price": {"kommune": {"dist": "uniform", "low": 50, "high": 150}, "stat": 50},
+            },
+            {
+                "name": "under_forloeb",
+                "unit": "døgn",
+                "profile": [-1, -1],
+                "applies_to": "participants",
+                "price": {"region": 3},
+            },
+        ],
+    )
+    return compile_case(parse_case(data))
+
+
+def test_kernel_matches_hand_computation():
+    model = _small_model()
+    assert model.uncertain_names == ["success_rate", "consequences.herberg.price.kommune"]
+    x = np.array([[0.5, 100.0], [0.1, 60.0]])
+    out = run_kernel(model, x)
+    # draw 0: S = [5, 10]; effect years [1, 2]; herberg kommune: 5*2*100 in t1, 5*1*100 +
+    # 10*2*100 in t2, 10*1*100 in t3
+    np.testing.assert_allclose(out["value"][0, :, 0], [0, 1000, 2500, 1000])
+    np.testing.assert_allclose(out["value"][0, :, 2], [7 * 0 + 0, 500, 1250, 500])
+    # during forløb: cohort 0 in years 0,1; cohort 1 in years 1,2; region price 3
+    np.testing.assert_allclose(out["value"][0, :, 1], [30, 90, 60, 0])
+    # costs: kommune 300 + 10*10 in year 0, 20*10 in year 1; stat saves 7 in intake years
+    np.testing.assert_allclose(out["cost"][0, :, 0], [400, 200, 0, 0])
+    np.testing.assert_allclose(out["cost"][0, :, 2], [-7, -7, 0, 0])
+    np.testing.assert_allclose(out["net"], out["value"] - out["cost"])
+    disc = 1.035 ** -np.arange(4)
+    np.testing.assert_allclose(out["pv"][0], (out["net"][0] * disc[:, None]).sum(axis=0))
+    # draw 1: S = [1, 2], price 60
+    np.testing.assert_allclose(out["value"][1, :, 0], [0, 120, 60 + 240, 120])
+    np.testing.assert_allclose(out["value_k"].sum(axis=1), out["value"])
+
+
+def test_kernel_equals_numpy_reference_and_py_func():
+    model = _small_model()
+    rng = np.random.default_rng(5)
+    x = np.column_stack([rng.random(50), rng.uniform(50, 150, 50)])
+    numba_out = run_kernel(model, x)
+    py_out = run_kernel(model, x, func=simulate_chunk.py_func)
+    ref = simulate_chunk_numpy(model, x, np.zeros((0, 0, 0)), noise=False, keep_consequences=True)
+    for key, ref_key in [
+        ("cost", "cost"),
+        ("value", "value"),
+        ("net", "net"),
+        ("pv", "pv"),
+        ("value_k", "value_k"),
+    ]:
+        np.testing.assert_allclose(numba_out[key], ref[ref_key], rtol=1e-12, atol=0)
+        np.testing.assert_array_equal(numba_out[key], py_out[key])
+
+
+def test_kernel_uses_realised_successes_with_noise():
+    model = _small_model()
+    x = np.array([[0.5, 100.0]])
+    active = np.zeros((1, 2, model.chain_length))
+    active[0, 0, :] = [4, 3]  # cohort 0: 4 successes, 3 still active a year later
+    active[0, 1, :] = [0, 0]
+    out = run_kernel(model, x, active, noise=True)
+    np.testing.assert_allclose(out["value"][0, :, 0], [0, 800, 300, 0])
+    ref = simulate_chunk_numpy(model, x, active, noise=True)
+    np.testing.assert_allclose(out["net"], ref["net"], rtol=1e-12, atol=0)
+
+
+def _fix_all_inputs(data: Any) -> Any:
+    """Replace every distribution table by its mean (a fixed number)."""
+    if isinstance(data, dict):
+        if "dist" in data:
+            return from_toml(data).mean()
+        return {k: _fix_all_inputs(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_fix_all_inputs(v) for v in data]
+    return data
+
+
+@pytest.mark.parametrize("path", sorted(CASES_DIR.glob("*.toml")), ids=lambda p: p.stem)
+def test_one_fixed_draw_equals_deterministic(path):
+    data = _fix_all_inputs(case_to_dict(load_case(path)))
+    data.setdefault("outcome", {})["noise"] = False
+    data.pop("correlations", None)
+    case = parse_case(data)
+    det = deterministic(case)
+    ds = simulate(case, draws=1, seed=0)
+    for var in ("cost", "consequence_value", "net_result"):
+        np.testing.assert_allclose(ds[var].isel(draw=0), det[var], rtol=1e-9, atol=1e-6)
+    np.testing.assert_allclose(
+        ds.net_result_pv.isel(draw=0),
+        det.cumulative_net_result_discounted.isel(year=-1),
+        rtol=1e-9,
+    )
+
+
+@pytest.mark.parametrize("path", sorted(CASES_DIR.glob("*.toml")), ids=lambda p: p.stem)
+def test_example_cases_kernel_equals_reference(path):
+    case = load_case(path)
+    model = compile_case(case)
+    from som_mc.simulate import _block_data  # the engine's own sampling of one block
+
+    x, active = _block_data(model, 200, 0, 7, "random", [])
+    out = run_kernel(model, x, active, noise=case.outcome.noise)
+    ref = simulate_chunk_numpy(model, x, active, noise=case.outcome.noise, keep_consequences=True)
+    for key in ("cost", "value", "net", "pv", "value_k"):
+        np.testing.assert_allclose(out[key], ref[key], rtol=1e-12, atol=1e-9)

@@ -1,0 +1,94 @@
+"""Random streams, designs and Iman–Conover rank correlation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import minimal_case
+from scipy import stats
+
+from som_mc import parse_case
+from som_mc.distributions import PERT, LogNormal, Normal, Poisson, Triangular
+from som_mc.sampling import CorrelationSpec, sample_block, spearman_matrix
+from som_mc.simulate import simulate
+
+DISTS = [
+    PERT(low=0.1, most_likely=0.2, high=0.5),
+    Normal(mu=1.0, sigma=0.3),
+    LogNormal.from_median_p95(100.0, 200.0),
+    Triangular(low=0.0, most_likely=1.0, high=4.0),
+    Poisson(mu=40.0),
+]
+NAMES = ["a", "b", "c", "d", "e"]
+
+
+@pytest.mark.parametrize("design", ["random", "lhs"])
+def test_adding_an_input_keeps_the_other_draws(design):
+    base = sample_block(DISTS[:3], NAMES[:3], seed=3, block=0, size=500, design=design)
+    more = sample_block(
+        [DISTS[3], *DISTS[:3]], ["new", *NAMES[:3]], seed=3, block=0, size=500, design=design
+    )
+    np.testing.assert_array_equal(more[:, 1:], base)
+
+
+def test_seed_zero_is_a_seed_and_seeds_differ():
+    a = sample_block(DISTS, NAMES, seed=0, block=0, size=100)
+    b = sample_block(DISTS, NAMES, seed=0, block=0, size=100)
+    c = sample_block(DISTS, NAMES, seed=1, block=0, size=100)
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
+
+
+def test_lhs_stratifies_every_input():
+    n = 256
+    x = sample_block(DISTS[:4], NAMES[:4], seed=9, block=0, size=n, design="lhs")
+    for j, dist in enumerate(DISTS[:4]):
+        strata = np.floor(dist.cdf(x[:, j]) * n).astype(int)
+        np.testing.assert_array_equal(np.sort(strata), np.arange(n))
+
+
+def test_sobol_marginals():
+    n = 4096
+    x = sample_block(DISTS, NAMES, seed=2, block=0, size=n, design="sobol")
+    for j, dist in enumerate(DISTS):
+        if not dist.discrete:
+            # a scrambled Sobol sample is far more even than a random one (KS ~ 0.013 at n)
+            assert stats.kstest(dist.cdf(x[:, j]), "uniform").statistic < 0.005
+        assert x[:, j].mean() == pytest.approx(dist.mean(), rel=0.01)
+
+
+def test_random_design_matches_each_marginal():
+    n = 20_000
+    x = sample_block(DISTS, NAMES, seed=4, block=0, size=n)
+    for j, dist in enumerate(DISTS):
+        se = dist.std() / np.sqrt(n)
+        assert abs(x[:, j].mean() - dist.mean()) < 4 * se
+        if not dist.discrete:
+            assert stats.kstest(x[:, j], dist.cdf).pvalue > 0.001
+
+
+@pytest.mark.parametrize("design", ["random", "lhs"])
+def test_iman_conover_hits_target_and_keeps_marginals(design):
+    n = 16_384
+    specs = [CorrelationSpec("a", "b", 0.6), CorrelationSpec("b", "c", -0.4)]
+    plain = sample_block(DISTS, NAMES, seed=8, block=0, size=n, design=design)
+    corr = sample_block(DISTS, NAMES, seed=8, block=0, size=n, design=design, correlations=specs)
+    for j in range(len(DISTS)):  # values only permuted: marginals exactly kept
+        np.testing.assert_array_equal(np.sort(plain[:, j]), np.sort(corr[:, j]))
+    rho = spearman_matrix(corr)
+    # standard error of a Spearman correlation ~ (1 - rho^2) / sqrt(n - 3) (< 0.008 here)
+    for i, j, target in [(0, 1, 0.6), (1, 2, -0.4), (0, 2, 0.0), (0, 3, 0.0)]:
+        se = (1 - target**2) / np.sqrt(n - 3)
+        assert abs(rho[i, j] - target) < 4 * se + 0.01, (i, j, rho[i, j])
+
+
+def test_case_correlations_reach_the_simulation():
+    data = minimal_case(
+        success_rate={"dist": "pert", "low": 0.1, "mode": 0.3, "high": 0.5},
+        correlations=[{"inputs": ["success_rate", "consequences.herberg.scale"], "rank": 0.7}],
+    )
+    data["consequences"][0]["scale"] = {"dist": "normal", "mean": 1.0, "sd": 0.2}
+    ds = simulate(parse_case(data), draws=20_000, seed=1)
+    x = ds.inputs.values
+    rho = stats.spearmanr(x[:, 0], x[:, 1]).statistic
+    assert rho == pytest.approx(0.7, abs=0.03)

@@ -1,0 +1,178 @@
+"""Monte Carlo engine: reproducibility, chunking, threads and statistical checks with MCSE."""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+import pytest
+from conftest import CASES_DIR, minimal_case
+from scipy import stats
+
+from som_mc import deterministic, load_case, parse_case
+from som_mc.simulate import simulate
+from som_mc.summary import summarize
+
+
+def _noisy_case():
+    data = minimal_case(
+        horizon_years=6,
+        success_rate={"dist": "beta", "alpha": 3, "beta": 7},
+        participants={"per_year": [{"dist": "poisson", "mean": 40}, 30, 20]},
+        outcome={"noise": True, "dropoff_rate": {"dist": "uniform", "low": 0.05, "high": 0.2}},
+    )
+    data["consequences"][0]["scale"] = {"dist": "normal", "mean": 1.0, "sd": 0.3}
+    data["consequences"][0]["profile"] = [-2, -1, -1, -1]
+    return parse_case(data)
+
+
+def test_same_seed_bit_identical_whatever_the_chunk_size():
+    case = _noisy_case()
+    ref = simulate(case, draws=40, seed=11)
+    for chunk in (1, 7, 40):
+        again = simulate(case, draws=40, seed=11, chunk_size=chunk)
+        for var in ("net_result", "inputs", "successes", "net_result_pv"):
+            np.testing.assert_array_equal(again[var].values, ref[var].values)
+    other = simulate(case, draws=40, seed=12)
+    assert not np.array_equal(other.net_result.values, ref.net_result.values)
+
+
+def test_chunks_across_block_boundaries_are_identical():
+    from som_mc.sampling import BLOCK_SIZE
+
+    case = _noisy_case()
+    n = BLOCK_SIZE + 300
+    ref = simulate(case, draws=n, seed=5, chunk_size=n)
+    again = simulate(case, draws=n, seed=5, chunk_size=5000)
+    np.testing.assert_array_equal(again.net_result.values, ref.net_result.values)
+
+
+def test_thread_count_does_not_change_results():
+    case = _noisy_case()
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = simulate(case, draws=2000, seed=3)
+        numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+        many = simulate(case, draws=2000, seed=3)
+    finally:
+        numba.set_num_threads(before)
+    np.testing.assert_array_equal(one.net_result.values, many.net_result.values)
+
+
+def test_closed_form_mean_within_4_mcse():
+    # Independent inputs: E[NR] = E[N] E[s] Σ E[Δq] E[p] − E[cost] (noise on: binomial
+    # successes do not move the mean). One cohort, effect year 0, horizon 3.
+    data = minimal_case(
+        success_rate={"dist": "beta", "alpha": 2, "beta": 6},  # E = 0.25
+        participants={"per_year": [{"dist": "poisson", "mean": 50}]},
+        outcome={"noise": True},
+        costs=[
+            {
+                "name": "pp",
+                "actor": "kommune",
+                "kind": "per_participant",
+                "amount": {"dist": "gamma", "mean": 1000, "sd": 300},
+            },
+        ],
+        consequences=[
+            {
+                "name": "k",
+                "unit": "u",
+                "profile": [-2, -1],
+                "scale": {"dist": "normal", "mean": 1.2, "sd": 0.4},
+                "price": {
+                    "kommune": {"dist": "lognormal", "mean": 500, "sd": 200},
+                    "stat": {"dist": "triangular", "low": 0, "mode": 100, "high": 200},
+                },
+            }
+        ],
+    )
+    case = parse_case(data)
+    expected = 50 * 0.25 * (2 + 1) * 1.2 * (500 + 100) - 50 * 1000
+    summary = summarize(simulate(case, draws=50_000, seed=21))
+    mean = summary.horizon_mean.sel(actor="total").item()
+    mcse = summary.horizon_mcse.sel(actor="total").item()
+    assert abs(mean - expected) < 4 * mcse, (mean, expected, mcse)
+    det = deterministic(case).cumulative_net_result.sum("actor").values[-1]
+    assert det == pytest.approx(expected, rel=1e-12)
+
+
+def test_probability_positive_matches_normal_cdf():
+    # NR = S * p - K with S = 10 fixed and p ~ Normal(100, 80): NR ~ N(1000 - 300, 800)
+    data = minimal_case(
+        success_rate=0.5,
+        participants={"per_year": [20]},
+        consequences=[
+            {
+                "name": "k",
+                "unit": "u",
+                "profile": [-1],
+                "price": {"stat": {"dist": "normal", "mean": 100, "sd": 80}},
+            }
+        ],
+    )
+    n = 40_000
+    summary = summarize(simulate(parse_case(data), draws=n, seed=8))
+    p = summary.horizon_p_positive.sel(actor="total").item()
+    se = summary.horizon_p_positive_se.sel(actor="total").item()
+    expected = stats.norm.cdf(700 / 800)
+    assert abs(p - expected) < 4 * se
+    assert se == pytest.approx(np.sqrt(expected * (1 - expected) / n), rel=0.02)
+
+
+def test_binomial_successes_variance():
+    # Var(successes) = E[N s (1 − s)] + Var(N s) with N = 40 fixed, s ~ Beta(3, 7).
+    data = minimal_case(
+        success_rate={"dist": "beta", "alpha": 3, "beta": 7},
+        participants={"per_year": [40]},
+        outcome={"noise": True},
+    )
+    n = 100_000
+    ds = simulate(parse_case(data), draws=n, seed=17)
+    y = ds.successes.values[:, 0]
+    s = stats.beta(3, 7)
+    e_s, v_s = s.mean(), s.var()
+    e_s2 = v_s + e_s**2
+    expected = 40 * (e_s - e_s2) + 40**2 * v_s
+    var = y.var(ddof=1)
+    se = np.sqrt((((y - y.mean()) ** 4).mean() - var**2) / n)  # SE of a sample variance
+    assert abs(var - expected) < 4 * se, (var, expected, se)
+    assert np.all(y == np.round(y)) and y.min() >= 0 and y.max() <= 40
+    # without outcome noise, successes are the expectation N * s (smaller variance)
+    quiet = minimal_case(success_rate=data["success_rate"], participants={"per_year": [40]})
+    ds0 = simulate(parse_case(quiet), draws=n, seed=17)
+    assert ds0.successes.values[:, 0].var() == pytest.approx(40**2 * v_s, rel=0.03)
+
+
+def test_dropoff_thinning_mean():
+    # Expected active successes decay by (1 − q) each year.
+    data = minimal_case(
+        success_rate=0.5,
+        participants={"per_year": [100]},
+        outcome={"noise": True, "dropoff_rate": 0.3},
+        costs=[],
+        consequences=[{"name": "k", "unit": "u", "profile": [-1, -1, -1], "price": {"stat": 1}}],
+    )
+    summary = summarize(simulate(parse_case(data), draws=20_000, seed=2))
+    mean = summary.yearly_mean.sel(actor="stat").values
+    mcse = summary.yearly_mcse.sel(actor="stat").values
+    np.testing.assert_array_less(np.abs(mean - [50, 35, 24.5]), 4 * mcse)
+
+
+def test_target_mcse_stops_early_and_equals_a_fixed_run():
+    case = load_case(CASES_DIR / "housing_first.toml")
+    ds = simulate(case, draws=200_000, seed=4, target_mcse=200_000.0)
+    n = ds.sizes["draw"]
+    assert n < 200_000 and n % 16384 == 0
+    summary = summarize(ds)
+    assert summary.horizon_mcse.sel(actor="total").item() < 200_000
+    fixed = simulate(case, draws=n, seed=4)
+    np.testing.assert_array_equal(fixed.net_result.values, ds.net_result.values)
+
+
+def test_break_even_distribution_is_consistent():
+    case = load_case(CASES_DIR / "housing_first.toml")
+    summary = summarize(simulate(case, draws=5000, seed=1))
+    prob = summary.break_even_probability.values
+    assert np.all(np.diff(prob, axis=0) >= 0)  # cumulative in the year
+    np.testing.assert_allclose(prob[-1] + summary.break_even_never.values, 1.0)
