@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/som-mc run $(CASE) --deterministic
+	$(BIN)/som-mc run $(CASE) --draws 20000 --seed 1
 
 test: $(STAMP)
 	$(BIN)/ruff check .
