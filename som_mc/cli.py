@@ -19,7 +19,7 @@ from som_mc.errors import SomMcError
 from som_mc.results import save_results
 from som_mc.sampling import DESIGNS
 from som_mc.simulate import simulate
-from som_mc.summary import DEFAULT_QUANTILES, summarize
+from som_mc.summary import summarize, summarize_stream
 from som_mc.tables import deterministic_json, deterministic_table, summary_json, summary_table
 
 __all__ = ["main"]
@@ -27,6 +27,8 @@ __all__ = ["main"]
 EXIT_USAGE = 2
 #: Runs with at least this many draws show a progress bar on stderr (when it is a terminal).
 PROGRESS_MIN_DRAWS = 200_000
+#: Runs with more draws and no --out are summarised chunk by chunk (flat memory).
+STREAM_ABOVE = 250_000
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -89,7 +91,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.draws >= PROGRESS_MIN_DRAWS and not args.quiet:
         from tqdm import tqdm
 
-        bar = tqdm(total=args.draws, unit="træk", file=sys.stderr, leave=False)
+        bar = tqdm(total=args.draws, unit="træk", file=sys.stderr, leave=False, disable=None)
     done = 0
 
     def progress(n: int) -> None:
@@ -98,22 +100,28 @@ def _cmd_run(args: argparse.Namespace) -> int:
             bar.update(n - done)
         done = n
 
+    stream = out is None and args.target_mcse is None and args.draws > STREAM_ABOVE
     try:
-        ds = simulate(
-            case,
-            draws=args.draws,
-            seed=args.seed,
-            design=args.design,
-            target_mcse=args.target_mcse,
-            keep_consequences=args.keep_consequences,
-            progress=progress,
-        )
+        if stream:
+            summary = summarize_stream(
+                case, draws=args.draws, seed=args.seed, design=args.design, progress=progress
+            )
+        else:
+            ds = simulate(
+                case,
+                draws=args.draws,
+                seed=args.seed,
+                design=args.design,
+                target_mcse=args.target_mcse,
+                keep_consequences=args.keep_consequences,
+                progress=progress,
+            )
+            summary = summarize(ds)
+            if out is not None:
+                save_results(ds, out, overwrite=args.force)
     finally:
         if bar is not None:
             bar.close()
-    summary = summarize(ds, quantiles=sorted({*DEFAULT_QUANTILES}))
-    if out is not None:
-        save_results(ds, out, overwrite=args.force)
     if args.json:
         payload = summary_json(summary)
         payload["results_file"] = str(out) if out is not None else None

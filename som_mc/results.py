@@ -18,9 +18,18 @@ import xarray as xr
 
 from som_mc._version import __version__
 from som_mc.errors import ResultsFileError
+from som_mc.case import Case
+from som_mc.distributions import point_value
 from som_mc.model import CaseModel
 
-__all__ = ["SCHEMA_VERSION", "build_dataset", "load_results", "save_results", "validate_results"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "build_dataset",
+    "load_results",
+    "provenance",
+    "save_results",
+    "validate_results",
+]
 
 SCHEMA_VERSION = 1
 
@@ -117,27 +126,40 @@ def build_dataset(
     ds = xr.Dataset(
         data_vars,
         coords=coords,
-        attrs={
-            "title": f"som_mc simulation: {case.name}",
-            "schema_version": SCHEMA_VERSION,
-            "case_name": case.name,
-            "price_year": case.price_year,
-            "start_year": case.start_year,
-            "horizon_years": case.horizon_years,
-            "horizon_mode": case.horizon_mode,
-            "discount_rate": case.discount_rate,
-            "outcome_noise": int(case.outcome.noise),
-            "total_participants_mean": float(
-                sum(model.inputs[j].dist.mean() for j in model.idx_participants)
-            ),
-            "som_mc_version": __version__,
-            "numpy_version": np.__version__,
-            "numba_version": numba.__version__,
-            "xarray_version": xr.__version__,
-            **attrs,
-        },
+        attrs={**provenance(case), **attrs},
     )
     return ds
+
+
+def provenance(case: Case, **run: object) -> dict[str, object]:
+    """Attributes recording what produced a result: case, run settings and versions.
+
+    Parameters
+    ----------
+    case : Case
+        The case.
+    **run
+        Run settings to record (seed, design, draws, case_sha256, ...).
+    """
+    return {
+        "title": f"som_mc simulation: {case.name}",
+        "schema_version": SCHEMA_VERSION,
+        "case_name": case.name,
+        "price_year": case.price_year,
+        "start_year": case.start_year,
+        "horizon_years": case.horizon_years,
+        "horizon_mode": case.horizon_mode,
+        "discount_rate": case.discount_rate,
+        "outcome_noise": int(case.outcome.noise),
+        "total_participants_mean": float(
+            sum(point_value(n, "mean") for n in case.participants.per_year)
+        ),
+        "som_mc_version": __version__,
+        "numpy_version": np.__version__,
+        "numba_version": numba.__version__,
+        "xarray_version": xr.__version__,
+        **run,
+    }
 
 
 def validate_results(ds: xr.Dataset, *, source: str = "<dataset>") -> xr.Dataset:

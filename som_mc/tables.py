@@ -237,6 +237,13 @@ def summary_table(summary: xr.Dataset) -> str:
             rows,
         ),
     ]
+    if a.get("quantile_method") == "histogram":
+        err = float(summary.horizon_quantile_max_error.sel(actor="total"))
+        out += [
+            "",
+            "Kvantiler er beregnet løbende uden at gemme trækkene (histogram); største fejl "
+            f"på I alt over perioden: {format_number(err)} kr.",
+        ]
     if float(a["discount_rate"]) > 0:
         rate = format_number(100 * float(a["discount_rate"]), 1)
         pv = summary.sel(actor="total")
