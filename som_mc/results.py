@@ -17,9 +17,9 @@ import numpy as np
 import xarray as xr
 
 from som_mc._version import __version__
-from som_mc.errors import ResultsFileError
 from som_mc.case import Case
 from som_mc.distributions import point_value
+from som_mc.errors import ResultsFileError
 from som_mc.model import CaseModel
 
 __all__ = [
