@@ -7,13 +7,18 @@ Examples
 --------
 >>> import som_mc
 >>> case = som_mc.load_case("cases/housing_first.toml")  # doctest: +SKIP
->>> ds = som_mc.deterministic(case)  # doctest: +SKIP
+>>> det = som_mc.deterministic(case)  # doctest: +SKIP
+>>> ds = som_mc.simulate(case, draws=20_000, seed=1)  # doctest: +SKIP
+>>> summary = som_mc.summarize(ds)  # doctest: +SKIP
 """
 
 from som_mc._version import __version__
 from som_mc.case import Case, case_hash, load_case, parse_case
 from som_mc.deterministic import deterministic
 from som_mc.errors import CaseFileError, DistributionError, ResultsFileError, SomMcError
+from som_mc.results import load_results, save_results
+from som_mc.simulate import simulate
+from som_mc.summary import summarize, summarize_stream
 
 __all__ = [
     "Case",
@@ -25,5 +30,10 @@ __all__ = [
     "case_hash",
     "deterministic",
     "load_case",
+    "load_results",
     "parse_case",
+    "save_results",
+    "simulate",
+    "summarize",
+    "summarize_stream",
 ]

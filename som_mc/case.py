@@ -374,6 +374,15 @@ def _check_case(case: Case, file: str | None) -> None:
         _support_within(
             n, 0.0, math.inf, f"participants.per_year[{c}]", "a number of participants", file
         )
+    if case.outcome.noise:
+        for c, n in enumerate(case.participants.per_year):
+            if n.is_fixed and not float(n.mean()).is_integer():
+                raise CaseFileError(
+                    f"with outcome.noise = true participants are counted in whole persons; "
+                    f"received {n.mean():g}; round it or turn outcome noise off",
+                    file=file,
+                    key=f"participants.per_year[{c}]",
+                )
     horizon = case.horizon_years
     n_cohorts = case.n_cohorts
     if n_cohorts > horizon:

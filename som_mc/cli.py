@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,7 +20,7 @@ from som_mc.errors import SomMcError
 from som_mc.results import save_results
 from som_mc.sampling import DESIGNS
 from som_mc.simulate import simulate
-from som_mc.summary import summarize, summarize_stream
+from som_mc.summary import DEFAULT_QUANTILES, summarize, summarize_stream
 from som_mc.tables import deterministic_json, deterministic_table, summary_json, summary_table
 
 __all__ = ["main"]
@@ -71,6 +72,18 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _quantiles(text: str) -> list[float]:
+    try:
+        values = [float(part) / 100.0 for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected percentages separated by commas such as 5,50,95; got {text!r}"
+        ) from None
+    if not values or any(not 0 <= v <= 1 for v in values):
+        raise argparse.ArgumentTypeError(f"percentages must lie in 0..100; got {text!r}")
+    return sorted({*values, 0.05, 0.5, 0.95})
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     case = load_case(args.case)
     if args.deterministic:
@@ -104,7 +117,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
     try:
         if stream:
             summary = summarize_stream(
-                case, draws=args.draws, seed=args.seed, design=args.design, progress=progress
+                case,
+                draws=args.draws,
+                seed=args.seed,
+                design=args.design,
+                quantiles=args.quantiles,
+                progress=progress,
             )
         else:
             ds = simulate(
@@ -116,7 +134,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
                 keep_consequences=args.keep_consequences,
                 progress=progress,
             )
-            summary = summarize(ds)
+            summary = summarize(ds, quantiles=args.quantiles)
             if out is not None:
                 save_results(ds, out, overwrite=args.force)
     finally:
@@ -179,6 +197,13 @@ def _build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also keep the value per consequence in the results file",
     )
+    p.add_argument(
+        "--quantiles",
+        type=_quantiles,
+        default=list(DEFAULT_QUANTILES),
+        metavar="PCTS",
+        help="percentiles to report, e.g. 5,10,50,90,95 (default; 5, 50 and 95 always)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="machine-readable summary on stdout")
     p.set_defaults(func=_cmd_run)
@@ -197,6 +222,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("som-mc: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. `som-mc run ... --json | head`
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

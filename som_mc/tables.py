@@ -271,9 +271,7 @@ def summary_json(summary: xr.Dataset) -> dict[str, Any]:
                 summary[f"{prefix}_p_positive_se"].isel(actor=i)
             ).tolist()
             entry["quantiles"] = {
-                f"P{round(100 * p):d}": np.asarray(summary[f"{prefix}_quantile"].isel(actor=i))[
-                    j
-                ].tolist()
+                f"P{100 * p:g}": np.asarray(summary[f"{prefix}_quantile"].isel(actor=i))[j].tolist()
                 for j, p in enumerate(q)
             }
             res[actor] = entry

@@ -190,3 +190,26 @@ def test_cli_prints_one_line_and_exits_2(tmp_path: Path, capsys):
     assert err.count("\n") == 1
     assert err == f"som-mc: error: {path}: horizon_years: expected a number >= 1; received 0\n"
     assert "Traceback" not in err
+
+
+def test_outcome_noise_needs_whole_participants():
+    err = _error(minimal_case(participants={"per_year": [10.5]}, outcome={"noise": True}))
+    assert err.key == "participants.per_year[0]"
+    assert "whole persons; received 10.5" in err.message
+
+
+def test_correlation_errors():
+    data = minimal_case(
+        success_rate={"dist": "uniform", "low": 0.1, "high": 0.3},
+        correlations=[{"inputs": ["success_rate", "sucess_rate"], "rank": 0.5}],
+    )
+    err = _error(data)
+    assert err.key == "correlations[0].inputs[1]"
+    assert "unknown input 'sucess_rate' (did you mean 'success_rate'?)" in err.message
+    data["correlations"][0]["inputs"][1] = "costs.opstart.amount"
+    err = _error(data)
+    assert "is a fixed number; only uncertain inputs" in err.message
+    data["correlations"][0]["rank"] = 1.0
+    err = _error(data)
+    assert err.key == "correlations[0].rank"
+    assert "expected a number < 1" in err.message
