@@ -152,6 +152,49 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _group(text: str) -> tuple[str, list[str]]:
+    name, sep, patterns = text.partition("=")
+    if not sep or not name.strip() or not patterns.strip():
+        raise argparse.ArgumentTypeError(
+            f"expected NAME=PATTERN[,PATTERN...] such as 'Priser=consequences.*.price.*'; "
+            f"got {text!r}"
+        )
+    return name.strip(), [p.strip() for p in patterns.split(",") if p.strip()]
+
+
+def _levels(text: str) -> tuple[float, float]:
+    try:
+        lo, hi = (float(v) / 100.0 for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected two percentiles such as 10,90; got {text!r}"
+        ) from None
+    if not 0 <= lo < hi <= 1:
+        raise argparse.ArgumentTypeError(f"expected 0 <= low < high <= 100; got {text!r}")
+    return lo, hi
+
+
+def _cmd_sensitivity(args: argparse.Namespace) -> int:
+    from som_mc.sensitivity_files import run_sensitivity
+
+    case = load_case(args.case)
+    out = Path(args.out) if args.out else Path(f"sensitivity_{Path(args.case).stem}")
+    report = run_sensitivity(
+        case,
+        out,
+        method=args.method,
+        levels=args.levels,
+        relative=None if args.relative is None else args.relative / 100.0,
+        groups=dict(args.group or []),
+        n_base=args.n_base,
+        draws=args.draws,
+        seed=args.seed,
+        force=args.force,
+    )
+    print(report)
+    return 0
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="som-mc",
@@ -207,6 +250,52 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="machine-readable summary on stdout")
     p.set_defaults(func=_cmd_run)
+    p = sub.add_parser(
+        "sensitivity",
+        help="følsomhedsanalyser: tornado, switching values, Sobol indices",
+        description="One-way (tornado, spider, switching values) and global (Sobol, rank) "
+        "sensitivity of the cumulative nettoresultat. Writes CSV and JSON tables and PNG "
+        "and SVG figures to --out.",
+    )
+    p.add_argument("case", metavar="CASE", help="case file (TOML)")
+    p.add_argument("--method", choices=["tornado", "sobol", "all"], default="all")
+    p.add_argument("--out", metavar="DIR", help="output folder (default sensitivity_<case>)")
+    p.add_argument(
+        "--levels",
+        type=_levels,
+        default=(0.10, 0.90),
+        metavar="LO,HI",
+        help="tornado percentiles (default 10,90)",
+    )
+    p.add_argument(
+        "--relative",
+        type=_positive_float,
+        default=None,
+        metavar="PCT",
+        help="tornado at base ± PCT %% instead of percentiles",
+    )
+    p.add_argument(
+        "--group",
+        type=_group,
+        action="append",
+        metavar="NAME=PATTERNS",
+        help="move inputs matching the patterns together (repeatable)",
+    )
+    p.add_argument(
+        "--n-base",
+        type=_positive_int,
+        default=4096,
+        help="Sobol base samples, a power of two (default 4096)",
+    )
+    p.add_argument(
+        "--draws",
+        type=_positive_int,
+        default=10_000,
+        help="Monte Carlo draws for the rank measures (default 10000)",
+    )
+    p.add_argument("--seed", type=_seed, default=0, help="seed (default 0)")
+    p.add_argument("--force", action="store_true", help="overwrite existing output files")
+    p.set_defaults(func=_cmd_sensitivity)
     return parser
 
 
