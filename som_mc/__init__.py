@@ -14,6 +14,7 @@ Examples
 
 from som_mc._version import __version__
 from som_mc.case import Case, case_hash, load_case, parse_case
+from som_mc.compare import compare
 from som_mc.deterministic import deterministic
 from som_mc.errors import CaseFileError, DistributionError, ResultsFileError, SomMcError
 from som_mc.results import load_results, save_results
@@ -28,6 +29,7 @@ __all__ = [
     "SomMcError",
     "__version__",
     "case_hash",
+    "compare",
     "deterministic",
     "load_case",
     "load_results",

@@ -195,6 +195,68 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from som_mc.compare import (
+        check_aligned,
+        compare,
+        comparison_json,
+        comparison_table,
+        unique_labels,
+    )
+
+    figure = Path(args.figure) if args.figure else None
+    if figure is not None:
+        if figure.exists() and not args.force:
+            raise SomMcError(f"{figure}: file exists; use --force to overwrite it")
+        if not figure.parent.exists():
+            raise SomMcError(f"{figure}: folder {figure.parent} does not exist")
+        from matplotlib.figure import Figure
+
+        formats = Figure().canvas.get_supported_filetypes()
+        if figure.suffix.lstrip(".").lower() not in formats:
+            raise SomMcError(
+                f"{figure}: unknown figure format {figure.suffix or '(none)'!r}; "
+                "end the name in .png, .svg or .pdf"
+            )
+    shared: dict[str, str] = {}
+    for text in args.share or []:
+        name, sep, stream = text.partition("=")
+        if not sep or not name.strip() or not stream.strip():
+            raise SomMcError(
+                "--share expects INPUT=STREAM such as "
+                "'consequences.shelter.price.kommune=consequences.herberg.price.kommune'; "
+                f"got {text!r}"
+            )
+        shared[name.strip()] = stream.strip()
+    cases = [load_case(path) for path in args.case]
+    check_aligned(cases, names=args.case, align=args.align, option="--align union")
+    cmp = compare(
+        cases,
+        draws=args.draws,
+        seed=args.seed,
+        design=args.design,
+        labels=unique_labels([Path(path).stem for path in args.case]),
+        align=args.align,
+        common_random_numbers=not args.independent,
+        shared=shared,
+    )
+    if args.json:
+        payload = comparison_json(cmp)
+        payload["files"] = list(args.case)
+        payload["figure"] = str(figure) if figure is not None else None
+        json.dump(payload, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print(comparison_table(cmp))
+    if figure is not None:
+        from som_mc.plotting.compare import comparison_figure
+
+        comparison_figure(cmp).savefig(figure, dpi=150)
+        if not args.json:
+            print(f"\nFigur gemt i {figure}")
+    return 0
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="som-mc",
@@ -296,6 +358,45 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=_seed, default=0, help="seed (default 0)")
     p.add_argument("--force", action="store_true", help="overwrite existing output files")
     p.set_defaults(func=_cmd_sensitivity)
+
+    p = sub.add_parser(
+        "compare",
+        help="compare cases with common random numbers",
+        description="Run two or more cases with common random numbers (inputs with the same "
+        "name get the same draws) and report each case, the paired difference from the first "
+        "case, P(bedst), the expected ranking and the break-even year.",
+    )
+    p.add_argument(
+        "case", nargs="+", metavar="CASE", help="case files (TOML); the first is the baseline"
+    )
+    p.add_argument("--draws", type=_positive_int, default=10_000, help="draws (default 10000)")
+    p.add_argument(
+        "--seed", type=_seed, default=None, help="seed (default: fresh, printed in the output)"
+    )
+    p.add_argument("--design", choices=DESIGNS, default="random", help="sampling design")
+    p.add_argument(
+        "--align",
+        choices=["union"],
+        default=None,
+        help="compare cases that differ in years or actors over the union of both "
+        "(missing years and actors count as 0)",
+    )
+    p.add_argument(
+        "--share",
+        action="append",
+        metavar="INPUT=STREAM",
+        help="let INPUT draw from the stream of the input named STREAM (the same quantity "
+        "under another name; repeatable)",
+    )
+    p.add_argument(
+        "--independent",
+        action="store_true",
+        help="run each case with its own seed (no common random numbers; for comparison)",
+    )
+    p.add_argument("--json", action="store_true", help="machine-readable comparison on stdout")
+    p.add_argument("--figure", metavar="FILE.png", help="save a comparison figure (total) to FILE")
+    p.add_argument("--force", action="store_true", help="overwrite an existing --figure file")
+    p.set_defaults(func=_cmd_compare)
     return parser
 
 

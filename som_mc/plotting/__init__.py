@@ -1,0 +1,17 @@
+"""Plots of som_mc results (matplotlib; Danish labels, colour-blind-safe Okabe–Ito palette).
+
+Every plot function takes data and ``ax=None``, draws on `ax` (or the axes of a new figure
+not attached to pyplot) and returns the Axes; none calls ``plt.show()``.
+"""
+
+from som_mc.plotting.compare import (
+    comparison_figure,
+    plot_compare_bands,
+    plot_paired_difference,
+)
+
+__all__ = [
+    "comparison_figure",
+    "plot_compare_bands",
+    "plot_paired_difference",
+]
