@@ -24,11 +24,11 @@ import numpy as np
 import xarray as xr
 from scipy import optimize, stats
 
-from som_mc._kernels import simulate_chunk
 from som_mc.case import Case
 from som_mc.distributions import point_value
 from som_mc.errors import SomMcError
 from som_mc.model import CaseModel, compile_case
+from som_mc.simulate import run_kernel
 from som_mc.summary import TOTAL
 from som_mc.types import PointEstimate
 
@@ -137,39 +137,7 @@ def evaluate(model: CaseModel, x: np.ndarray) -> np.ndarray:
     ndarray, shape (n, A + 1)
         The last column is the total over actors.
     """
-    x = np.ascontiguousarray(x, dtype=np.float64)
-    n = x.shape[0]
-    n_t, n_a = model.n_years, len(model.case.actors)
-    cost = np.empty((n, n_t, n_a))
-    value = np.empty((n, n_t, n_a))
-    net = np.empty((n, n_t, n_a))
-    pv = np.empty((n, n_a))
-    simulate_chunk(
-        x,
-        model.uncertain,
-        model.const,
-        model.idx_success,
-        model.idx_dropoff,
-        model.idx_participants,
-        model.cons_scale,
-        model.cons_profile,
-        model.cons_price,
-        model.cons_participants,
-        model.cost_amount,
-        model.cost_actor,
-        model.cost_fixed,
-        model.cost_per_participant,
-        model.discount,
-        model.delay,
-        model.span,
-        False,
-        np.zeros((0, 0, 0)),
-        cost,
-        value,
-        net,
-        pv,
-        np.zeros((0, 0, 0, 0)),
-    )
+    net = run_kernel(model, x)["net"]
     horizon = net.sum(axis=1)
     return np.concatenate([horizon, horizon.sum(axis=1, keepdims=True)], axis=1)
 

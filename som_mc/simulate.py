@@ -28,7 +28,7 @@ from som_mc.sampling import (
     stream,
 )
 
-__all__ = ["Chunk", "draw_outcomes", "iter_chunks", "simulate"]
+__all__ = ["Chunk", "draw_outcomes", "iter_chunks", "run_kernel", "simulate"]
 
 #: Draws per kernel call unless told otherwise (bounded memory for any number of draws).
 DEFAULT_CHUNK = 4 * BLOCK_SIZE
@@ -161,8 +161,6 @@ def iter_chunks(
     correlations = _correlations(model.case)
     noise = model.case.outcome.noise
     cached: tuple[int, np.ndarray, np.ndarray] | None = None
-    n_t, n_a = model.n_years, len(model.case.actors)
-    n_k = model.cons_profile.shape[0]
     for start in range(0, n_draws, chunk_size):
         stop = min(start + chunk_size, n_draws)
         xs, acts = [], []
@@ -176,50 +174,94 @@ def iter_chunks(
                 acts.append(cached[2][lo:hi])
         x = np.ascontiguousarray(np.concatenate(xs) if len(xs) > 1 else xs[0])
         active = np.ascontiguousarray(np.concatenate(acts)) if noise else np.zeros((0, 0, 0))
-        n = stop - start
-        cost = np.empty((n, n_t, n_a))
-        value = np.empty((n, n_t, n_a))
-        net = np.empty((n, n_t, n_a))
-        pv = np.empty((n, n_a))
-        value_k = np.zeros((n, n_k, n_t, n_a) if keep_consequences else (0, 0, 0, 0))
-        simulate_chunk(
-            x,
-            model.uncertain,
-            model.const,
-            model.idx_success,
-            model.idx_dropoff,
-            model.idx_participants,
-            model.cons_scale,
-            model.cons_profile,
-            model.cons_price,
-            model.cons_participants,
-            model.cost_amount,
-            model.cost_actor,
-            model.cost_fixed,
-            model.cost_per_participant,
-            model.discount,
-            model.delay,
-            model.span,
-            noise,
-            active,
-            cost,
-            value,
-            net,
-            pv,
-            value_k,
-        )
+        out = run_kernel(model, x, active, noise=noise, keep_consequences=keep_consequences)
         yield Chunk(
             start=start,
             stop=stop,
             x=x,
             successes=_successes(model, x, active, noise),
             participants=_values(model, x)[:, model.idx_participants],
-            cost=cost,
-            value=value,
-            net=net,
-            pv=pv,
-            value_k=value_k if keep_consequences else None,
+            cost=out["cost"],
+            value=out["value"],
+            net=out["net"],
+            pv=out["pv"],
+            value_k=out.get("value_k"),
         )
+
+
+def run_kernel(
+    model: CaseModel,
+    x: np.ndarray,
+    active: np.ndarray | None = None,
+    *,
+    noise: bool = False,
+    keep_consequences: bool = False,
+    kernel: Callable[..., None] = simulate_chunk,
+) -> dict[str, np.ndarray]:
+    """Typed front of the numba kernel: allocate outputs, pass the model's tables.
+
+    Parameters
+    ----------
+    model : CaseModel
+        The compiled case.
+    x : ndarray, shape (n, U)
+        Sampled uncertain inputs.
+    active : ndarray, shape (n, C, S), optional
+        Realised active successes (required when `noise` is on).
+    noise : bool
+        Use `active` instead of expected successes.
+    keep_consequences : bool
+        Also return ``value_k`` (n, K, T, A).
+    kernel : callable
+        The kernel (``simulate_chunk`` or, in tests, its ``.py_func``).
+
+    Returns
+    -------
+    dict of ndarray
+        ``cost``, ``value``, ``net`` (n, T, A), ``pv`` (n, A) and maybe ``value_k``; the
+        same keys as :func:`som_mc.reference.simulate_chunk_numpy`.
+    """
+    if noise and active is None:
+        raise ValueError("outcome noise needs the realised successes (active)")
+    x = np.ascontiguousarray(x, dtype=np.float64)
+    n = x.shape[0]
+    n_t, n_a, n_k = model.n_years, len(model.case.actors), model.cons_profile.shape[0]
+    out = {
+        "cost": np.empty((n, n_t, n_a)),
+        "value": np.empty((n, n_t, n_a)),
+        "net": np.empty((n, n_t, n_a)),
+        "pv": np.empty((n, n_a)),
+    }
+    value_k = np.zeros((n, n_k, n_t, n_a) if keep_consequences else (0, 0, 0, 0))
+    kernel(
+        x,
+        model.uncertain,
+        model.const,
+        model.idx_success,
+        model.idx_dropoff,
+        model.idx_participants,
+        model.cons_scale,
+        model.cons_profile,
+        model.cons_price,
+        model.cons_participants,
+        model.cost_amount,
+        model.cost_actor,
+        model.cost_fixed,
+        model.cost_per_participant,
+        model.discount,
+        model.delay,
+        model.span,
+        noise,
+        active if noise and active is not None else np.zeros((0, 0, 0)),
+        out["cost"],
+        out["value"],
+        out["net"],
+        out["pv"],
+        value_k,
+    )
+    if keep_consequences:
+        out["value_k"] = value_k
+    return out
 
 
 def _values(model: CaseModel, x: np.ndarray) -> np.ndarray:

@@ -14,54 +14,12 @@ from som_mc.case import case_to_dict
 from som_mc.distributions import from_toml
 from som_mc.model import CaseModel, compile_case
 from som_mc.reference import simulate_chunk_numpy
+from som_mc.simulate import run_kernel as engine_kernel
 from som_mc.simulate import simulate
 
 
-def run_kernel(
-    model: CaseModel,
-    x: np.ndarray,
-    active: np.ndarray | None = None,
-    *,
-    noise: bool = False,
-    func: Any = simulate_chunk,
-    keep_k: bool = True,
-) -> dict[str, np.ndarray]:
-    n = x.shape[0]
-    n_t, n_a, n_k = model.n_years, len(model.case.actors), model.cons_profile.shape[0]
-    out = {
-        "cost": np.empty((n, n_t, n_a)),
-        "value": np.empty((n, n_t, n_a)),
-        "net": np.empty((n, n_t, n_a)),
-        "pv": np.empty((n, n_a)),
-        "value_k": np.zeros((n, n_k, n_t, n_a) if keep_k else (0, 0, 0, 0)),
-    }
-    func(
-        np.ascontiguousarray(x, dtype=np.float64),
-        model.uncertain,
-        model.const,
-        model.idx_success,
-        model.idx_dropoff,
-        model.idx_participants,
-        model.cons_scale,
-        model.cons_profile,
-        model.cons_price,
-        model.cons_participants,
-        model.cost_amount,
-        model.cost_actor,
-        model.cost_fixed,
-        model.cost_per_participant,
-        model.discount,
-        model.delay,
-        model.span,
-        noise,
-        np.zeros((0, 0, 0)) if active is None else active,
-        out["cost"],
-        out["value"],
-        out["net"],
-        out["pv"],
-        out["value_k"],
-    )
-    return out
+def run_kernel(model, x, active=None, *, noise=False, func=simulate_chunk, keep_k=True):
+    return engine_kernel(model, x, active, noise=noise, keep_consequences=keep_k, kernel=func)
 
 
 def _small_model() -> CaseModel:
