@@ -9,9 +9,13 @@ from som_mc.plotting.compare import (
     plot_compare_bands,
     plot_paired_difference,
 )
+from som_mc.plotting.sensitivity import plot_sobol, plot_spider, plot_tornado
 
 __all__ = [
     "comparison_figure",
     "plot_compare_bands",
     "plot_paired_difference",
+    "plot_sobol",
+    "plot_spider",
+    "plot_tornado",
 ]
