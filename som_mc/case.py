@@ -392,17 +392,20 @@ def _check_case(case: Case, file: str | None) -> None:
             file=file,
             key="participants.per_year",
         )
-    for kind, lines in (("costs", case.costs), ("consequences", case.consequences)):
+    for kind, names in (
+        ("costs", [c.name for c in case.costs]),
+        ("consequences", [c.name for c in case.consequences]),
+    ):
         seen: dict[str, int] = {}
-        for i, line in enumerate(lines):
-            if line.name in seen:
+        for i, name in enumerate(names):
+            if name in seen:
                 raise CaseFileError(
-                    f"duplicate name {line.name!r} (also used by {kind}[{seen[line.name]}]); "
+                    f"duplicate name {name!r} (also used by {kind}[{seen[name]}]); "
                     "every line needs a distinct name",
                     file=file,
                     key=f"{kind}[{i}].name",
                 )
-            seen[line.name] = i
+            seen[name] = i
     for i, cost in enumerate(case.costs):
         if cost.actor not in actors:
             raise CaseFileError(

@@ -135,15 +135,15 @@ def deterministic(case: Case, *, point: PointEstimate = "mean") -> xr.Dataset:
     # costs per line (each line belongs to one actor)
     n_l = len(case.costs)
     cost_l = np.zeros((n_l, n_t))
-    for line_i, cost in enumerate(case.costs):
-        amount = pv(cost.amount) * (-1.0 if cost.saved else 1.0)
-        if cost.kind == "per_participant":
+    for line_i, line in enumerate(case.costs):
+        amount = pv(line.amount) * (-1.0 if line.saved else 1.0)
+        if line.kind == "per_participant":
             for c in range(n_c):
-                for j, share in enumerate(cost.schedule or [1.0]):
+                for j, share in enumerate(line.schedule or [1.0]):
                     if c + j < n_t:
                         cost_l[line_i, c + j] += participants[c] * amount * share
         else:
-            for t in _cost_years(case, cost.kind, cost.year, cost.years):
+            for t in _cost_years(case, line.kind, line.year, line.years):
                 cost_l[line_i, t] += amount
     cost = np.zeros((n_t, n_a))
     for line_i, line in enumerate(case.costs):
