@@ -17,6 +17,7 @@ from som_mc._version import __version__
 from som_mc.case import load_case
 from som_mc.deterministic import deterministic
 from som_mc.errors import SomMcError
+from som_mc.inputs import uncertain_inputs
 from som_mc.results import save_results
 from som_mc.sampling import DESIGNS
 from som_mc.simulate import simulate
@@ -35,9 +36,11 @@ STREAM_ABOVE = 250_000
 def _cmd_validate(args: argparse.Namespace) -> int:
     for path in args.case:
         case = load_case(path)
+        n_uncertain = len(uncertain_inputs(case))
         print(
             f"OK: {path}: {case.name!r} — {case.n_cohorts} optag, "
-            f"{len(case.costs)} omkostningsposter, {len(case.consequences)} konsekvenser"
+            f"{len(case.costs)} omkostningsposter, {len(case.consequences)} konsekvenser, "
+            f"{n_uncertain} usikre input"
         )
     return 0
 

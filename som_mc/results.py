@@ -7,6 +7,7 @@ provenance: seed, design, draws, the case's SHA-256, som_mc/numpy/numba/xarray v
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -113,7 +114,7 @@ def build_dataset(
         "input": ("input", [s.name for s in specs]),
         "input_label": ("input", [s.label for s in specs]),
         "input_key": ("input", [s.key for s in specs]),
-        "input_dist": ("input", [str(s.dist.to_toml()) for s in specs]),
+        "input_dist": ("input", [json.dumps(s.dist.to_toml()) for s in specs]),
         "cohort": ("cohort", case.start_year + np.arange(model.n_cohorts)),
     }
     if value_k is not None:
