@@ -72,13 +72,13 @@ def draw_outcomes(model: CaseModel, x: np.ndarray, gen: np.random.Generator) -> 
         Active successes per draw, cohort and year since the effect year.
     """
     n = x.shape[0]
-    v = _values(model, x)
-    s = v[:, model.idx_success]
-    keep = 1.0 - v[:, model.idx_dropoff]
+    s, dropoff = _values(model, x, np.array([model.idx_success, model.idx_dropoff])).T
+    keep = 1.0 - dropoff
+    participants = _values(model, x, model.idx_participants)
     n_chain = model.chain_length
     active = np.empty((n, model.n_cohorts, n_chain))
-    for c, j in enumerate(model.idx_participants):
-        active[:, c, 0] = gen.binomial(v[:, j].astype(np.int64), s)
+    for c in range(model.n_cohorts):
+        active[:, c, 0] = gen.binomial(participants[:, c].astype(np.int64), s)
         for tau in range(1, n_chain):
             if model.dropoff_active:
                 active[:, c, tau] = gen.binomial(active[:, c, tau - 1].astype(np.int64), keep)
@@ -180,7 +180,7 @@ def iter_chunks(
             stop=stop,
             x=x,
             successes=_successes(model, x, active, noise),
-            participants=_values(model, x)[:, model.idx_participants],
+            participants=_values(model, x, model.idx_participants),
             cost=out["cost"],
             value=out["value"],
             net=out["net"],
@@ -264,18 +264,25 @@ def run_kernel(
     return out
 
 
-def _values(model: CaseModel, x: np.ndarray) -> np.ndarray:
-    """Full input vectors (fixed and sampled) per draw, shape (n, J)."""
-    v = np.broadcast_to(model.const, (x.shape[0], model.const.size)).copy()
-    v[:, model.uncertain] = x
-    return v
+def _values(model: CaseModel, x: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """Values of the inputs at `positions` per draw, shape (n, len(positions)).
+
+    Sampled columns come from `x`, fixed inputs from ``model.const``; only the requested
+    columns are built.
+    """
+    column = {int(j): i for i, j in enumerate(model.uncertain)}
+    out = np.empty((x.shape[0], len(positions)))
+    for k, j in enumerate(positions):
+        i = column.get(int(j))
+        out[:, k] = model.const[j] if i is None else x[:, i]
+    return out
 
 
 def _successes(model: CaseModel, x: np.ndarray, active: np.ndarray, noise: bool) -> np.ndarray:
     if noise:
         return active[:, :, 0].copy()
-    v = _values(model, x)
-    return v[:, [model.idx_success]] * v[:, model.idx_participants]
+    s = _values(model, x, np.array([model.idx_success]))
+    return s * _values(model, x, model.idx_participants)
 
 
 def simulate(

@@ -58,6 +58,23 @@ def _append_total(a: np.ndarray) -> np.ndarray:
     return np.concatenate([a, a.sum(axis=-1, keepdims=True)], axis=-1)
 
 
+def _exact_quantiles(parts: list[np.ndarray], q: Sequence[float]) -> np.ndarray:
+    """Quantiles along the draws (numpy's default linear method) of chunks of draws.
+
+    Sorting each cell's draws in one contiguous row is several times faster than
+    ``np.quantile`` along a strided axis.
+    """
+    shape = parts[0].shape[1:]
+    rows = np.concatenate([p.reshape(p.shape[0], -1) for p in parts], axis=0).T.copy()
+    rows.sort(axis=1)
+    pos = (rows.shape[1] - 1) * np.asarray(q)
+    lo = np.floor(pos).astype(np.int64)
+    hi = np.minimum(lo + 1, rows.shape[1] - 1)
+    frac = pos - lo
+    out = rows[:, lo] + frac * (rows[:, hi] - rows[:, lo])  # (cells, q)
+    return out.T.reshape((len(q), *shape))
+
+
 class _Moments:
     """Running count, mean, M2 and positive count of an array of cells."""
 
@@ -215,8 +232,7 @@ class SummaryAccumulator:
             positive = mom.positive / n
             shape = mom.mean.shape
             if self.exact:
-                values = np.concatenate(self.kept[prefix], axis=0)
-                quant = np.quantile(values, self.quantiles, axis=0)
+                quant = _exact_quantiles(self.kept[prefix], self.quantiles)
             else:
                 quant, error = self.hist[prefix].quantiles(self.quantiles, shape)
                 out[f"{prefix}_quantile_max_error"] = (dims, error)

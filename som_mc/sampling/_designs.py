@@ -14,7 +14,19 @@ from typing import Literal, get_args
 import numpy as np
 from scipy.stats import qmc
 
-from som_mc.distributions import PERT, Beta, Distribution, Gamma, Poisson
+from som_mc.distributions import (
+    PERT,
+    Beta,
+    Binomial,
+    DiscreteUniform,
+    Distribution,
+    Gamma,
+    LogNormal,
+    Normal,
+    Poisson,
+    Triangular,
+    Uniform,
+)
 from som_mc.sampling._correlation import CorrelationSpec, iman_conover
 from som_mc.sampling._streams import stream
 
@@ -47,6 +59,18 @@ def _random_draws(dist: Distribution, gen: np.random.Generator, n: int) -> np.nd
         return gen.gamma(dist.shape, dist.scale, n)
     if isinstance(dist, Poisson):
         return gen.poisson(dist.mu, n).astype(np.float64)
+    if isinstance(dist, Normal):
+        return gen.normal(dist.mu, dist.sigma, n)
+    if isinstance(dist, LogNormal):
+        return gen.lognormal(dist.mu, dist.sigma, n)
+    if isinstance(dist, Uniform):
+        return gen.uniform(dist.low, dist.high, n)
+    if isinstance(dist, Triangular):
+        return gen.triangular(dist.low, dist.most_likely, dist.high, n)
+    if isinstance(dist, DiscreteUniform):
+        return gen.integers(dist.low, dist.high, n, endpoint=True).astype(np.float64)
+    if isinstance(dist, Binomial):
+        return gen.binomial(dist.n, dist.p, n).astype(np.float64)
     return np.asarray(dist.ppf(gen.random(n)), dtype=np.float64)
 
 
