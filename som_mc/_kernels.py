@@ -105,28 +105,28 @@ def simulate_chunk(
             for a in range(n_a):
                 out_value[i, t, a] = 0.0
                 out_cost[i, t, a] = 0.0
+        # successful persons still active per cohort and year since the effect year
+        successes = np.empty((n_c, n_p))
+        for c in range(n_c):
+            for tau in range(n_p):
+                if noise:
+                    successes[c, tau] = active[i, c, tau] if tau < active.shape[2] else 0.0
+                else:
+                    successes[c, tau] = s * v[idx_participants[c]] * keep**tau
         for k in range(n_k):
             scale = v[cons_scale[k]]
+            during = cons_participants[k] == 1
+            shift = 0 if during else delay
             for tau in range(n_p):
                 pidx = cons_profile[k, tau]
-                if pidx < 0:
+                if pidx < 0 or (during and tau >= span):
                     break
                 dq = v[pidx] * scale
                 for c in range(n_c):
-                    n_part = v[idx_participants[c]]
-                    if cons_participants[k] == 1:
-                        if tau >= span:
-                            continue
-                        t = c + tau
-                        persons = n_part
-                    else:
-                        t = c + delay + tau
-                        if noise:
-                            persons = active[i, c, tau]
-                        else:
-                            persons = s * n_part * keep**tau
+                    t = c + shift + tau
                     if t >= n_t:
-                        continue
+                        break
+                    persons = v[idx_participants[c]] if during else successes[c, tau]
                     for a in range(n_a):
                         q = cons_price[k, a]
                         if q >= 0:
