@@ -260,6 +260,49 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    from som_mc.report import (
+        prepare_report,
+        render_html,
+        report_figures,
+        save_figures,
+        write_xlsx,
+    )
+    from som_mc.results import load_results
+
+    out = Path(args.out) if args.out else Path(f"report_{Path(args.case).stem}.html")
+    xlsx = Path(args.xlsx) if args.xlsx else None
+    figures = Path(args.figures) if args.figures else None
+    for path in (out, xlsx):
+        if path is None:
+            continue
+        if path.exists() and not args.force:
+            raise SomMcError(f"{path}: file exists; use --force to overwrite it")
+        if not path.parent.exists():
+            raise SomMcError(f"{path}: folder {path.parent} does not exist")
+    if figures is not None and not figures.is_dir():
+        raise SomMcError(f"{figures}: folder does not exist; create it first")
+    case = load_case(args.case)
+    if args.results:
+        ds = load_results(args.results)
+    else:
+        ds = simulate(case, draws=args.draws, seed=args.seed, design=args.design)
+    data = prepare_report(case, ds, case_file=args.case)
+    html = render_html(data, lang=args.lang)
+    if figures is not None:
+        save_figures(report_figures(data, lang=args.lang), figures, force=args.force)
+    tmp = out.with_name(f".{out.name}.part")
+    tmp.write_text(html, encoding="utf-8")
+    os.replace(tmp, out)
+    print(f"Rapport gemt i {out}")
+    if xlsx is not None:
+        write_xlsx(data, xlsx, lang=args.lang)
+        print(f"Regneark gemt i {xlsx}")
+    if figures is not None:
+        print(f"Figurer (PNG og SVG) gemt i {figures}")
+    return 0
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="som-mc",
@@ -400,6 +443,29 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--figure", metavar="FILE.png", help="save a comparison figure (total) to FILE")
     p.add_argument("--force", action="store_true", help="overwrite an existing --figure file")
     p.set_defaults(func=_cmd_compare)
+
+    p = sub.add_parser(
+        "report",
+        help="beslutningsnotat: self-contained HTML report (and Excel tables)",
+        description="Simulate a case (or read a saved results file) and write a decision memo "
+        "as one self-contained HTML file: headline, per-aktør table, figures, tornado, "
+        "assumptions appendix and method notes.",
+    )
+    p.add_argument("case", metavar="CASE", help="case file (TOML)")
+    p.add_argument("--draws", type=_positive_int, default=10_000, help="draws (default 10000)")
+    p.add_argument("--seed", type=_seed, default=None, help="seed (default: fresh, in the report)")
+    p.add_argument("--design", choices=DESIGNS, default="random", help="sampling design")
+    p.add_argument(
+        "--results",
+        metavar="FILE.nc",
+        help="report on a results file saved by 'som-mc run --out' (made from CASE)",
+    )
+    p.add_argument("--out", metavar="FILE.html", help="HTML file (default report_<case>.html)")
+    p.add_argument("--xlsx", metavar="FILE.xlsx", help="also write the tables to a workbook")
+    p.add_argument("--figures", metavar="DIR", help="also save every figure as PNG and SVG")
+    p.add_argument("--lang", choices=["da", "en"], default="da", help="language (default da)")
+    p.add_argument("--force", action="store_true", help="overwrite existing output files")
+    p.set_defaults(func=_cmd_report)
     return parser
 
 
