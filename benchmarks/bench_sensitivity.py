@@ -36,7 +36,7 @@ def main() -> None:
     print(f"total time:                      {total:8.2f} s")
     print(f"  kernel (numba):                {kernel:8.2f} s  ({100 * kernel / total:5.1f} %)")
     print(
-        f"  quantile mapping (ppf):        {model - kernel:8.2f} s  "
+        f"  design + quantile mapping:     {model - kernel:8.2f} s  "
         f"({100 * (model - kernel) / total:5.1f} %)"
     )
     print(
