@@ -49,12 +49,11 @@ import numba  # noqa: E402
 import numpy as np  # noqa: E402
 
 import som_mc  # noqa: E402
-from som_mc._kernels import simulate_chunk  # noqa: E402
 from som_mc.model import CaseModel, compile_case  # noqa: E402
 from som_mc.reference import simulate_chunk_numpy  # noqa: E402
 from som_mc.results import build_dataset  # noqa: E402
 from som_mc.sampling import BLOCK_SIZE, block_bounds  # noqa: E402
-from som_mc.simulate import simulate  # noqa: E402
+from som_mc.simulate import run_kernel, simulate  # noqa: E402
 from som_mc.summary import summarize  # noqa: E402
 
 # The module itself (``som_mc.simulate`` as an attribute is the function re-exported by the
@@ -217,52 +216,9 @@ def block_inputs(model: CaseModel, draws: int) -> tuple[np.ndarray, np.ndarray]:
     return x, active
 
 
-def new_outputs(model: CaseModel, n: int) -> dict[str, np.ndarray]:
-    n_t, n_a = model.n_years, len(model.case.actors)
-    return {
-        "cost": np.empty((n, n_t, n_a)),
-        "value": np.empty((n, n_t, n_a)),
-        "net": np.empty((n, n_t, n_a)),
-        "pv": np.empty((n, n_a)),
-    }
-
-
-def kernel_numba(
-    model: CaseModel,
-    x: np.ndarray,
-    active: np.ndarray,
-    out: dict[str, np.ndarray] | None = None,
-) -> dict[str, np.ndarray]:
-    """Call the numba kernel as the engine does: fresh outputs unless `out` is given."""
-    if out is None:
-        out = new_outputs(model, x.shape[0])
-    simulate_chunk(
-        x,
-        model.uncertain,
-        model.const,
-        model.idx_success,
-        model.idx_dropoff,
-        model.idx_participants,
-        model.cons_scale,
-        model.cons_profile,
-        model.cons_price,
-        model.cons_participants,
-        model.cost_amount,
-        model.cost_actor,
-        model.cost_fixed,
-        model.cost_per_participant,
-        model.discount,
-        model.delay,
-        model.span,
-        model.case.outcome.noise,
-        active,
-        out["cost"],
-        out["value"],
-        out["net"],
-        out["pv"],
-        np.zeros((0, 0, 0, 0)),
-    )
-    return out
+def kernel_numba(model: CaseModel, x: np.ndarray, active: np.ndarray) -> dict[str, np.ndarray]:
+    """Call the numba kernel as the engine does (fresh outputs, via ``run_kernel``)."""
+    return run_kernel(model, x, active, noise=model.case.outcome.noise)
 
 
 def kernel_numpy(model: CaseModel, x: np.ndarray, active: np.ndarray) -> dict[str, np.ndarray]:
