@@ -346,6 +346,17 @@ def _support_within(
     dist: Distribution, low: float, high: float, path: str, what: str, file: str | None
 ) -> None:
     lo, hi = dist.support()
+    if dist.is_fixed and not low <= lo <= high:
+        hint = (
+            f" (a share, not a percentage: write {lo / 100:g} for {lo:g} %)"
+            if high == 1.0 and 1.0 < lo <= 100.0
+            else ""
+        )
+        raise CaseFileError(
+            f"{what} must lie in [{low:g}, {high:g}]; received {lo:g}{hint}",
+            file=file,
+            key=path,
+        )
     if lo < low or hi > high:
         raise CaseFileError(
             f"{what} must lie in [{low:g}, {high:g}]; received {_describe(dist.to_toml())} "

@@ -34,15 +34,21 @@ STREAM_ABOVE = 250_000
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    failed = 0
     for path in args.case:
-        case = load_case(path)
+        try:
+            case = load_case(path)
+        except SomMcError as exc:
+            print(f"som-mc: error: {exc}", file=sys.stderr)
+            failed += 1
+            continue
         n_uncertain = len(uncertain_inputs(case))
         print(
             f"OK: {path}: {case.name!r} — {case.n_cohorts} optag, "
             f"{len(case.costs)} omkostningsposter, {len(case.consequences)} konsekvenser, "
             f"{n_uncertain} usikre input"
         )
-    return 0
+    return EXIT_USAGE if failed else 0
 
 
 def _positive_int(text: str) -> int:
@@ -90,6 +96,20 @@ def _quantiles(text: str) -> list[float]:
 def _cmd_run(args: argparse.Namespace) -> int:
     case = load_case(args.case)
     if args.deterministic:
+        mc_only = [
+            flag
+            for flag, used in (
+                ("--out", args.out),
+                ("--target-mcse", args.target_mcse is not None),
+                ("--keep-consequences", args.keep_consequences),
+            )
+            if used
+        ]
+        if mc_only:
+            raise SomMcError(
+                f"{', '.join(mc_only)} applies to Monte Carlo runs only; drop --deterministic "
+                "or the option"
+            )
         ds = deterministic(case, point=args.point)
         if args.json:
             json.dump(deterministic_json(ds), sys.stdout, ensure_ascii=False, indent=2)
@@ -294,7 +314,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     tmp = out.with_name(f".{out.name}.part")
     tmp.write_text(html, encoding="utf-8")
     os.replace(tmp, out)
-    print(f"Rapport gemt i {out}")
+    print(f"Rapport gemt i {out} (seed {ds.attrs['seed']})")
     if xlsx is not None:
         write_xlsx(data, xlsx, lang=args.lang)
         print(f"Regneark gemt i {xlsx}")

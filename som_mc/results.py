@@ -226,6 +226,9 @@ def save_results(ds: xr.Dataset, path: str | Path, *, overwrite: bool = False) -
             if ds[name].dtype.kind == "f" and "draw" in ds[name].dims
         }
         ds.to_netcdf(tmp, engine="h5netcdf", encoding=encoding)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; use the usual mode
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

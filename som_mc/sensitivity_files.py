@@ -77,6 +77,10 @@ def _save_figure(ax: object, out: Path, name: str) -> None:
         fig.savefig(out / f"{name}.{ext}", dpi=150)
 
 
+def _signed(value: float) -> str:
+    return ("+" if value >= 0 else "") + format_number(value, 3)
+
+
 def _switching_text(sv: xr.Dataset, name: str, value: float, direction: int) -> str:
     if not np.isfinite(value):
         return "krydser ikke 0 inden for inputtets udfaldsrum"
@@ -176,8 +180,10 @@ def run_sensitivity(
         rows = [
             [
                 str(total.label.values[i]),
-                f"{total.S1.values[i]:.3f} ± {total.S1_conf.values[i]:.3f}",
-                f"{total.ST.values[i]:.3f} ± {total.ST_conf.values[i]:.3f}",
+                f"{format_number(total.S1.values[i], 3)} ± "
+                f"{format_number(total.S1_conf.values[i], 3)}",
+                f"{format_number(total.ST.values[i], 3)} ± "
+                f"{format_number(total.ST_conf.values[i], 3)}",
             ]
             for i in order
         ]
@@ -196,14 +202,14 @@ def run_sensitivity(
         lines += [
             "",
             f"Rangkorrelation med nettoresultat i alt ({format_number(draws)} træk, "
-            f"SRRC R² = {tot.srrc_r2.item():.2f}):",
+            f"SRRC R² = {format_number(tot.srrc_r2.item(), 2)}):",
             render_table(
                 ["Input", "Spearman", "SRRC"],
                 [
                     [
                         str(tot.label.values[i]),
-                        f"{tot.spearman.values[i]:+.3f}",
-                        f"{tot.srrc.values[i]:+.3f}",
+                        _signed(tot.spearman.values[i]),
+                        _signed(tot.srrc.values[i]),
                     ]
                     for i in order
                 ],

@@ -213,3 +213,22 @@ def test_correlation_errors():
     err = _error(data)
     assert err.key == "correlations[0].rank"
     assert "expected a number < 1" in err.message
+
+
+def test_percentage_instead_of_share_gets_a_hint():
+    err = _error(minimal_case(success_rate=15))
+    assert err.message == (
+        "a succesrate must lie in [0, 1]; received 15 (a share, not a percentage: "
+        "write 0.15 for 15 %)"
+    )
+
+
+def test_cli_validate_checks_every_file(tmp_path: Path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(tomli_w.dumps(minimal_case(horizon_years=0)), encoding="utf-8")
+    good = tmp_path / "good.toml"
+    good.write_text(tomli_w.dumps(minimal_case()), encoding="utf-8")
+    assert main(["validate", str(bad), str(good), str(bad)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out.startswith(f"OK: {good}: 'Minimal'")
+    assert captured.err.count("som-mc: error:") == 2

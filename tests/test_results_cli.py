@@ -114,3 +114,25 @@ def test_cli_target_mcse(capsys):
     payload = json.loads(capsys.readouterr().out)
     assert payload["draws"] < 100_000
     assert payload["horizon"]["total"]["mcse"] < 300_000
+
+
+def test_cli_deterministic_rejects_monte_carlo_options(tmp_path: Path, capsys):
+    out = tmp_path / "det.nc"
+    assert main(["run", CASE, "--deterministic", "--out", str(out)]) == 2
+    assert capsys.readouterr().err == (
+        "som-mc: error: --out applies to Monte Carlo runs only; drop --deterministic "
+        "or the option\n"
+    )
+    assert not out.exists()
+
+
+def test_results_file_gets_the_usual_permissions(tmp_path: Path, small_run):
+    import os
+    import stat
+
+    umask = os.umask(0o022)
+    try:
+        path = save_results(small_run, tmp_path / "perm.nc")
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644

@@ -202,7 +202,10 @@ def write_xlsx(data: ReportData, path: str | Path, *, lang: Lang = "da") -> Path
     ):
         if key in attrs:
             value = attrs[key]
-            ws.append([key, value.item() if isinstance(value, np.generic) else value])
+            value = value.item() if isinstance(value, np.generic) else value
+            if key == "seed":
+                value = str(value)  # up to 128 bits: Excel numbers would round it
+            ws.append([key, value])
     ws.column_dimensions["B"].width = 70
 
     path = Path(path)
