@@ -136,3 +136,11 @@ def test_results_file_gets_the_usual_permissions(tmp_path: Path, small_run):
     finally:
         os.umask(umask)
     assert stat.S_IMODE(path.stat().st_mode) == 0o644
+
+
+def test_cli_argument_errors_are_one_line(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["run", CASE, "--seed", "-1"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("som-mc run: error: argument --seed")
