@@ -100,7 +100,10 @@ def deterministic_table(ds: xr.Dataset) -> str:
                 ],
                 [
                     "Tilbagebetalingsår",
-                    *(_year_text(int(y)) for y in ds.break_even_year.values),
+                    *(
+                        "–" if not np.any(ds.net_result.values[:, i]) else _year_text(int(y))
+                        for i, y in enumerate(ds.break_even_year.values)
+                    ),
                     _year_text(int(ds.break_even_year_total)),
                 ],
             ],
@@ -216,7 +219,11 @@ def summary_table(summary: xr.Dataset) -> str:
                 format_number(sel.horizon_quantile.values[hi]),
                 format_pct(sel.horizon_p_positive.item()),
                 format_number(sel.per_participant_mean.item()),
-                _year_text(int(sel.break_even_median.item())),
+                (
+                    "–"  # no money flows at all: nothing to pay back
+                    if sel.yearly_sd.values.max() == 0 and not sel.yearly_mean.values.any()
+                    else _year_text(int(sel.break_even_median.item()))
+                ),
             ]
         )
     out += [

@@ -211,3 +211,12 @@ def test_costs_reconcile_with_lines_and_consequences():
     )
     np.testing.assert_allclose(ds.cost_by_line.sum("cost_line"), ds.cost.sel(actor="kommune"))
     np.testing.assert_allclose(ds.net_result, ds.consequence_value - ds.cost)
+
+
+def test_table_shows_no_break_even_for_an_actor_without_flows():
+    from som_mc.tables import deterministic_table
+
+    text = deterministic_table(deterministic(parse_case(minimal_case())))
+    line = next(row for row in text.splitlines() if row.startswith("Tilbagebetalingsår"))
+    # kommune and stat break even in 2025; region has no flows at all
+    assert line.split()[1:] == ["2025", "–", "2025", "2025"]
