@@ -45,7 +45,7 @@ from som_mc.model import CaseModel, compile_case
 from som_mc.sampling import DESIGNS, Design, normalize_seed
 from som_mc.sampling._streams import name_key
 from som_mc.simulate import DEFAULT_CHUNK, iter_chunks
-from som_mc.summary import TOTAL
+from som_mc.summary import TOTAL, quantile_index
 from som_mc.tables import render_table
 
 __all__ = [
@@ -540,10 +540,6 @@ def _years_diff_text(value: float) -> str:
     return f"{int(value):+d} år" if value else "0 år"
 
 
-def _qi(cmp: xr.Dataset, p: float) -> int:
-    return int(np.flatnonzero(np.isclose(cmp["quantile"].values, p))[0])
-
-
 def comparison_table(cmp: xr.Dataset) -> str:
     """Readable Danish table of a comparison (kr., Danish separators).
 
@@ -564,7 +560,7 @@ def comparison_table(cmp: xr.Dataset) -> str:
     a = cmp.attrs
     labels = [str(c) for c in cmp.case.values]
     base = a["baseline"]
-    lo, hi = _qi(cmp, 0.05), _qi(cmp, 0.95)
+    lo, hi = quantile_index(cmp, 0.05), quantile_index(cmp, 0.95)
     crn = "fælles tilfældige tal" if a["common_random_numbers"] else "uafhængige træk"
     years = cmp.year.values
     out = [

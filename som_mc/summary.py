@@ -32,6 +32,7 @@ __all__ = [
     "HISTOGRAM_BINS",
     "TOTAL",
     "SummaryAccumulator",
+    "quantile_index",
     "summarize",
     "summarize_stream",
     "with_total",
@@ -46,6 +47,14 @@ TOTAL = "total"
 HISTOGRAM_BINS = 16384
 
 _PREFIXES = ("yearly", "cumulative", "horizon", "pv", "per_participant")
+
+
+def quantile_index(ds: xr.Dataset | xr.DataArray, p: float) -> int:
+    """Position of probability `p` on the ``quantile`` coordinate (ValueError if absent)."""
+    matches = np.flatnonzero(np.isclose(ds["quantile"].values, p))
+    if not matches.size:
+        raise ValueError(f"quantile {p} not in the summary (has {list(ds['quantile'].values)})")
+    return int(matches[0])
 
 
 def with_total(da: xr.DataArray) -> xr.DataArray:

@@ -9,6 +9,7 @@ import xarray as xr
 
 from som_mc._format import format_number, format_pct
 from som_mc.deterministic import NOT_WITHIN_HORIZON
+from som_mc.summary import quantile_index
 
 __all__ = [
     "deterministic_json",
@@ -161,13 +162,6 @@ def _actor_label(actor: str) -> str:
     return "I alt" if actor == "total" else actor
 
 
-def _qi(summary: xr.Dataset, p: float) -> int:
-    matches = np.flatnonzero(np.isclose(summary["quantile"].values, p))
-    if not matches.size:
-        raise ValueError(f"quantile {p} not in the summary")
-    return int(matches[0])
-
-
 def summary_table(summary: xr.Dataset) -> str:
     """Readable table of a Monte Carlo summary (Danish labels, kr.).
 
@@ -183,7 +177,11 @@ def summary_table(summary: xr.Dataset) -> str:
         the horizon: mean ± MCSE, P5/P50/P95, P(> 0), break-even.
     """
     a = summary.attrs
-    lo, mid, hi = _qi(summary, 0.05), _qi(summary, 0.5), _qi(summary, 0.95)
+    lo, mid, hi = (
+        quantile_index(summary, 0.05),
+        quantile_index(summary, 0.5),
+        quantile_index(summary, 0.95),
+    )
     title = (
         f"{a['case_name']} — Monte Carlo, {format_number(a['n_draws'])} træk "
         f"({a['design']}, seed {a['seed']}), kr. i {a['price_year']}-priser"

@@ -8,8 +8,9 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from som_mc._format import format_number
+from som_mc.summary import TOTAL
 
-__all__ = ["OKABE_ITO", "kr_formatter", "money_axis", "new_axes"]
+__all__ = ["OKABE_ITO", "actor_title", "kr_formatter", "money_axis", "new_axes"]
 
 #: Okabe–Ito palette (colour-blind safe), without black.
 OKABE_ITO = (
@@ -24,6 +25,11 @@ OKABE_ITO = (
 
 #: Axis formatter with Danish thousands separators: 1234567 -> "1.234.567".
 kr_formatter = FuncFormatter(lambda x, _pos: format_number(x))
+
+
+def actor_title(actor: str) -> str:
+    """Danish title of an actor in plot titles (``"total"`` -> ``"i alt"``)."""
+    return "i alt" if actor == TOTAL else actor
 
 
 def money_axis(axis: Axis) -> None:

@@ -11,25 +11,14 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from som_mc.plotting._style import OKABE_ITO, kr_formatter, new_axes
-from som_mc.summary import TOTAL
+from som_mc.plotting._style import OKABE_ITO, actor_title, kr_formatter, new_axes
+from som_mc.summary import TOTAL, quantile_index
 
 __all__ = ["comparison_figure", "plot_compare_bands", "plot_paired_difference"]
 
 
-def _actor_title(actor: str) -> str:
-    return "i alt" if actor == TOTAL else actor
-
-
 def _colour(i: int) -> str:
     return OKABE_ITO[i % len(OKABE_ITO)]
-
-
-def _qi(cmp: xr.Dataset, p: float) -> int:
-    matches = np.flatnonzero(np.isclose(cmp["quantile"].values, p))
-    if not matches.size:
-        raise ValueError(f"quantile {p} not in the comparison (see COMPARE_QUANTILES)")
-    return int(matches[0])
 
 
 def plot_compare_bands(cmp: xr.Dataset, actor: str = TOTAL, ax: Axes | None = None) -> Axes:
@@ -53,7 +42,7 @@ def plot_compare_bands(cmp: xr.Dataset, actor: str = TOTAL, ax: Axes | None = No
     ax = new_axes(ax)
     sel = cmp.cumulative_quantile.sel(actor=actor)
     years = cmp.year.values
-    p5, p25, p50, p75, p95 = (_qi(cmp, p) for p in (0.05, 0.25, 0.5, 0.75, 0.95))
+    p5, p25, p50, p75, p95 = (quantile_index(cmp, p) for p in (0.05, 0.25, 0.5, 0.75, 0.95))
     for i, label in enumerate(cmp.case.values):
         q = sel.isel(case=i).values
         colour = _colour(i)
@@ -66,7 +55,7 @@ def plot_compare_bands(cmp: xr.Dataset, actor: str = TOTAL, ax: Axes | None = No
     ax.set_xlabel("År")
     ax.set_ylabel("Akkumuleret nettoresultat (kr.)")
     ax.set_title(
-        f"Akkumuleret nettoresultat, {_actor_title(actor)}: median, 50 %- og 90 %-interval",
+        f"Akkumuleret nettoresultat, {actor_title(actor)}: median, 50 %- og 90 %-interval",
         fontsize=10,
     )
     ax.legend(fontsize=8, loc="upper left")
@@ -116,7 +105,7 @@ def plot_paired_difference(
     ax.xaxis.set_major_formatter(kr_formatter)
     ax.set_xlabel("Forskel i nettoresultat (kr.)")
     ax.set_ylabel("Antal træk")
-    ax.set_title(f"Parvis forskel fra {base}, {_actor_title(actor)} (samme træk)", fontsize=10)
+    ax.set_title(f"Parvis forskel fra {base}, {actor_title(actor)} (samme træk)", fontsize=10)
     ax.legend(fontsize=8)
     return ax
 

@@ -8,14 +8,10 @@ from matplotlib.axes import Axes
 from matplotlib.patches import Patch
 
 from som_mc._format import format_number
-from som_mc.plotting._style import OKABE_ITO, money_axis, new_axes
+from som_mc.plotting._style import OKABE_ITO, actor_title, money_axis, new_axes
 from som_mc.summary import TOTAL
 
 __all__ = ["plot_sobol", "plot_spider", "plot_tornado"]
-
-
-def _actor_title(actor: str) -> str:
-    return "i alt" if actor == TOTAL else actor
 
 
 def _value_text(v: float) -> str:
@@ -89,7 +85,7 @@ def plot_tornado(
     )
     ax.margins(x=0.15)
     ax.set_title(
-        f"Tornado, {_actor_title(actor)} — basisresultat {format_number(base)} kr.", fontsize=10
+        f"Tornado, {actor_title(actor)} — basisresultat {format_number(base)} kr.", fontsize=10
     )
     return ax
 
@@ -128,7 +124,7 @@ def plot_spider(sp: xr.Dataset, *, actor: str = TOTAL, ax: Axes | None = None) -
     money_axis(ax.yaxis)
     ax.set_xlabel("Inputtets percentil (%)")
     ax.set_ylabel("Akkumuleret nettoresultat (kr.)")
-    ax.set_title(f"Spiderplot, {_actor_title(actor)}", fontsize=10)
+    ax.set_title(f"Spiderplot, {actor_title(actor)}", fontsize=10)
     ax.legend(fontsize=8)
     return ax
 
@@ -175,6 +171,6 @@ def plot_sobol(sob: xr.Dataset, *, actor: str = TOTAL, ax: Axes | None = None) -
     ax.set_xlabel("Andel af variansen")
     ax.set_xlim(left=min(0.0, float(np.nanmin(sel.S1.values)) - 0.05))
     level = round(100 * float(sob.attrs.get("conf_level", 0.95)))
-    ax.set_title(f"Sobol-indeks, {_actor_title(actor)} ({level} %-konfidensinterval)", fontsize=10)
+    ax.set_title(f"Sobol-indeks, {actor_title(actor)} ({level} %-konfidensinterval)", fontsize=10)
     ax.legend(fontsize=8, loc="lower right")
     return ax

@@ -26,7 +26,7 @@ from som_mc.plotting.results import (
 from som_mc.plotting.sensitivity import plot_tornado
 from som_mc.report._text import Lang, Numbers, text
 from som_mc.sensitivity import tornado
-from som_mc.summary import TOTAL, summarize
+from som_mc.summary import TOTAL, quantile_index, summarize
 
 __all__ = [
     "REPORT_QUANTILES",
@@ -143,8 +143,7 @@ def _year_text(year: int, t: Mapping[str, str]) -> str:
 
 
 def _q(da: xr.DataArray, q: float) -> xr.DataArray:
-    i = int(np.flatnonzero(np.isclose(da["quantile"].values, q))[0])
-    return da.isel(quantile=i)
+    return da.isel(quantile=quantile_index(da, q))
 
 
 def report_context(data: ReportData, *, lang: Lang = "da") -> dict[str, Any]:
