@@ -598,3 +598,19 @@ def test_unknown_key_message_lists_allowed_keys() -> None:
 def test_from_toml_rejects_non_mapping() -> None:
     with pytest.raises(DistributionError, match="'dist' key"):
         from_toml([1, 2])  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("p", [0.99999, 1e-7, 0.0, 1.0, 0.3])
+def test_binomial_ppf_extreme_p_matches_cdf_inversion(p: float) -> None:
+    # scipy's iterative inversion warns (and pytest fails) for p near 0 or 1; the table
+    # search must give the smallest k with cdf(k) >= q, without warnings.
+    dist = Binomial(n=142, p=p)
+    q = np.array([0.0, 1e-9, 0.01, 0.5, 0.99, 1.0])
+    k = dist.ppf(q)
+    cdf = stats.binom(142, p).cdf
+    for qi, ki in zip(q[1:], k[1:], strict=True):
+        assert cdf(ki) >= qi - 1e-12
+        assert ki == 0 or cdf(ki - 1) < qi
+    # ppf(0): the smallest value whose probability is representable (cdf > 0)
+    assert k[0] == int(np.argmax(cdf(np.arange(143)) > 0))
+    assert np.isnan(dist.ppf(1.5))

@@ -9,9 +9,12 @@ import math
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
 from som_mc.distributions._base import (
+    _TINY,
     Distribution,
     check_integer,
     check_positive,
@@ -134,6 +137,18 @@ class Binomial(Distribution):
 
     def _scipy(self) -> Any:
         return stats.binom(self.n, self.p)
+
+    def ppf(self, q: ArrayLike) -> NDArray[np.float64]:
+        """Percent point function: the smallest k with ``cdf(k) >= q``.
+
+        Searched in the table of the cdf over the support 0..n, which stays exact where
+        scipy's iterative inversion warns and fails (p very close to 0 or 1).
+        """
+        q = np.asarray(q, dtype=np.float64)
+        cdf = stats.binom(self.n, self.p).cdf(np.arange(self.n + 1))
+        k = np.searchsorted(cdf, np.where(q == 0.0, _TINY, q), side="left")
+        out = np.minimum(k, self.n).astype(np.float64)
+        return np.where((q >= 0.0) & (q <= 1.0), out, np.nan)
 
     def mode(self) -> float:
         """Return ``floor((n + 1) * p)``, capped at `n`."""
