@@ -81,7 +81,7 @@ def _signed(value: float) -> str:
     return ("+" if value >= 0 else "") + format_number(value, 3)
 
 
-def _switching_text(sv: xr.Dataset, name: str, value: float, direction: int) -> str:
+def _switching_text(name: str, value: float, direction: int) -> str:
     if not np.isfinite(value):
         return "krydser ikke 0 inden for inputtets udfaldsrum"
     shown = format_pct(value, 1) if name == "success_rate" else format_number(value, 2)
@@ -162,7 +162,7 @@ def run_sensitivity(
         for name, label in zip(sv.input.values, sv.label.values, strict=True):
             value = float(sv.switching_value.sel(input=name, actor=TOTAL))
             direction = int(sv.direction.sel(input=name, actor=TOTAL))
-            lines.append(f"  {label}: {_switching_text(sv, str(name), value, direction)}")
+            lines.append(f"  {label}: {_switching_text(str(name), value, direction)}")
         if "success_rate" in sv.input.values:
             value = float(sv.switching_value.sel(input="success_rate", actor=TOTAL))
             if np.isfinite(value):
