@@ -7,7 +7,7 @@ steadier, though still noisy):
 a. kernel alone      numba ``simulate_chunk`` vs the NumPy twin ``simulate_chunk_numpy`` on the
                      same pre-drawn inputs (outputs checked to agree first).
 b. end-to-end warm   ``simulate`` + ``summarize`` vs a NumPy-reference pipeline doing the same
-                     sampling, ``simulate_chunk_numpy``, ``build_dataset`` and ``summarize``;
+                     sampling, ``simulate_chunk_numpy``, ``build_dataset`` and ``summarize_numpy``;
                      plus where the time of the numba path goes.
 c. JIT cold start    first ``simulate`` call in a fresh process with an empty numba cache, and
                      the CLI wall-clock once the cache is warm.
@@ -50,7 +50,7 @@ import numpy as np  # noqa: E402
 
 import som_mc  # noqa: E402
 from som_mc.model import CaseModel, compile_case  # noqa: E402
-from som_mc.reference import simulate_chunk_numpy  # noqa: E402
+from som_mc.reference import simulate_chunk_numpy, summarize_numpy  # noqa: E402
 from som_mc.results import build_dataset  # noqa: E402
 from som_mc.sampling import BLOCK_SIZE, block_bounds  # noqa: E402
 from som_mc.simulate import run_kernel, simulate  # noqa: E402
@@ -355,7 +355,9 @@ def timed_module_functions(names: list[str]) -> Iterator[dict[str, float]]:
             setattr(sim_mod, name, fn)
 
 
-def bench_end_to_end(case: Any, draws: int, repeats: int, t_kernel_numba: float) -> dict[str, Any]:
+def bench_end_to_end(
+    case: Any, draws: int, repeats: int, t_kernel_numba: float | None
+) -> dict[str, Any]:
     print(f"\nb. end-to-end warm: {draws:,} draws, seed {SEED}")
     ds = simulate(case, draws=draws, seed=SEED)
     ds_ref = reference_dataset(case, draws)
@@ -366,12 +368,13 @@ def bench_end_to_end(case: Any, draws: int, repeats: int, t_kernel_numba: float)
         summarize(simulate(case, draws=draws, seed=SEED))
 
     def numpy_path() -> None:
-        summarize(reference_dataset(case, draws))
+        summarize_numpy(reference_dataset(case, draws))
 
     t_numba, _ = best_of(numba_path, repeats)
     t_numpy, _ = best_of(numpy_path, repeats)
     t_sim, _ = best_of(lambda: simulate(case, draws=draws, seed=SEED), repeats)
     t_sum, _ = best_of(lambda: summarize(ds), repeats)
+    t_sum_ref, _ = best_of(lambda: summarize_numpy(ds), repeats)
     t_ref_sim, _ = best_of(lambda: reference_dataset(case, draws), repeats)
 
     # Breakdown of one real simulate() call; keep the repeat with the smallest total.
@@ -406,7 +409,7 @@ def bench_end_to_end(case: Any, draws: int, repeats: int, t_kernel_numba: float)
         secs(t_numba),
         f"target < {TARGETS['e2e_numba_max_s']:.0f} s: {verdict(ok_abs)}",
     )
-    line("NumPy reference: same sampling + summarize", secs(t_numpy), "(baseline)")
+    line("NumPy reference: same sampling (serial) + summarize_numpy", secs(t_numpy), "(baseline)")
     line(
         "ratio NumPy / numba, with summarize",
         f"{speedup:.2f}x",
@@ -415,7 +418,9 @@ def bench_end_to_end(case: Any, draws: int, repeats: int, t_kernel_numba: float)
     line("numba: simulate only", secs(t_sim))
     line("NumPy reference: simulate only (to dataset)", secs(t_ref_sim))
     line("ratio NumPy / numba, simulate only", f"{t_ref_sim / t_sim:.2f}x")
-    line("summarize alone (same code on both sides)", secs(t_sum))
+    line("numba: summarize alone", secs(t_sum))
+    line("NumPy reference: summarize_numpy alone", secs(t_sum_ref))
+    line("ratio NumPy / numba, summaries only", f"{t_sum_ref / t_sum:.2f}x")
 
     print(
         f"  breakdown of the numba path (instrumented simulate {secs(t_instr)} "
@@ -427,7 +432,7 @@ def bench_end_to_end(case: Any, draws: int, repeats: int, t_kernel_numba: float)
     kernel = spent.get(kernel_name)
     rows: list[tuple[str, float | None]] = [
         ("compile_case", spent.get("compile_case")),
-        ("sampling (_block_data)", sampling),
+        ("sampling (_block_data; thread pool, summed)", sampling),
         ("  of which sample_block", spent.get("sample_block")),
         ("  of which draw_outcomes", spent.get("draw_outcomes")),
         (f"kernel ({kernel_name})", kernel),
@@ -448,7 +453,7 @@ def bench_end_to_end(case: Any, draws: int, repeats: int, t_kernel_numba: float)
         else:
             line(label, secs(value), f"{100 * value / whole:5.1f} %")
             shares[label.strip()] = value
-    if kernel is not None:
+    if kernel is not None and t_kernel_numba is not None:
         line(
             "kernel in simulate vs kernel alone (a.)",
             f"{kernel / t_kernel_numba:.2f}x",
@@ -467,7 +472,8 @@ def bench_end_to_end(case: Any, draws: int, repeats: int, t_kernel_numba: float)
         "breakdown_total_s": whole,
         "target_ratio_met": ok_ratio,
         "target_under_1s_met": ok_abs,
-        "summary_in_both": "yes: both sides build the results dataset and call summarize",
+        "numpy_summarize_s": t_sum_ref,
+        "summary_in_both": "yes: numba path summarize, NumPy path summarize_numpy",
     }
 
 
@@ -641,7 +647,14 @@ def main(argv: list[str] | None = None) -> int:
         metavar="PATH",
         help="also write all figures to PATH as JSON",
     )
+    parser.add_argument(
+        "--parts",
+        default="abcd",
+        help="which measurements to run, e.g. 'ab' (default: abcd = all)",
+    )
     args = parser.parse_args(argv)
+    if not set(args.parts) <= set("abcd") or not args.parts:
+        parser.error("--parts takes letters from 'abcd'")
     draws = args.draws or (QUICK_DRAWS if args.quick else 100_000)
     repeats = args.repeats or (2 if args.quick else 5)
     if draws < 1 or repeats < 1:
@@ -694,11 +707,17 @@ def main(argv: list[str] | None = None) -> int:
     }
     t_start = time.perf_counter()
     busy_start, own_start = busy_cpu_seconds(), own_cpu_seconds()
-    results["kernel"] = bench_kernel(model, draws, repeats)
-    results["end_to_end"] = bench_end_to_end(case, draws, repeats, results["kernel"]["numba_s"])
+    t_kernel = None
+    if "a" in args.parts:
+        results["kernel"] = bench_kernel(model, draws, repeats)
+        t_kernel = results["kernel"]["numba_s"]
+    if "b" in args.parts:
+        results["end_to_end"] = bench_end_to_end(case, draws, repeats, t_kernel)
     with tempfile.TemporaryDirectory(prefix="som_mc_bench_cache_") as cache_dir:
-        results["cold_start"] = bench_cold_start(case_path, cache_dir, min(repeats, 3))
-        results["memory"] = bench_memory(case_path, cache_dir, draws, 10 * draws)
+        if "c" in args.parts:
+            results["cold_start"] = bench_cold_start(case_path, cache_dir, min(repeats, 3))
+        if "d" in args.parts:
+            results["memory"] = bench_memory(case_path, cache_dir, draws, 10 * draws)
     results["benchmark_wall_s"] = time.perf_counter() - t_start
     busy_end = busy_cpu_seconds()
     others = None
@@ -708,34 +727,18 @@ def main(argv: list[str] | None = None) -> int:
     results["other_processes_cpu_s"] = others
 
     print("\nsummary")
-    for label, value, ok in (
-        (
-            "kernel speed-up NumPy / numba",
-            f"{results['kernel']['speedup']:.1f}x",
-            results["kernel"]["target_met"],
-        ),
-        (
-            "end-to-end speed-up NumPy / numba",
-            f"{results['end_to_end']['speedup']:.2f}x",
-            results["end_to_end"]["target_ratio_met"],
-        ),
-        (
-            f"numba end-to-end, {draws:,} draws",
-            secs(results["end_to_end"]["numba_s"]),
-            results["end_to_end"]["target_under_1s_met"],
-        ),
-        (
-            "CLI wall, warm cache",
-            secs(results["cold_start"]["cli_warm_cache_s"]),
-            results["cold_start"]["target_met"],
-        ),
-        (
-            "memory ratio 10x draws",
-            f"{results['memory']['ratio']:.2f}x",
-            results["memory"]["target_met"],
-        ),
-    ):
-        line(label, value, verdict(ok))
+    figures: list[tuple[str, str, str, str]] = [
+        ("kernel", "speedup", "kernel speed-up NumPy / numba", "target_met"),
+        ("end_to_end", "speedup", "end-to-end speed-up NumPy / numba", "target_ratio_met"),
+        ("end_to_end", "numba_s", f"numba end-to-end, {draws:,} draws", "target_under_1s_met"),
+        ("cold_start", "cli_warm_cache_s", "CLI wall, warm cache", "target_met"),
+        ("memory", "ratio", "memory ratio 10x draws", "target_met"),
+    ]
+    for part, key, label, ok_key in figures:
+        if part in results:
+            value = results[part][key]
+            shown = secs(value) if key.endswith("_s") else f"{value:.2f}x"
+            line(label, shown, verdict(results[part][ok_key]))
     results["load_average_end"] = os.getloadavg()
     if others is not None:
         print(

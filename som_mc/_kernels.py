@@ -12,7 +12,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["simulate_chunk"]
+__all__ = ["row_moments", "simulate_chunk", "summary_rows"]
 
 _JIT = {"cache": True, "nogil": True, "fastmath": False}
 
@@ -151,3 +151,100 @@ def simulate_chunk(
                 out_net[i, t, a] = net
                 pv += net * discount[t]
             out_pv[i, a] = pv
+
+
+@numba.njit(parallel=True, **_JIT)
+def summary_rows(
+    net: np.ndarray,
+    pv: np.ndarray,
+    participants: np.ndarray,
+    rows: np.ndarray,
+    first_break_even: np.ndarray,
+) -> None:
+    """Lay out each draw's summary statistics as rows over the draws (one row per cell).
+
+    Actor ``A`` (the last, one past the case's actors) is the total over actors. Row order:
+    yearly net result (T·(A+1) rows, year-major), cumulative net result (T·(A+1)), horizon
+    total (A+1), discounted total (A+1), horizon total per participant (A+1; 0 when a draw
+    has no participants). Sums run in the same order as NumPy's ``sum``/``cumsum`` over the
+    short actor and year axes, so the rows equal the NumPy computation bitwise.
+
+    Parameters
+    ----------
+    net : ndarray, shape (n, T, A)
+        Net result per draw, year and actor.
+    pv : ndarray, shape (n, A)
+        Discounted total per draw and actor.
+    participants : ndarray, shape (n, C)
+        Participants per draw and cohort.
+    rows : ndarray, shape (2·T·(A+1) + 3·(A+1), n)
+        Output rows.
+    first_break_even : ndarray of int64, shape (A+1, n)
+        Output: index of the first year whose cumulative result is >= 0, T when none.
+    """
+    n, n_t, n_a = net.shape
+    width = n_a + 1
+    cum0 = n_t * width
+    tail = 2 * n_t * width
+    n_c = participants.shape[1]
+    for i in numba.prange(n):
+        n_part = 0.0
+        for c in range(n_c):
+            n_part += participants[i, c]
+        for a in range(width):
+            first_break_even[a, i] = n_t
+        total_pv = 0.0
+        for a in range(n_a):
+            total_pv += pv[i, a]
+            rows[tail + width + a, i] = pv[i, a]
+        rows[tail + width + n_a, i] = total_pv
+        for a in range(width):
+            running = 0.0
+            for t in range(n_t):
+                if a < n_a:
+                    value = net[i, t, a]
+                else:
+                    value = 0.0
+                    for b in range(n_a):
+                        value += net[i, t, b]
+                rows[t * width + a, i] = value
+                running = value if t == 0 else running + value
+                rows[cum0 + t * width + a, i] = running
+                if running >= 0 and first_break_even[a, i] == n_t:
+                    first_break_even[a, i] = t
+            rows[tail + a, i] = running
+            rows[tail + 2 * width + a, i] = running / n_part if n_part > 0 else 0.0
+
+
+@numba.njit(parallel=True, **_JIT)
+def row_moments(rows: np.ndarray, mean: np.ndarray, m2: np.ndarray, positive: np.ndarray) -> None:
+    """Mean, sum of squared deviations and count of values > 0 of each row.
+
+    Each row is reduced by one thread in order, so the result does not depend on the
+    number of threads.
+
+    Parameters
+    ----------
+    rows : ndarray, shape (R, n)
+        Values, one row per cell.
+    mean, m2 : ndarray, shape (R,)
+        Outputs: mean and ``Σ (x − mean)²``.
+    positive : ndarray of int64, shape (R,)
+        Output: number of values > 0.
+    """
+    n_rows, n = rows.shape
+    for r in numba.prange(n_rows):
+        total = 0.0
+        count = 0
+        for i in range(n):
+            total += rows[r, i]
+            if rows[r, i] > 0:
+                count += 1
+        mu = total / n
+        dev = 0.0
+        for i in range(n):
+            d = rows[r, i] - mu
+            dev += d * d
+        mean[r] = mu
+        m2[r] = dev
+        positive[r] = count

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 import xarray as xr
 
@@ -160,33 +162,64 @@ def iter_chunks(
         raise ValueError(f"chunk_size must be >= 1; received {chunk_size}")
     correlations = _correlations(model.case)
     noise = model.case.outcome.noise
-    cached: tuple[int, np.ndarray, np.ndarray] | None = None
-    for start in range(0, n_draws, chunk_size):
-        stop = min(start + chunk_size, n_draws)
-        xs, acts = [], []
-        for block in range(start // BLOCK_SIZE, (stop - 1) // BLOCK_SIZE + 1):
-            if cached is None or cached[0] != block:
-                cached = (block, *_block_data(model, n_draws, block, seed, design, correlations))
-            b0 = block * BLOCK_SIZE
-            lo, hi = max(start, b0) - b0, min(stop, b0 + BLOCK_SIZE) - b0
-            xs.append(cached[1][lo:hi])
-            if noise:
-                acts.append(cached[2][lo:hi])
-        x = np.ascontiguousarray(np.concatenate(xs) if len(xs) > 1 else xs[0])
-        active = np.ascontiguousarray(np.concatenate(acts)) if noise else np.zeros((0, 0, 0))
-        out = run_kernel(model, x, active, noise=noise, keep_consequences=keep_consequences)
-        yield Chunk(
-            start=start,
-            stop=stop,
-            x=x,
-            successes=_successes(model, x, active, noise),
-            participants=_values(model, x, model.idx_participants),
-            cost=out["cost"],
-            value=out["value"],
-            net=out["net"],
-            pv=out["pv"],
-            value_k=out.get("value_k"),
-        )
+    total_blocks = n_blocks(n_draws)
+    workers = max(1, min(sampling_threads(), total_blocks))
+    # Blocks are sampled by a small thread pool, ahead of the kernel (NumPy's samplers and
+    # the nogil kernel release the GIL). Each block's numbers come from its own name-keyed
+    # streams, so which thread draws a block changes nothing.
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="som_mc-sample") as pool:
+        pending: dict[int, Future[tuple[np.ndarray, np.ndarray]]] = {}
+
+        def fetch(block: int) -> Future[tuple[np.ndarray, np.ndarray]]:
+            if block not in pending:
+                pending[block] = pool.submit(
+                    _block_data, model, n_draws, block, seed, design, correlations
+                )
+            return pending[block]
+
+        try:
+            for start in range(0, n_draws, chunk_size):
+                stop = min(start + chunk_size, n_draws)
+                first, last = start // BLOCK_SIZE, (stop - 1) // BLOCK_SIZE
+                for block in range(first, min(last + 1 + workers, total_blocks)):
+                    fetch(block)  # this chunk's blocks, and a few ahead
+                n = stop - start
+                x = np.empty((n, len(model.uncertain)))
+                active = np.empty((n, *_active_shape(model))) if noise else np.zeros((0, 0, 0))
+                for block in range(first, last + 1):
+                    bx, bact = fetch(block).result()
+                    b0 = block * BLOCK_SIZE
+                    lo, hi = max(start, b0), min(stop, b0 + BLOCK_SIZE)
+                    x[lo - start : hi - start] = bx[lo - b0 : hi - b0]
+                    if noise:
+                        active[lo - start : hi - start] = bact[lo - b0 : hi - b0]
+                for block in [b for b in pending if b < last]:
+                    del pending[block]  # fully used; a chunk never goes back
+                out = run_kernel(model, x, active, noise=noise, keep_consequences=keep_consequences)
+                yield Chunk(
+                    start=start,
+                    stop=stop,
+                    x=x,
+                    successes=_successes(model, x, active, noise),
+                    participants=_values(model, x, model.idx_participants),
+                    cost=out["cost"],
+                    value=out["value"],
+                    net=out["net"],
+                    pv=out["pv"],
+                    value_k=out.get("value_k"),
+                )
+        finally:
+            for future in pending.values():
+                future.cancel()
+
+
+def sampling_threads() -> int:
+    """Threads that sample blocks of draws ahead of the kernel (numba's thread count)."""
+    return max(1, numba.get_num_threads())
+
+
+def _active_shape(model: CaseModel) -> tuple[int, int]:
+    return model.n_cohorts, model.chain_length
 
 
 def run_kernel(

@@ -16,16 +16,18 @@ its quantiles are exact to within one bin width, recorded as ``*_quantile_max_er
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import xarray as xr
 
+from som_mc._kernels import row_moments, summary_rows
 from som_mc.case import Case, case_hash
-from som_mc.deterministic import NOT_WITHIN_HORIZON, break_even_index
+from som_mc.deterministic import NOT_WITHIN_HORIZON
 from som_mc.model import compile_case
 from som_mc.results import provenance
 from som_mc.sampling import Design, normalize_seed
-from som_mc.simulate import DEFAULT_CHUNK, iter_chunks
+from som_mc.simulate import DEFAULT_CHUNK, iter_chunks, sampling_threads
 
 __all__ = [
     "DEFAULT_QUANTILES",
@@ -46,8 +48,6 @@ TOTAL = "total"
 #: Bins per cell of the streaming quantile histogram.
 HISTOGRAM_BINS = 16384
 
-_PREFIXES = ("yearly", "cumulative", "horizon", "pv", "per_participant")
-
 
 def quantile_index(ds: xr.Dataset | xr.DataArray, p: float) -> int:
     """Position of probability `p` on the ``quantile`` coordinate (ValueError if absent)."""
@@ -63,50 +63,25 @@ def with_total(da: xr.DataArray) -> xr.DataArray:
     return xr.concat([da, total], dim="actor")
 
 
-def _append_total(a: np.ndarray) -> np.ndarray:
-    return np.concatenate([a, a.sum(axis=-1, keepdims=True)], axis=-1)
+def _row_quantiles(rows: np.ndarray, q: Sequence[float]) -> np.ndarray:
+    """Quantiles of each row (NumPy's default linear method), shape ``(len(q), R)``.
 
-
-def _exact_quantiles(parts: list[np.ndarray], q: Sequence[float]) -> np.ndarray:
-    """Quantiles along the draws (numpy's default linear method) of chunks of draws.
-
-    Sorting each cell's draws in one contiguous row is several times faster than
-    ``np.quantile`` along a strided axis.
+    Sorts `rows` in place: each contiguous row is sorted by NumPy (which releases the GIL), the
+    rows split over :func:`~som_mc.simulate.sampling_threads` threads.
     """
-    shape = parts[0].shape[1:]
-    rows = np.concatenate([p.reshape(p.shape[0], -1) for p in parts], axis=0).T.copy()
-    rows.sort(axis=1)
-    pos = (rows.shape[1] - 1) * np.asarray(q)
+    n_rows, n = rows.shape
+    workers = max(1, min(sampling_threads(), n_rows))
+    bounds = np.linspace(0, n_rows, workers + 1).astype(int)
+    if workers == 1:
+        rows.sort(axis=1)
+    else:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(lambda lo, hi: rows[lo:hi].sort(axis=1), bounds[:-1], bounds[1:]))
+    pos = (n - 1) * np.asarray(q, dtype=np.float64)
     lo = np.floor(pos).astype(np.int64)
-    hi = np.minimum(lo + 1, rows.shape[1] - 1)
+    hi = np.minimum(lo + 1, n - 1)
     frac = pos - lo
-    out = rows[:, lo] + frac * (rows[:, hi] - rows[:, lo])  # (cells, q)
-    return out.T.reshape((len(q), *shape))
-
-
-class _Moments:
-    """Running count, mean, M2 and positive count of an array of cells."""
-
-    def __init__(self) -> None:
-        self.n = 0
-        self.mean: np.ndarray | None = None
-        self.m2: np.ndarray | None = None
-        self.positive: np.ndarray | None = None
-
-    def add(self, values: np.ndarray) -> None:
-        n_b = values.shape[0]
-        mean_b = values.mean(axis=0)
-        m2_b = ((values - mean_b) ** 2).sum(axis=0)
-        pos_b = (values > 0).sum(axis=0)
-        if self.mean is None or self.m2 is None or self.positive is None:
-            self.n, self.mean, self.m2, self.positive = n_b, mean_b, m2_b, pos_b
-            return
-        total = self.n + n_b
-        delta = mean_b - self.mean
-        self.mean = self.mean + delta * (n_b / total)
-        self.m2 = self.m2 + m2_b + delta**2 * (self.n * n_b / total)
-        self.positive = self.positive + pos_b
-        self.n = total
+    return (rows[:, lo] + frac * (rows[:, hi] - rows[:, lo])).T
 
 
 class _Histogram:
@@ -159,6 +134,9 @@ class _Histogram:
 class SummaryAccumulator:
     """Reduce chunks of draws to the summary, exactly or with histogram quantiles.
 
+    Each chunk is laid out as one row per summary cell (:func:`som_mc._kernels.summary_rows`)
+    and reduced by numba; chunks merge with the pairwise update of Chan, Golub & LeVeque.
+
     Parameters
     ----------
     years : sequence of int
@@ -190,91 +168,173 @@ class SummaryAccumulator:
         self.years = np.asarray(years)
         self.actors = [*actors, TOTAL]
         self.exact = exact_quantiles
-        self.moments = {p: _Moments() for p in _PREFIXES}
-        self.kept: dict[str, list[np.ndarray]] = {p: [] for p in _PREFIXES}
-        self.hist = {p: _Histogram(bins) for p in _PREFIXES}
-        self.break_even_counts = np.zeros((len(self.years) + 1, len(self.actors)), np.int64)
+        n_t, width = len(self.years), len(self.actors)
+        self.segments = _segments(n_t, width)
+        n_rows = self.segments["per_participant"][1]
+        self.n = 0
+        self.mean = np.zeros(n_rows)
+        self.m2 = np.zeros(n_rows)
+        self.positive = np.zeros(n_rows, dtype=np.int64)
+        self.kept: list[np.ndarray] = []
+        self.hist = _Histogram(bins)
+        self.break_even_counts = np.zeros((n_t + 1, width), np.int64)
 
     def add(self, net: np.ndarray, pv: np.ndarray, participants: np.ndarray) -> None:
         """Add a chunk: net (n, T, A), discounted totals pv (n, A), participants (n, C)."""
-        net_t = _append_total(net)
-        cum = np.cumsum(net_t, axis=1)
-        horizon = cum[:, -1, :]
-        n_part = participants.sum(axis=1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            per_part = np.where(n_part[:, None] > 0, horizon / n_part[:, None], 0.0)
-        stats = {
-            "yearly": net_t,
-            "cumulative": cum,
-            "horizon": horizon,
-            "pv": _append_total(pv),
-            "per_participant": per_part,
-        }
-        for prefix, values in stats.items():
-            self.moments[prefix].add(values)
-            if self.exact:
-                self.kept[prefix].append(values)
-            else:
-                self.hist[prefix].add(values)
-        first = break_even_index(np.moveaxis(cum, 1, 2))  # (n, A+1)
-        first = np.where(first == NOT_WITHIN_HORIZON, len(self.years), first)
-        for a in range(first.shape[1]):
-            self.break_even_counts[:, a] += np.bincount(first[:, a], minlength=len(self.years) + 1)
+        n_b, n_t, n_a = net.shape
+        if n_t != len(self.years) or n_a + 1 != len(self.actors):
+            expected = f"(n, {len(self.years)}, {len(self.actors) - 1})"
+            raise ValueError(f"net has shape {net.shape}; expected {expected}")
+        if n_b == 0:
+            return
+        rows = np.empty((self.mean.size, n_b))
+        first = np.empty((n_a + 1, n_b), dtype=np.int64)
+        summary_rows(
+            np.ascontiguousarray(net, dtype=np.float64),
+            np.ascontiguousarray(pv, dtype=np.float64),
+            np.ascontiguousarray(participants, dtype=np.float64),
+            rows,
+            first,
+        )
+        mean_b, m2_b = np.empty_like(self.mean), np.empty_like(self.m2)
+        pos_b = np.empty_like(self.positive)
+        row_moments(rows, mean_b, m2_b, pos_b)
+        if self.n == 0:
+            self.mean, self.m2 = mean_b, m2_b
+        else:
+            total = self.n + n_b
+            delta = mean_b - self.mean
+            self.mean = self.mean + delta * (n_b / total)
+            self.m2 = self.m2 + m2_b + delta**2 * (self.n * n_b / total)
+        self.positive += pos_b
+        self.n += n_b
+        if self.exact:
+            self.kept.append(rows)
+        else:
+            self.hist.add(rows.T)
+        for a in range(n_a + 1):
+            self.break_even_counts[:, a] += np.bincount(first[a], minlength=n_t + 1)
 
     def result(self, attrs: dict[str, object] | None = None) -> xr.Dataset:
         """Return the summary dataset (see :func:`summarize`)."""
-        n = self.moments["horizon"].n
+        n = self.n
         if n == 0:
             raise ValueError("no draws were added to the summary")
-        out: dict[str, tuple] = {}
-        dims_of = {
-            "yearly": ("year", "actor"),
-            "cumulative": ("year", "actor"),
-            "horizon": ("actor",),
-            "pv": ("actor",),
-            "per_participant": ("actor",),
+        sd = np.sqrt(self.m2 / (n - 1)) if n > 1 else np.zeros_like(self.mean)
+        error = None
+        if self.exact:
+            rows = self.kept[0] if len(self.kept) == 1 else np.concatenate(self.kept, axis=1)
+            self.kept = []  # sorted in place below: the accumulator is spent
+            quant = _row_quantiles(rows, self.quantiles)
+        else:
+            quant, error = self.hist.quantiles(self.quantiles, (self.mean.size,))
+        stats = {
+            "mean": self.mean,
+            "sd": sd,
+            "quantile": quant,
+            "positive": self.positive / n,
+            "quantile_max_error": error,
         }
-        for prefix, dims in dims_of.items():
-            mom = self.moments[prefix]
-            assert mom.mean is not None and mom.m2 is not None and mom.positive is not None
-            sd = np.sqrt(mom.m2 / (n - 1)) if n > 1 else np.zeros_like(mom.mean)
-            positive = mom.positive / n
-            shape = mom.mean.shape
-            if self.exact:
-                quant = _exact_quantiles(self.kept[prefix], self.quantiles)
-            else:
-                quant, error = self.hist[prefix].quantiles(self.quantiles, shape)
-                out[f"{prefix}_quantile_max_error"] = (dims, error)
-            out[f"{prefix}_mean"] = (dims, mom.mean)
-            out[f"{prefix}_mcse"] = (dims, sd / np.sqrt(n))
-            out[f"{prefix}_sd"] = (dims, sd)
-            out[f"{prefix}_quantile"] = (("quantile", *dims), quant)
-            out[f"{prefix}_p_positive"] = (dims, positive)
-            out[f"{prefix}_p_positive_se"] = (dims, np.sqrt(positive * (1.0 - positive) / n))
-        n_years = len(self.years)
-        cum_counts = np.cumsum(self.break_even_counts, axis=0)
-        out["break_even_probability"] = (("year", "actor"), cum_counts[:n_years] / n)
-        out["break_even_never"] = (("actor",), self.break_even_counts[n_years] / n)
-        median_index = np.argmax(cum_counts >= 0.5 * n, axis=0)
-        out["break_even_median"] = (
-            ("actor",),
-            np.where(
-                median_index < n_years,
-                self.years[np.minimum(median_index, n_years - 1)],
-                NOT_WITHIN_HORIZON,
-            ),
-        )
-        summary = xr.Dataset(
-            out,
-            coords={"actor": self.actors, "year": self.years, "quantile": self.quantiles},
+        return summary_dataset(
+            stats,
+            self.segments,
+            self.break_even_counts,
+            n=n,
+            years=self.years,
+            actors=self.actors,
+            quantiles=self.quantiles,
             attrs={
                 **(attrs or {}),
                 "n_draws": n,
                 "quantile_method": "exact" if self.exact else "histogram",
             },
         )
-        summary["year"].attrs["long_name"] = "År"
-        return summary
+
+
+def _segments(n_years: int, width: int) -> dict[str, tuple[int, int, tuple[int, ...]]]:
+    """Rows of each summary prefix in the layout of :func:`som_mc._kernels.summary_rows`."""
+    block = n_years * width
+    tail = 2 * block
+    return {
+        "yearly": (0, block, (n_years, width)),
+        "cumulative": (block, tail, (n_years, width)),
+        "horizon": (tail, tail + width, (width,)),
+        "pv": (tail + width, tail + 2 * width, (width,)),
+        "per_participant": (tail + 2 * width, tail + 3 * width, (width,)),
+    }
+
+
+def summary_dataset(
+    stats: dict[str, np.ndarray | None],
+    segments: dict[str, tuple[int, int, tuple[int, ...]]],
+    break_even_counts: np.ndarray,
+    *,
+    n: int,
+    years: np.ndarray,
+    actors: Sequence[str],
+    quantiles: Sequence[float],
+    attrs: dict[str, object],
+) -> xr.Dataset:
+    """Assemble the summary dataset from per-row statistics.
+
+    Parameters
+    ----------
+    stats : dict
+        Per row: ``mean``, ``sd``, ``positive`` (share > 0), shape (R,); ``quantile``,
+        shape (Q, R); ``quantile_max_error``, shape (R,) or None for exact quantiles.
+    segments : dict
+        Prefix → (first row, one past the last row, cell shape).
+    break_even_counts : ndarray of int64, shape (T + 1, A + 1)
+        Draws whose first year with cumulative result >= 0 is each year (last row: never).
+    n : int
+        Number of draws.
+    years, actors, quantiles
+        Coordinates.
+    attrs : dict
+        Dataset attributes.
+
+    Returns
+    -------
+    xarray.Dataset
+        The schema documented in :func:`summarize`.
+    """
+    dims_of = {"yearly": ("year", "actor"), "cumulative": ("year", "actor")}
+    out: dict[str, tuple] = {}
+    for prefix, (lo, hi, shape) in segments.items():
+        dims = dims_of.get(prefix, ("actor",))
+        mean = stats["mean"][lo:hi].reshape(shape)  # type: ignore[index]
+        sd = stats["sd"][lo:hi].reshape(shape)  # type: ignore[index]
+        positive = stats["positive"][lo:hi].reshape(shape)  # type: ignore[index]
+        quant = stats["quantile"][:, lo:hi].reshape((len(quantiles), *shape))  # type: ignore[index]
+        error = stats.get("quantile_max_error")
+        if error is not None:
+            out[f"{prefix}_quantile_max_error"] = (dims, error[lo:hi].reshape(shape))
+        out[f"{prefix}_mean"] = (dims, mean)
+        out[f"{prefix}_mcse"] = (dims, sd / np.sqrt(n))
+        out[f"{prefix}_sd"] = (dims, sd)
+        out[f"{prefix}_quantile"] = (("quantile", *dims), quant)
+        out[f"{prefix}_p_positive"] = (dims, positive)
+        out[f"{prefix}_p_positive_se"] = (dims, np.sqrt(positive * (1.0 - positive) / n))
+    n_years = len(years)
+    cum_counts = np.cumsum(break_even_counts, axis=0)
+    out["break_even_probability"] = (("year", "actor"), cum_counts[:n_years] / n)
+    out["break_even_never"] = (("actor",), break_even_counts[n_years] / n)
+    median_index = np.argmax(cum_counts >= 0.5 * n, axis=0)
+    out["break_even_median"] = (
+        ("actor",),
+        np.where(
+            median_index < n_years,
+            years[np.minimum(median_index, n_years - 1)],
+            NOT_WITHIN_HORIZON,
+        ),
+    )
+    summary = xr.Dataset(
+        out,
+        coords={"actor": list(actors), "year": years, "quantile": list(quantiles)},
+        attrs=attrs,
+    )
+    summary["year"].attrs["long_name"] = "År"
+    return summary
 
 
 def summarize(

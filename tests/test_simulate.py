@@ -199,13 +199,3 @@ def test_streaming_summary_agrees_with_exact_summary():
         assert bool((diff <= err + 1e-9).all()), prefix
     for var in ("break_even_probability", "break_even_never", "break_even_median"):
         np.testing.assert_array_equal(stream[var], exact[var])
-
-
-def test_exact_quantiles_equal_numpy():
-    from som_mc.summary import _exact_quantiles
-
-    x = np.random.default_rng(1).lognormal(size=(1001, 3, 2))
-    q = [0.0, 0.05, 0.5, 0.9, 1.0]
-    np.testing.assert_allclose(
-        _exact_quantiles([x[:400], x[400:]], q), np.quantile(x, q, axis=0), rtol=1e-14
-    )

@@ -1,0 +1,132 @@
+"""Summaries: the numba reduction against hand computation and the plain NumPy reference."""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+import pytest
+from conftest import CASES_DIR, minimal_case
+
+from som_mc import load_case, parse_case
+from som_mc._kernels import row_moments, summary_rows
+from som_mc.reference import summarize_numpy
+from som_mc.simulate import simulate
+from som_mc.summary import SummaryAccumulator, _row_quantiles, summarize
+
+
+def _rows(net, pv, participants, kernel=summary_rows):
+    n, n_t, n_a = net.shape
+    rows = np.empty((2 * n_t * (n_a + 1) + 3 * (n_a + 1), n))
+    first = np.empty((n_a + 1, n), dtype=np.int64)
+    kernel(net, pv, participants, rows, first)
+    return rows, first
+
+
+def test_summary_rows_by_hand():
+    # one draw, 2 years, 2 actors; participants 3 + 1 = 4
+    net = np.array([[[-10.0, 4.0], [6.0, 2.0]]])
+    pv = np.array([[-5.0, 5.5]])
+    rows, first = _rows(net, pv, np.array([[3.0, 1.0]]))
+    col = rows[:, 0]
+    # yearly, year-major with the total last: (-10, 4, -6), (6, 2, 8)
+    np.testing.assert_array_equal(col[0:6], [-10, 4, -6, 6, 2, 8])
+    # cumulative: (-10, 4, -6), (-4, 6, 2)
+    np.testing.assert_array_equal(col[6:12], [-10, 4, -6, -4, 6, 2])
+    np.testing.assert_array_equal(col[12:15], [-4, 6, 2])  # horizon
+    np.testing.assert_array_equal(col[15:18], [-5, 5.5, 0.5])  # discounted
+    np.testing.assert_array_equal(col[18:21], [-1, 1.5, 0.5])  # per participant (/4)
+    # first year with cumulative >= 0: never (2 = T), year 0, year 1
+    np.testing.assert_array_equal(first[:, 0], [2, 0, 1])
+
+
+def test_summary_rows_zero_participants_gives_zero_per_participant():
+    rows, _ = _rows(np.ones((1, 1, 1)), np.ones((1, 1)), np.zeros((1, 2)))
+    np.testing.assert_array_equal(rows[-2:, 0], [0.0, 0.0])
+
+
+def test_row_moments_by_hand_and_py_func():
+    rows = np.array([[1.0, 2.0, 3.0, -4.0], [0.0, 0.0, 0.0, 0.5]])
+    out = [np.empty(2), np.empty(2), np.empty(2, dtype=np.int64)]
+    row_moments(rows, *out)
+    np.testing.assert_allclose(out[0], [0.5, 0.125], rtol=1e-15)
+    np.testing.assert_allclose(out[1], [0.25 + 2.25 + 6.25 + 20.25, 3 * 0.125**2 + 0.375**2])
+    np.testing.assert_array_equal(out[2], [3, 1])
+    again = [np.empty(2), np.empty(2), np.empty(2, dtype=np.int64)]
+    row_moments.py_func(rows, *again)
+    for a, b in zip(out, again, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_summary_rows_py_func_is_bitwise_equal():
+    rng = np.random.default_rng(3)
+    net = rng.normal(size=(50, 4, 3))
+    pv = rng.normal(size=(50, 3))
+    part = rng.integers(0, 3, size=(50, 2)).astype(float)
+    rows, first = _rows(net, pv, part)
+    rows_py, first_py = _rows(net, pv, part, kernel=summary_rows.py_func)
+    np.testing.assert_array_equal(rows, rows_py)
+    np.testing.assert_array_equal(first, first_py)
+
+
+def test_row_quantiles_equal_numpy():
+    rows = np.random.default_rng(1).lognormal(size=(6, 1001))
+    q = [0.0, 0.05, 0.5, 0.9, 1.0]
+    expected = np.quantile(rows, q, axis=1)
+    np.testing.assert_allclose(_row_quantiles(rows.copy(), q), expected, rtol=1e-14)
+
+
+def _assert_summaries_equal(a, b, *, rtol=1e-12):
+    assert set(a.data_vars) == set(b.data_vars)
+    for var in a.data_vars:
+        x, y = a[var].values, b[var].values
+        # relative to the variable's scale, so values near zero compare sensibly
+        scale = max(float(np.max(np.abs(y))), 1e-300)
+        np.testing.assert_allclose(x, y, rtol=0, atol=rtol * scale, err_msg=var)
+
+
+@pytest.mark.parametrize("name", ["housing_first", "recidivism"])
+def test_summarize_equals_numpy_reference(name):
+    ds = simulate(load_case(CASES_DIR / f"{name}.toml"), draws=3000, seed=9)
+    _assert_summaries_equal(summarize(ds), summarize_numpy(ds))
+
+
+def test_summarize_equals_reference_with_noise_and_custom_quantiles():
+    data = minimal_case(
+        horizon_years=5,
+        success_rate={"dist": "beta", "alpha": 2, "beta": 3},
+        participants={"per_year": [{"dist": "poisson", "mean": 3}, 2]},
+        outcome={"noise": True},
+    )
+    ds = simulate(parse_case(data), draws=2001, seed=2)
+    q = (0.01, 0.25, 0.75)
+    _assert_summaries_equal(summarize(ds, quantiles=q), summarize_numpy(ds, quantiles=q))
+
+
+def test_chunked_accumulation_equals_one_pass():
+    ds = simulate(load_case(CASES_DIR / "housing_first.toml"), draws=1000, seed=5)
+    net = ds.net_result.transpose("draw", "year", "actor").values
+    pv = ds.net_result_pv.values
+    part = ds.participants.values
+    acc = SummaryAccumulator(ds.year.values, list(ds.actor.values))
+    for lo, hi in ((0, 1), (1, 300), (300, 301), (301, 1000)):
+        acc.add(net[lo:hi], pv[lo:hi], part[lo:hi])
+    _assert_summaries_equal(acc.result(dict(ds.attrs)), summarize(ds), rtol=1e-11)
+
+
+def test_summary_is_independent_of_thread_count():
+    ds = simulate(load_case(CASES_DIR / "housing_first.toml"), draws=2000, seed=1)
+    threads = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = summarize(ds)
+    finally:
+        numba.set_num_threads(threads)
+    many = summarize(ds)
+    for var in one.data_vars:
+        np.testing.assert_array_equal(one[var].values, many[var].values)
+
+
+def test_accumulator_rejects_mismatched_shapes():
+    acc = SummaryAccumulator([2025, 2026], ["kommune"])
+    with pytest.raises(ValueError, match="expected"):
+        acc.add(np.zeros((3, 3, 1)), np.zeros((3, 1)), np.zeros((3, 1)))
