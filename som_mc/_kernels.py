@@ -95,62 +95,67 @@ def simulate_chunk(
     n_t = out_net.shape[1]
     n_l = cost_amount.shape[0]
     keep_k = out_value_k.shape[0] == n
-    for i in numba.prange(n):
+    # Draws are split into contiguous parts (many per thread, for balance) so the per-draw
+    # work vectors are allocated once per part; every draw is computed the same way
+    # whatever the split and the number of threads.
+    n_parts = min(n, 256)
+    for part in numba.prange(n_parts):
         v = const.copy()
-        for j in range(n_unc):
-            v[uncertain[j]] = x[i, j]
-        s = v[idx_success]
-        keep = 1.0 - v[idx_dropoff]
-        for t in range(n_t):
-            for a in range(n_a):
-                out_value[i, t, a] = 0.0
-                out_cost[i, t, a] = 0.0
         # successful persons still active per cohort and year since the effect year
         successes = np.empty((n_c, n_p))
-        for c in range(n_c):
-            for tau in range(n_p):
-                if noise:
-                    successes[c, tau] = active[i, c, tau] if tau < active.shape[2] else 0.0
-                else:
-                    successes[c, tau] = s * v[idx_participants[c]] * keep**tau
-        for k in range(n_k):
-            scale = v[cons_scale[k]]
-            during = cons_participants[k] == 1
-            shift = 0 if during else delay
-            for tau in range(n_p):
-                pidx = cons_profile[k, tau]
-                if pidx < 0 or (during and tau >= span):
-                    break
-                dq = v[pidx] * scale
-                for c in range(n_c):
-                    t = c + shift + tau
-                    if t >= n_t:
+        for i in range(part * n // n_parts, (part + 1) * n // n_parts):
+            for j in range(n_unc):
+                v[uncertain[j]] = x[i, j]
+            s = v[idx_success]
+            keep = 1.0 - v[idx_dropoff]
+            for t in range(n_t):
+                for a in range(n_a):
+                    out_value[i, t, a] = 0.0
+                    out_cost[i, t, a] = 0.0
+            for c in range(n_c):
+                for tau in range(n_p):
+                    if noise:
+                        successes[c, tau] = active[i, c, tau] if tau < active.shape[2] else 0.0
+                    else:
+                        successes[c, tau] = s * v[idx_participants[c]] * keep**tau
+            for k in range(n_k):
+                scale = v[cons_scale[k]]
+                during = cons_participants[k] == 1
+                shift = 0 if during else delay
+                for tau in range(n_p):
+                    pidx = cons_profile[k, tau]
+                    if pidx < 0 or (during and tau >= span):
                         break
-                    persons = v[idx_participants[c]] if during else successes[c, tau]
-                    for a in range(n_a):
-                        q = cons_price[k, a]
-                        if q >= 0:
-                            delta = persons * dq * v[q]
-                            out_value[i, t, a] -= delta
-                            if keep_k:
-                                out_value_k[i, k, t, a] -= delta
-        for line in range(n_l):
-            amount = v[cost_amount[line]]
-            a = cost_actor[line]
-            for t in range(n_t):
-                total = cost_fixed[line, t] * amount
-                for c in range(n_c):
-                    share = cost_pp[line, c, t]
-                    if share != 0.0:
-                        total += v[idx_participants[c]] * amount * share
-                out_cost[i, t, a] += total
-        for a in range(n_a):
-            pv = 0.0
-            for t in range(n_t):
-                net = out_value[i, t, a] - out_cost[i, t, a]
-                out_net[i, t, a] = net
-                pv += net * discount[t]
-            out_pv[i, a] = pv
+                    dq = v[pidx] * scale
+                    for c in range(n_c):
+                        t = c + shift + tau
+                        if t >= n_t:
+                            break
+                        persons = v[idx_participants[c]] if during else successes[c, tau]
+                        for a in range(n_a):
+                            q = cons_price[k, a]
+                            if q >= 0:
+                                delta = persons * dq * v[q]
+                                out_value[i, t, a] -= delta
+                                if keep_k:
+                                    out_value_k[i, k, t, a] -= delta
+            for line in range(n_l):
+                amount = v[cost_amount[line]]
+                a = cost_actor[line]
+                for t in range(n_t):
+                    total = cost_fixed[line, t] * amount
+                    for c in range(n_c):
+                        share = cost_pp[line, c, t]
+                        if share != 0.0:
+                            total += v[idx_participants[c]] * amount * share
+                    out_cost[i, t, a] += total
+            for a in range(n_a):
+                pv = 0.0
+                for t in range(n_t):
+                    net = out_value[i, t, a] - out_cost[i, t, a]
+                    out_net[i, t, a] = net
+                    pv += net * discount[t]
+                out_pv[i, a] = pv
 
 
 @numba.njit(parallel=True, **_JIT)

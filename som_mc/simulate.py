@@ -30,7 +30,14 @@ from som_mc.sampling import (
     stream,
 )
 
-__all__ = ["Chunk", "draw_outcomes", "iter_chunks", "run_kernel", "simulate"]
+__all__ = [
+    "Chunk",
+    "allocate_buffers",
+    "draw_outcomes",
+    "iter_chunks",
+    "run_kernel",
+    "simulate",
+]
 
 #: Draws per kernel call unless told otherwise (bounded memory for any number of draws).
 DEFAULT_CHUNK = 4 * BLOCK_SIZE
@@ -132,6 +139,7 @@ def iter_chunks(
     design: Design = "random",
     chunk_size: int = DEFAULT_CHUNK,
     keep_consequences: bool = False,
+    buffers: dict[str, np.ndarray] | None = None,
 ) -> Iterator[Chunk]:
     """Simulate draws ``0..n_draws`` in chunks.
 
@@ -153,6 +161,10 @@ def iter_chunks(
         Draws per kernel call.
     keep_consequences : bool
         Also return the value per consequence (memory: K times the net result).
+    buffers : dict of ndarray, optional
+        Arrays over all `n_draws` (keys ``x``, ``cost``, ``value``, ``net``, ``pv`` and,
+        with `keep_consequences`, ``value_k``; see :func:`allocate_buffers`): each chunk is
+        written into its slice of them and its arrays are views.
 
     Yields
     ------
@@ -184,7 +196,12 @@ def iter_chunks(
                 for block in range(first, min(last + 1 + workers, total_blocks)):
                     fetch(block)  # this chunk's blocks, and a few ahead
                 n = stop - start
-                x = np.empty((n, len(model.uncertain)))
+                if buffers is None:
+                    x = np.empty((n, len(model.uncertain)))
+                    views = None
+                else:
+                    x = buffers["x"][start:stop]
+                    views = {k: v[start:stop] for k, v in buffers.items() if k != "x"}
                 active = np.empty((n, *_active_shape(model))) if noise else np.zeros((0, 0, 0))
                 for block in range(first, last + 1):
                     bx, bact = fetch(block).result()
@@ -195,7 +212,14 @@ def iter_chunks(
                         active[lo - start : hi - start] = bact[lo - b0 : hi - b0]
                 for block in [b for b in pending if b < last]:
                     del pending[block]  # fully used; a chunk never goes back
-                out = run_kernel(model, x, active, noise=noise, keep_consequences=keep_consequences)
+                out = run_kernel(
+                    model,
+                    x,
+                    active,
+                    noise=noise,
+                    keep_consequences=keep_consequences,
+                    out=views,
+                )
                 yield Chunk(
                     start=start,
                     stop=stop,
@@ -211,6 +235,23 @@ def iter_chunks(
         finally:
             for future in pending.values():
                 future.cancel()
+
+
+def allocate_buffers(
+    model: CaseModel, n_draws: int, *, keep_consequences: bool = False
+) -> dict[str, np.ndarray]:
+    """Arrays for every draw of a run, for :func:`iter_chunks` to write into."""
+    n_t, n_a = model.n_years, len(model.case.actors)
+    buffers = {
+        "x": np.empty((n_draws, len(model.uncertain))),
+        "cost": np.empty((n_draws, n_t, n_a)),
+        "value": np.empty((n_draws, n_t, n_a)),
+        "net": np.empty((n_draws, n_t, n_a)),
+        "pv": np.empty((n_draws, n_a)),
+    }
+    if keep_consequences:
+        buffers["value_k"] = np.empty((n_draws, model.cons_profile.shape[0], n_t, n_a))
+    return buffers
 
 
 def sampling_threads() -> int:
@@ -230,6 +271,7 @@ def run_kernel(
     noise: bool = False,
     keep_consequences: bool = False,
     kernel: Callable[..., None] = simulate_chunk,
+    out: dict[str, np.ndarray] | None = None,
 ) -> dict[str, np.ndarray]:
     """Typed front of the numba kernel: allocate outputs, pass the model's tables.
 
@@ -247,6 +289,8 @@ def run_kernel(
         Also return ``value_k`` (n, K, T, A).
     kernel : callable
         The kernel (``simulate_chunk`` or, in tests, its ``.py_func``).
+    out : dict of ndarray, optional
+        C-contiguous arrays to write into instead of new ones (keys as returned).
 
     Returns
     -------
@@ -259,13 +303,25 @@ def run_kernel(
     x = np.ascontiguousarray(x, dtype=np.float64)
     n = x.shape[0]
     n_t, n_a, n_k = model.n_years, len(model.case.actors), model.cons_profile.shape[0]
-    out = {
-        "cost": np.empty((n, n_t, n_a)),
-        "value": np.empty((n, n_t, n_a)),
-        "net": np.empty((n, n_t, n_a)),
-        "pv": np.empty((n, n_a)),
+    shapes = {
+        "cost": (n, n_t, n_a),
+        "value": (n, n_t, n_a),
+        "net": (n, n_t, n_a),
+        "pv": (n, n_a),
+        "value_k": (n, n_k, n_t, n_a) if keep_consequences else (0, 0, 0, 0),
     }
-    value_k = np.zeros((n, n_k, n_t, n_a) if keep_consequences else (0, 0, 0, 0))
+    given = out or {}
+    out = {}
+    for key, shape in shapes.items():
+        array = given.get(key)
+        if array is None:
+            array = np.zeros(shape) if key == "value_k" else np.empty(shape)
+        elif array.shape != shape or not array.flags.c_contiguous:
+            raise ValueError(f"out[{key!r}] must be C-contiguous of shape {shape}")
+        elif key == "value_k":
+            array[...] = 0.0
+        out[key] = array
+    value_k = out.pop("value_k")
     kernel(
         x,
         model.uncertain,
@@ -377,6 +433,13 @@ def simulate(
         draws = n_blocks(draws) * BLOCK_SIZE
         chunk_size = BLOCK_SIZE
     parts: list[Chunk] = []
+    # A fixed number of draws is written straight into arrays over all draws; an auto-stopping
+    # run keeps its chunks (it may stop long before the cap on draws).
+    buffers = (
+        None
+        if target_mcse is not None
+        else allocate_buffers(model, draws, keep_consequences=keep_consequences)
+    )
     count, mean, m2 = 0, 0.0, 0.0  # running moments (Chan et al. merge)
     for chunk in iter_chunks(
         model,
@@ -385,6 +448,7 @@ def simulate(
         design=design,
         chunk_size=chunk_size,
         keep_consequences=keep_consequences,
+        buffers=buffers,
     ):
         parts.append(chunk)
         if progress is not None:
@@ -404,6 +468,8 @@ def simulate(
     n_used = parts[-1].stop
 
     def cat(name: str) -> np.ndarray:
+        if buffers is not None and name in buffers:
+            return buffers[name]
         arrays = [getattr(p, name) for p in parts]
         return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
 
