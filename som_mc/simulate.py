@@ -140,8 +140,10 @@ def iter_chunks(
     chunk_size: int = DEFAULT_CHUNK,
     keep_consequences: bool = False,
     buffers: dict[str, np.ndarray] | None = None,
+    start: int = 0,
+    stop: int | None = None,
 ) -> Iterator[Chunk]:
-    """Simulate draws ``0..n_draws`` in chunks.
+    """Simulate draws ``start..stop`` (default all ``0..n_draws``) of a run in chunks.
 
     Random numbers are drawn per block of :data:`~som_mc.sampling.BLOCK_SIZE` draws from
     streams keyed by (seed, name, block), so the results are bit-identical for any
@@ -165,6 +167,9 @@ def iter_chunks(
         Arrays over all `n_draws` (keys ``x``, ``cost``, ``value``, ``net``, ``pv`` and,
         with `keep_consequences`, ``value_k``; see :func:`allocate_buffers`): each chunk is
         written into its slice of them and its arrays are views.
+    start, stop : int, optional
+        Simulate only draws ``start:stop`` of the run of `n_draws` draws (the same numbers
+        as in the whole run; used by executors that spread chunks over workers).
 
     Yields
     ------
@@ -172,10 +177,13 @@ def iter_chunks(
     """
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be >= 1; received {chunk_size}")
+    end = n_draws if stop is None else stop
+    if not 0 <= start <= end <= n_draws:
+        raise ValueError(f"draws {start}:{end} are not within a run of {n_draws} draws")
     correlations = _correlations(model.case)
     noise = model.case.outcome.noise
-    total_blocks = n_blocks(n_draws)
-    workers = max(1, min(sampling_threads(), total_blocks))
+    last_block = (end - 1) // BLOCK_SIZE if end > start else -1
+    workers = max(1, min(sampling_threads(), last_block + 1 - start // BLOCK_SIZE))
     # Blocks are sampled by a small thread pool, ahead of the kernel (NumPy's samplers and
     # the nogil kernel release the GIL). Each block's numbers come from its own name-keyed
     # streams, so which thread draws a block changes nothing.
@@ -190,26 +198,26 @@ def iter_chunks(
             return pending[block]
 
         try:
-            for start in range(0, n_draws, chunk_size):
-                stop = min(start + chunk_size, n_draws)
-                first, last = start // BLOCK_SIZE, (stop - 1) // BLOCK_SIZE
-                for block in range(first, min(last + 1 + workers, total_blocks)):
+            for c0 in range(start, end, chunk_size):
+                c1 = min(c0 + chunk_size, end)
+                first, last = c0 // BLOCK_SIZE, (c1 - 1) // BLOCK_SIZE
+                for block in range(first, min(last + 1 + workers, last_block + 1)):
                     fetch(block)  # this chunk's blocks, and a few ahead
-                n = stop - start
+                n = c1 - c0
                 if buffers is None:
                     x = np.empty((n, len(model.uncertain)))
                     views = None
                 else:
-                    x = buffers["x"][start:stop]
-                    views = {k: v[start:stop] for k, v in buffers.items() if k != "x"}
+                    x = buffers["x"][c0:c1]
+                    views = {k: v[c0:c1] for k, v in buffers.items() if k != "x"}
                 active = np.empty((n, *_active_shape(model))) if noise else np.zeros((0, 0, 0))
                 for block in range(first, last + 1):
                     bx, bact = fetch(block).result()
                     b0 = block * BLOCK_SIZE
-                    lo, hi = max(start, b0), min(stop, b0 + BLOCK_SIZE)
-                    x[lo - start : hi - start] = bx[lo - b0 : hi - b0]
+                    lo, hi = max(c0, b0), min(c1, b0 + BLOCK_SIZE)
+                    x[lo - c0 : hi - c0] = bx[lo - b0 : hi - b0]
                     if noise:
-                        active[lo - start : hi - start] = bact[lo - b0 : hi - b0]
+                        active[lo - c0 : hi - c0] = bact[lo - b0 : hi - b0]
                 for block in [b for b in pending if b < last]:
                     del pending[block]  # fully used; a chunk never goes back
                 out = run_kernel(
@@ -221,8 +229,8 @@ def iter_chunks(
                     out=views,
                 )
                 yield Chunk(
-                    start=start,
-                    stop=stop,
+                    start=c0,
+                    stop=c1,
                     x=x,
                     successes=_successes(model, x, active, noise),
                     participants=_values(model, x, model.idx_participants),

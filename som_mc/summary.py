@@ -9,14 +9,17 @@ Means, standard deviations (merged with the pairwise update of Chan, Golub & LeV
 P(> 0) and the break-even distribution reduce exactly chunk by chunk. Quantiles need every
 draw: :func:`summarize` (all draws in memory) computes them exactly; the streaming
 :func:`summarize_stream` for very large runs uses a fixed-bin histogram per cell (bins laid
-over three times the range of the first chunk, values beyond clamped to the edge bins), so
-its quantiles are exact to within one bin width, recorded as ``*_quantile_max_error``.
+over three times the range of the first block of draws, values beyond clamped to the edge
+bins), so its quantiles are exact to within one bin width, recorded as ``*_quantile_max_error``.
+Streamed chunks reduce to mergeable :class:`PartialSummary` objects, so chunks computed
+anywhere (threads, Dask workers, an earlier interrupted run) merge to the same summary.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 import xarray as xr
@@ -24,19 +27,25 @@ import xarray as xr
 from som_mc._kernels import row_moments, summary_rows
 from som_mc.case import Case, case_hash
 from som_mc.deterministic import NOT_WITHIN_HORIZON
-from som_mc.model import compile_case
+from som_mc.model import CaseModel, compile_case
 from som_mc.results import provenance
-from som_mc.sampling import Design, normalize_seed
+from som_mc.sampling import BLOCK_SIZE, Design, normalize_seed
 from som_mc.simulate import DEFAULT_CHUNK, iter_chunks, sampling_threads
 
 __all__ = [
     "DEFAULT_QUANTILES",
     "HISTOGRAM_BINS",
     "TOTAL",
+    "HistogramEdges",
+    "PartialSummary",
+    "StreamingSummary",
     "SummaryAccumulator",
+    "histogram_edges",
+    "partial_summary",
     "quantile_index",
     "summarize",
     "summarize_stream",
+    "summary_dataset",
     "with_total",
 ]
 
@@ -84,58 +93,216 @@ def _row_quantiles(rows: np.ndarray, q: Sequence[float]) -> np.ndarray:
     return (rows[:, lo] + frac * (rows[:, hi] - rows[:, lo])).T
 
 
-class _Histogram:
-    """Fixed-bin histogram per cell for streaming quantiles."""
+def _chunk_rows(
+    net: np.ndarray, pv: np.ndarray, participants: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rows per summary cell and first break-even year index of a chunk of draws."""
+    n_b, n_t, n_a = net.shape
+    rows = np.empty((2 * n_t * (n_a + 1) + 3 * (n_a + 1), n_b))
+    first = np.empty((n_a + 1, n_b), dtype=np.int64)
+    summary_rows(
+        np.ascontiguousarray(net, dtype=np.float64),
+        np.ascontiguousarray(pv, dtype=np.float64),
+        np.ascontiguousarray(participants, dtype=np.float64),
+        rows,
+        first,
+    )
+    return rows, first
 
-    def __init__(self, bins: int) -> None:
-        self.bins = bins
-        self.lo: np.ndarray | None = None
-        self.width: np.ndarray | None = None
-        self.counts: np.ndarray | None = None
 
-    def add(self, values: np.ndarray) -> None:
-        flat = values.reshape(values.shape[0], -1)
-        if self.lo is None:
-            vmin, vmax = flat.min(axis=0), flat.max(axis=0)
-            span = np.maximum(vmax - vmin, np.maximum(np.abs(vmax), 1.0) * 1e-9)
-            self.lo = vmin - span
-            self.width = 3.0 * span / self.bins
-            self.counts = np.zeros((flat.shape[1], self.bins), dtype=np.int64)
-        assert self.width is not None and self.counts is not None
-        idx = np.floor((flat - self.lo) / self.width).astype(np.int64)
+def _moments(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    mean, m2 = np.empty(rows.shape[0]), np.empty(rows.shape[0])
+    positive = np.empty(rows.shape[0], dtype=np.int64)
+    row_moments(rows, mean, m2, positive)
+    return mean, m2, positive
+
+
+def _break_even_counts(first: np.ndarray, n_years: int) -> np.ndarray:
+    return np.stack([np.bincount(f, minlength=n_years + 1) for f in first], axis=1)
+
+
+@dataclass(frozen=True)
+class HistogramEdges:
+    """Fixed histogram bins per summary cell, shared by every chunk of a streamed run.
+
+    The bins span three times the range of the run's first block of draws (the pilot),
+    centred on it; values outside are counted in the edge bins, and a quantile that lands in
+    an edge bin reports an infinite error bound. Taking the pilot from the first *block*
+    makes the bins independent of chunk sizes and executors.
+    """
+
+    lo: np.ndarray  # (R,)
+    width: np.ndarray  # (R,)
+    bins: int
+
+    @classmethod
+    def from_rows(cls, rows: np.ndarray, bins: int = HISTOGRAM_BINS) -> HistogramEdges:
+        """Bins laid over three times the range of each row of `rows` (the pilot draws)."""
+        vmin, vmax = rows.min(axis=1), rows.max(axis=1)
+        span = np.maximum(vmax - vmin, np.maximum(np.abs(vmax), 1.0) * 1e-9)
+        return cls(lo=vmin - span, width=3.0 * span / bins, bins=bins)
+
+    def counts(self, rows: np.ndarray) -> np.ndarray:
+        """Histogram counts of each row, shape (R, bins)."""
+        idx = np.floor((rows - self.lo[:, None]) / self.width[:, None]).astype(np.int64)
         np.clip(idx, 0, self.bins - 1, out=idx)
-        offsets = np.arange(flat.shape[1]) * self.bins
-        self.counts += np.bincount((idx + offsets).ravel(), minlength=self.counts.size).reshape(
-            self.counts.shape
+        idx += (np.arange(rows.shape[0]) * self.bins)[:, None]
+        return np.bincount(idx.ravel(), minlength=rows.shape[0] * self.bins).reshape(
+            rows.shape[0], self.bins
         )
 
-    def quantiles(
-        self, q: Sequence[float], shape: tuple[int, ...]
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Quantiles per cell and their error bound (inf where a quantile hit an edge bin)."""
-        assert self.counts is not None and self.lo is not None and self.width is not None
-        cum = np.cumsum(self.counts, axis=1)
+    def quantiles(self, counts: np.ndarray, q: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+        """Quantiles per row, shape (Q, R), and their error bound (R,)."""
+        cum = np.cumsum(counts, axis=1)
         n = cum[:, -1:]
         out = np.empty((len(q), cum.shape[0]))
         error = self.width.copy()
+        rows = np.arange(cum.shape[0])
         for i, p in enumerate(q):
             target = p * n
             k = np.argmax(cum >= np.maximum(target, 1e-12), axis=1)
-            rows = np.arange(cum.shape[0])
             before = np.where(k > 0, cum[rows, np.maximum(k - 1, 0)], 0)
-            inside = self.counts[rows, k]
+            inside = counts[rows, k]
             frac = np.where(inside > 0, (target[:, 0] - before) / np.maximum(inside, 1), 0.5)
             out[i] = self.lo + (k + np.clip(frac, 0.0, 1.0)) * self.width
             # values beyond the histogram's range are clamped into the edge bins
             error[(k == 0) | (k == self.bins - 1)] = np.inf
-        return out.reshape((len(q), *shape)), error.reshape(shape)
+        return out, error
+
+
+@dataclass
+class PartialSummary:
+    """What one chunk of draws contributes to a streamed summary (mergeable).
+
+    Attributes
+    ----------
+    pieces : list of tuple
+        Per block of random numbers the chunk covers (or the part of it in the chunk), in
+        order: ``(first draw, n, mean, m2, positive)``, the last three per summary row.
+    counts : ndarray of int64, shape (R, bins)
+        Histogram counts.
+    break_even : ndarray of int64, shape (T + 1, A + 1)
+        Draws per first year with cumulative result >= 0 (last row: never).
+    """
+
+    pieces: list[tuple[int, int, np.ndarray, np.ndarray, np.ndarray]]
+    counts: np.ndarray
+    break_even: np.ndarray
+
+
+def partial_summary(
+    start: int,
+    net: np.ndarray,
+    pv: np.ndarray,
+    participants: np.ndarray,
+    edges: HistogramEdges,
+) -> PartialSummary:
+    """Reduce draws ``start:start + n`` (one chunk) to a :class:`PartialSummary`.
+
+    Moments are taken per block of :data:`~som_mc.sampling.BLOCK_SIZE` draws, so a run whose
+    chunks are whole blocks merges to bit-identical numbers whatever its chunk size.
+    """
+    n = net.shape[0]
+    pieces = []
+    counts = np.zeros((edges.lo.size, edges.bins), dtype=np.int64)
+    break_even = np.zeros((net.shape[1] + 1, net.shape[2] + 1), dtype=np.int64)
+    lo = 0
+    while lo < n:
+        block = (start + lo) // BLOCK_SIZE
+        hi = min(n, (block + 1) * BLOCK_SIZE - start)
+        rows, first = _chunk_rows(net[lo:hi], pv[lo:hi], participants[lo:hi])
+        pieces.append((start + lo, hi - lo, *_moments(rows)))
+        counts += edges.counts(rows)
+        break_even += _break_even_counts(first, net.shape[1])
+        lo = hi
+    return PartialSummary(pieces=pieces, counts=counts, break_even=break_even)
+
+
+class StreamingSummary:
+    """Merge :class:`PartialSummary` objects, in any order, into the summary.
+
+    Counts add; moments merge in draw order at the end (Chan, Golub & LeVeque), so the
+    result does not depend on the order in which chunks finish.
+
+    Parameters
+    ----------
+    years, actors, quantiles
+        As for :class:`SummaryAccumulator`.
+    edges : HistogramEdges
+        The run's histogram bins.
+    """
+
+    def __init__(
+        self,
+        years: Sequence[int],
+        actors: Sequence[str],
+        quantiles: Sequence[float],
+        edges: HistogramEdges,
+    ) -> None:
+        self.quantiles = _check_quantiles(quantiles)
+        self.years = np.asarray(years)
+        self.actors = [*actors, TOTAL]
+        self.edges = edges
+        self.segments = _segments(len(self.years), len(self.actors))
+        self.pieces: list[tuple[int, int, np.ndarray, np.ndarray, np.ndarray]] = []
+        self.counts = np.zeros((edges.lo.size, edges.bins), dtype=np.int64)
+        self.break_even = np.zeros((len(self.years) + 1, len(self.actors)), dtype=np.int64)
+
+    def merge(self, partial: PartialSummary) -> None:
+        """Add one chunk's contribution."""
+        self.pieces.extend(partial.pieces)
+        self.counts += partial.counts
+        self.break_even += partial.break_even
+
+    def result(self, attrs: dict[str, object] | None = None) -> xr.Dataset:
+        """Return the summary dataset (schema of :func:`summarize`)."""
+        if not self.pieces:
+            raise ValueError("no draws were added to the summary")
+        n, mean, m2, positive = 0, None, None, None
+        for _, n_b, mean_b, m2_b, pos_b in sorted(self.pieces, key=lambda p: p[0]):
+            if mean is None or m2 is None or positive is None:
+                n, mean, m2, positive = n_b, mean_b, m2_b, pos_b.copy()
+                continue
+            total = n + n_b
+            delta = mean_b - mean
+            mean = mean + delta * (n_b / total)
+            m2 = m2 + m2_b + delta**2 * (n * n_b / total)
+            positive = positive + pos_b
+            n = total
+        assert mean is not None and m2 is not None and positive is not None
+        quant, error = self.edges.quantiles(self.counts, self.quantiles)
+        stats = {
+            "mean": mean,
+            "sd": np.sqrt(m2 / (n - 1)) if n > 1 else np.zeros_like(mean),
+            "quantile": quant,
+            "positive": positive / n,
+            "quantile_max_error": error,
+        }
+        return summary_dataset(
+            stats,
+            self.segments,
+            self.break_even,
+            n=n,
+            years=self.years,
+            actors=self.actors,
+            quantiles=self.quantiles,
+            attrs={**(attrs or {}), "n_draws": n, "quantile_method": "histogram"},
+        )
+
+
+def _check_quantiles(quantiles: Sequence[float]) -> list[float]:
+    q = [float(p) for p in quantiles]
+    if not q or any(not 0.0 <= p <= 1.0 for p in q):
+        raise ValueError(f"quantiles must lie in [0, 1]; received {list(quantiles)}")
+    return q
 
 
 class SummaryAccumulator:
-    """Reduce chunks of draws to the summary, exactly or with histogram quantiles.
+    """Reduce chunks of draws to the summary with exact quantiles (keeps every draw's rows).
 
     Each chunk is laid out as one row per summary cell (:func:`som_mc._kernels.summary_rows`)
     and reduced by numba; chunks merge with the pairwise update of Chan, Golub & LeVeque.
+    For flat memory, see :class:`StreamingSummary`.
 
     Parameters
     ----------
@@ -145,11 +312,6 @@ class SummaryAccumulator:
         The case's actors (``"total"`` is added).
     quantiles : sequence of float
         Quantile probabilities.
-    exact_quantiles : bool
-        Keep every draw's statistics to compute exact quantiles (memory grows with draws);
-        otherwise use fixed-bin histograms of ``bins`` bins per cell.
-    bins : int
-        Histogram bins per cell.
     """
 
     def __init__(
@@ -157,17 +319,10 @@ class SummaryAccumulator:
         years: Sequence[int],
         actors: Sequence[str],
         quantiles: Sequence[float] = DEFAULT_QUANTILES,
-        *,
-        exact_quantiles: bool = True,
-        bins: int = HISTOGRAM_BINS,
     ) -> None:
-        q = [float(p) for p in quantiles]
-        if not q or any(not 0.0 <= p <= 1.0 for p in q):
-            raise ValueError(f"quantiles must lie in [0, 1]; received {list(quantiles)}")
-        self.quantiles = q
+        self.quantiles = _check_quantiles(quantiles)
         self.years = np.asarray(years)
         self.actors = [*actors, TOTAL]
-        self.exact = exact_quantiles
         n_t, width = len(self.years), len(self.actors)
         self.segments = _segments(n_t, width)
         n_rows = self.segments["per_participant"][1]
@@ -176,7 +331,6 @@ class SummaryAccumulator:
         self.m2 = np.zeros(n_rows)
         self.positive = np.zeros(n_rows, dtype=np.int64)
         self.kept: list[np.ndarray] = []
-        self.hist = _Histogram(bins)
         self.break_even_counts = np.zeros((n_t + 1, width), np.int64)
 
     def add(self, net: np.ndarray, pv: np.ndarray, participants: np.ndarray) -> None:
@@ -187,18 +341,8 @@ class SummaryAccumulator:
             raise ValueError(f"net has shape {net.shape}; expected {expected}")
         if n_b == 0:
             return
-        rows = np.empty((self.mean.size, n_b))
-        first = np.empty((n_a + 1, n_b), dtype=np.int64)
-        summary_rows(
-            np.ascontiguousarray(net, dtype=np.float64),
-            np.ascontiguousarray(pv, dtype=np.float64),
-            np.ascontiguousarray(participants, dtype=np.float64),
-            rows,
-            first,
-        )
-        mean_b, m2_b = np.empty_like(self.mean), np.empty_like(self.m2)
-        pos_b = np.empty_like(self.positive)
-        row_moments(rows, mean_b, m2_b, pos_b)
+        rows, first = _chunk_rows(net, pv, participants)
+        mean_b, m2_b, pos_b = _moments(rows)
         if self.n == 0:
             self.mean, self.m2 = mean_b, m2_b
         else:
@@ -208,32 +352,22 @@ class SummaryAccumulator:
             self.m2 = self.m2 + m2_b + delta**2 * (self.n * n_b / total)
         self.positive += pos_b
         self.n += n_b
-        if self.exact:
-            self.kept.append(rows)
-        else:
-            self.hist.add(rows.T)
-        for a in range(n_a + 1):
-            self.break_even_counts[:, a] += np.bincount(first[a], minlength=n_t + 1)
+        self.kept.append(rows)
+        self.break_even_counts += _break_even_counts(first, n_t)
 
     def result(self, attrs: dict[str, object] | None = None) -> xr.Dataset:
         """Return the summary dataset (see :func:`summarize`)."""
         n = self.n
         if n == 0:
             raise ValueError("no draws were added to the summary")
-        sd = np.sqrt(self.m2 / (n - 1)) if n > 1 else np.zeros_like(self.mean)
-        error = None
-        if self.exact:
-            rows = self.kept[0] if len(self.kept) == 1 else np.concatenate(self.kept, axis=1)
-            self.kept = []  # sorted in place below: the accumulator is spent
-            quant = _row_quantiles(rows, self.quantiles)
-        else:
-            quant, error = self.hist.quantiles(self.quantiles, (self.mean.size,))
+        rows = self.kept[0] if len(self.kept) == 1 else np.concatenate(self.kept, axis=1)
+        self.kept = []  # sorted in place below: the accumulator is spent
         stats = {
             "mean": self.mean,
-            "sd": sd,
-            "quantile": quant,
+            "sd": np.sqrt(self.m2 / (n - 1)) if n > 1 else np.zeros_like(self.mean),
+            "quantile": _row_quantiles(rows, self.quantiles),
             "positive": self.positive / n,
-            "quantile_max_error": error,
+            "quantile_max_error": None,
         }
         return summary_dataset(
             stats,
@@ -243,11 +377,7 @@ class SummaryAccumulator:
             years=self.years,
             actors=self.actors,
             quantiles=self.quantiles,
-            attrs={
-                **(attrs or {}),
-                "n_draws": n,
-                "quantile_method": "exact" if self.exact else "histogram",
-            },
+            attrs={**(attrs or {}), "n_draws": n, "quantile_method": "exact"},
         )
 
 
@@ -363,15 +493,32 @@ def summarize(
         reached 0 by that year)), ``break_even_never`` and ``break_even_median`` (calendar
         year; -1 when the median draw does not break even within the horizon).
     """
-    acc = SummaryAccumulator(
-        ds.year.values, [str(a) for a in ds.actor.values], quantiles, exact_quantiles=True
-    )
+    acc = SummaryAccumulator(ds.year.values, [str(a) for a in ds.actor.values], quantiles)
     acc.add(
         ds.net_result.transpose("draw", "year", "actor").values,
         ds.net_result_pv.transpose("draw", "actor").values,
         ds.participants.transpose("draw", "cohort").values,
     )
     return acc.result(dict(ds.attrs))
+
+
+def histogram_edges(
+    model: CaseModel,
+    draws: int,
+    *,
+    seed: int,
+    design: Design = "random",
+    bins: int = HISTOGRAM_BINS,
+) -> HistogramEdges:
+    """Histogram bins of a streamed run, from its first block of draws (the pilot).
+
+    The pilot's draws are the run's own first draws, recomputed, so the bins depend only on
+    the case, seed, design and number of draws.
+    """
+    pilot = min(draws, BLOCK_SIZE)
+    chunk = next(iter_chunks(model, draws, seed=seed, design=design, stop=pilot))
+    rows, _ = _chunk_rows(chunk.net, chunk.pv, chunk.participants)
+    return HistogramEdges.from_rows(rows, bins)
 
 
 def summarize_stream(
@@ -389,7 +536,9 @@ def summarize_stream(
 
     The draws are those of :func:`som_mc.simulate` with the same arguments, so means,
     MCSE, P(> 0) and break-even agree with ``summarize(simulate(...))`` to rounding;
-    quantiles come from histograms and are exact to within ``*_quantile_max_error``.
+    quantiles come from histograms (:class:`HistogramEdges`) and are exact to within
+    ``*_quantile_max_error``. With chunks of whole blocks the result is bit-identical
+    whatever the chunk size (and equals the Dask executor's, :mod:`som_mc.scale`).
 
     Parameters
     ----------
@@ -411,15 +560,12 @@ def summarize_stream(
     """
     seed = normalize_seed(seed)
     model = compile_case(case)
-    acc = SummaryAccumulator(
-        case.start_year + np.arange(model.n_years),
-        list(case.actors),
-        quantiles,
-        exact_quantiles=False,
-        bins=bins,
+    edges = histogram_edges(model, draws, seed=seed, design=design, bins=bins)
+    acc = StreamingSummary(
+        case.start_year + np.arange(model.n_years), list(case.actors), quantiles, edges
     )
     for chunk in iter_chunks(model, draws, seed=seed, design=design, chunk_size=chunk_size):
-        acc.add(chunk.net, chunk.pv, chunk.participants)
+        acc.merge(partial_summary(chunk.start, chunk.net, chunk.pv, chunk.participants, edges))
         if progress is not None:
             progress(chunk.stop)
     attrs = provenance(case, seed=seed, design=design, draws=draws, case_sha256=case_hash(case))
