@@ -72,9 +72,7 @@ REFERENCE_PREFIX = "catalog:"
 #: The exact ``source`` of a number that is not taken from a public source.
 ILLUSTRATIVE = "illustrative"
 
-EntryKind = Literal[
-    "target_group", "consequence", "price", "success_rate", "cost", "price_index"
-]
+EntryKind = Literal["target_group", "consequence", "price", "success_rate", "cost", "price_index"]
 
 #: Danish names of the entry kinds (tables of ``som-mc catalog``).
 KIND_LABELS: Mapping[str, str] = {
@@ -217,7 +215,7 @@ class PriceIndex(_Strict):
             if not re.fullmatch(r"(19|20|21)\d\d", year):
                 raise PydanticCustomError(
                     "index_year",
-                    "index keys are years such as \"2024\"; received {received}",
+                    'index keys are years such as "2024"; received {received}',
                     {"received": repr(year)},
                 )
             if not (math.isfinite(level) and level > 0):
@@ -369,7 +367,7 @@ class CatalogUse:
         Factor that converted its amounts to the case's price year (1 when the years agree;
         None when it has no money).
     file : str
-        The catalog file of the entry.
+        Name of the catalog file of the entry (e.g. ``hjemloeshed.toml``).
     """
 
     entry: str
@@ -424,7 +422,7 @@ class Catalog:
         return list(self.entries)
 
     def get(self, name: str) -> CatalogEntry:
-        """The entry called `name`.
+        """Return the entry called `name`.
 
         Raises
         ------
@@ -709,7 +707,7 @@ _SCALED_KEYS: dict[str, tuple[str, ...]] = {
 
 
 def scale_distribution(dist: Distribution, factor: float) -> Distribution:
-    """The distribution of ``factor * X`` for ``X ~ dist`` (a price conversion).
+    """Return the distribution of ``factor * X`` for ``X ~ dist`` (a price conversion).
 
     Parameters
     ----------
@@ -840,7 +838,7 @@ class _Resolver:
                 source=entry.source,
                 price_year=entry.price_year,
                 price_factor=factor,
-                file=entry.file,
+                file=Path(entry.file).name,
             )
         )
 
@@ -950,18 +948,18 @@ class _Resolver:
                 continue
             new = []
             for i, item in enumerate(items):
-                if isinstance(item, Mapping) and (
-                    "uses" in item or (section == "consequences" and _is_reference(item.get("price")))
-                ):
-                    new.append(resolve(item, i))
-                else:
-                    new.append(item)
+                new.append(resolve(item, i) if _refers(item) else item)
             out[section] = new
         return out
 
 
 def _is_reference(value: Any) -> bool:
     return isinstance(value, str) and value.startswith(REFERENCE_PREFIX)
+
+
+def _refers(item: Any) -> bool:
+    """Whether a cost or consequence table refers to the catalog."""
+    return isinstance(item, Mapping) and ("uses" in item or _is_reference(item.get("price")))
 
 
 def _has_references(data: Mapping[str, Any]) -> bool:
@@ -972,7 +970,7 @@ def _has_references(data: Mapping[str, Any]) -> bool:
         items = data.get(section)
         if isinstance(items, list):
             for item in items:
-                if isinstance(item, Mapping) and ("uses" in item or _is_reference(item.get("price"))):
+                if _refers(item):
                     return True
     return False
 
