@@ -284,6 +284,19 @@ class Case(_Strict):
         """
         return self._catalog_uses
 
+    def __eq__(self, other: object) -> bool:
+        """Cases are equal when their values are; where they came from does not matter.
+
+        A case resolved from catalog references equals the same case written out in full
+        (``parse_case(case_to_dict(case)) == case``); :attr:`catalog_uses` is provenance.
+        """
+        if not isinstance(other, Case):
+            return NotImplemented
+        return type(self) is type(other) and self.__dict__ == other.__dict__
+
+    def __hash__(self) -> int:
+        return hash(case_hash(self))
+
     @property
     def n_cohorts(self) -> int:
         """Number of intake years."""
