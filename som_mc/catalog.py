@@ -862,9 +862,9 @@ class _Resolver:
     def consequence(self, item: Mapping[str, Any], i: int) -> dict[str, Any]:
         where = f"consequences[{i}]"
         local = {k: v for k, v in item.items() if k != "uses"}
-        if "uses" not in item:
-            if _is_reference(local.get("price")):
-                local["price"], _ = self.price(local["price"], f"{where}.price")
+        if "uses" not in item:  # only its price refers to the catalog
+            local["price"], price_entry = self.price(local["price"], f"{where}.price")
+            local.setdefault("source", f"{price_entry.name}: {price_entry.source}")
             return local
         entry = self.entry(item["uses"], "consequence", f"{where}.uses")
         cons = entry.data

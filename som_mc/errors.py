@@ -57,13 +57,11 @@ class CaseFileError(SomMcError, ValueError):
         self.key = key
         super().__init__(self._render())
 
-    _placeholder = "<case>"
+    _placeholder: str | None = "<case>"
 
     def _render(self) -> str:
-        where = self.file or self._placeholder
-        if self.key:
-            where = f"{where}: {self.key}"
-        return f"{where}: {self.message}"
+        parts = [p for p in (self.file or self._placeholder, self.key) if p]
+        return ": ".join([*parts, self.message])
 
 
 class CatalogError(CaseFileError):
@@ -81,7 +79,7 @@ class CatalogError(CaseFileError):
         Key path inside the file, e.g. ``prices.herberg_doegn.price_year``.
     """
 
-    _placeholder = "<catalog>"
+    _placeholder = None  # folder-level problems name the folder in the message
 
 
 class ResultsFileError(SomMcError, ValueError):
