@@ -773,7 +773,8 @@ class _Resolver:
     def catalog(self) -> Catalog:
         if self._catalog is None:
             root = self._catalog_arg
-            self._catalog = load_catalog(None if root is None else Path(root))
+            assert not isinstance(root, Catalog)
+            self._catalog = load_catalog(root)
         return self._catalog
 
     def error(self, message: str, key: str) -> CaseFileError:

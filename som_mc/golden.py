@@ -26,6 +26,7 @@ from typing import Any
 from som_mc.case import Case, load_case
 from som_mc.deterministic import deterministic
 from som_mc.errors import SomMcError
+from som_mc.sampling._designs import Design
 from som_mc.simulate import simulate
 from som_mc.summary import TOTAL, quantile_index, summarize
 
@@ -41,7 +42,7 @@ __all__ = [
 #: Monte Carlo settings of every golden summary.
 GOLDEN_DRAWS = 4_000
 GOLDEN_SEED = 1
-GOLDEN_DESIGN = "random"
+GOLDEN_DESIGN: Design = "random"
 
 _DETERMINISTIC_VARS = ("cost", "consequence_value", "net_result")
 _QUANTILES = (0.05, 0.50, 0.95)
