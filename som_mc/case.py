@@ -14,7 +14,7 @@ import math
 import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Annotated, Any, Self
+from typing import TYPE_CHECKING, Annotated, Any, Self
 
 import numpy as np
 import tomli_w
@@ -23,6 +23,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainValidator,
+    PrivateAttr,
     ValidationError,
     field_validator,
     model_validator,
@@ -32,6 +33,9 @@ from pydantic_core import PydanticCustomError
 from som_mc.distributions import Distribution, Fixed, from_toml
 from som_mc.errors import CaseFileError, DistributionError
 from som_mc.types import DEFAULT_ACTORS, AppliesTo, CostKind, HorizonMode
+
+if TYPE_CHECKING:
+    from som_mc.catalog import Catalog, CatalogUse
 
 __all__ = [
     "Case",
@@ -269,6 +273,29 @@ class Case(_Strict):
     source: str = ""
 
     _finite_rate = field_validator("discount_rate")(_finite)
+    _catalog_uses: tuple[CatalogUse, ...] = PrivateAttr(default=())
+
+    @property
+    def catalog_uses(self) -> tuple[CatalogUse, ...]:
+        """Catalog entries the case file referred to (resolved when it was loaded).
+
+        Empty for a case without catalog references. The resolved values are ordinary case
+        values, so :func:`case_hash` changes when a used entry changes.
+        """
+        return self._catalog_uses
+
+    def __eq__(self, other: object) -> bool:
+        """Cases are equal when their values are; where they came from does not matter.
+
+        A case resolved from catalog references equals the same case written out in full
+        (``parse_case(case_to_dict(case)) == case``); :attr:`catalog_uses` is provenance.
+        """
+        if not isinstance(other, Case):
+            return NotImplemented
+        return type(self) is type(other) and self.__dict__ == other.__dict__
+
+    def __hash__(self) -> int:
+        return hash(case_hash(self))
 
     @property
     def n_cohorts(self) -> int:
@@ -510,8 +537,17 @@ def _check_correlations(case: Case, file: str | None) -> None:
         )
 
 
-def parse_case(data: Mapping[str, Any], *, file: str | None = None) -> Case:
+def parse_case(
+    data: Mapping[str, Any],
+    *,
+    file: str | None = None,
+    catalog: Catalog | str | Path | None = None,
+) -> Case:
     """Validate a case given as a mapping (the parsed TOML).
+
+    Catalog references (``uses = "catalog:NAME"``, see ``cases/README.md``) are resolved
+    first, so the returned case holds ordinary values; :attr:`Case.catalog_uses` lists the
+    entries used.
 
     Parameters
     ----------
@@ -519,6 +555,10 @@ def parse_case(data: Mapping[str, Any], *, file: str | None = None) -> Case:
         The case as parsed from TOML.
     file : str, optional
         File name used in error messages.
+    catalog : Catalog, str or Path, optional
+        The distribution catalog (or its folder) for references; default: the repository's
+        ``distributions/`` (see :func:`som_mc.catalog.default_catalog_dir`). Only loaded
+        when the case has a reference.
 
     Returns
     -------
@@ -533,6 +573,9 @@ def parse_case(data: Mapping[str, Any], *, file: str | None = None) -> Case:
     """
     if not isinstance(data, Mapping):
         raise CaseFileError(f"expected a TOML table at the top level; received {data!r}", file=file)
+    from som_mc.catalog import resolve_references
+
+    data, uses = resolve_references(data, file=file, catalog=catalog)
     try:
         case = Case.model_validate(data)
     except ValidationError as exc:
@@ -543,16 +586,20 @@ def parse_case(data: Mapping[str, Any], *, file: str | None = None) -> Case:
             msg += f" (and {more} more problem{'s' if more > 1 else ''} after fixing this)"
         raise CaseFileError(msg, file=file, key=path or None) from None
     _check_case(case, file)
+    case._catalog_uses = uses
     return case
 
 
-def load_case(path: str | Path) -> Case:
+def load_case(path: str | Path, *, catalog: Catalog | str | Path | None = None) -> Case:
     """Load and validate an investeringscase from a TOML file.
 
     Parameters
     ----------
     path : str or Path
         The case file.
+    catalog : Catalog, str or Path, optional
+        The distribution catalog for ``uses = "catalog:…"`` references (see
+        :func:`parse_case`).
 
     Returns
     -------
@@ -587,7 +634,7 @@ def load_case(path: str | Path) -> Case:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise CaseFileError(f"malformed TOML: {exc}", file=file) from None
-    return parse_case(data, file=file)
+    return parse_case(data, file=file, catalog=catalog)
 
 
 def _plain(value: Any) -> Any:

@@ -12,10 +12,11 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from som_mc._version import __version__
 from som_mc.case import load_case
+from som_mc.catalog import CATALOG_ENV, KIND_LABELS
 from som_mc.deterministic import deterministic
 from som_mc.errors import SomMcError
 from som_mc.inputs import uncertain_inputs
@@ -24,6 +25,9 @@ from som_mc.sampling import DESIGNS
 from som_mc.simulate import simulate
 from som_mc.summary import DEFAULT_QUANTILES, summarize, summarize_stream
 from som_mc.tables import deterministic_json, deterministic_table, summary_json, summary_table
+
+if TYPE_CHECKING:
+    from som_mc.catalog import Catalog
 
 __all__ = ["main"]
 
@@ -38,7 +42,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     failed = 0
     for path in args.case:
         try:
-            case = load_case(path)
+            case = load_case(path, catalog=args.catalog)
         except SomMcError as exc:
             print(f"som-mc: error: {exc}", file=sys.stderr)
             failed += 1
@@ -95,7 +99,7 @@ def _quantiles(text: str) -> list[float]:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    case = load_case(args.case)
+    case = load_case(args.case, catalog=args.catalog)
     if args.deterministic:
         mc_only = [
             flag
@@ -201,7 +205,7 @@ def _levels(text: str) -> tuple[float, float]:
 def _cmd_sensitivity(args: argparse.Namespace) -> int:
     from som_mc.sensitivity_files import run_sensitivity
 
-    case = load_case(args.case)
+    case = load_case(args.case, catalog=args.catalog)
     out = Path(args.out) if args.out else Path(f"sensitivity_{Path(args.case).stem}")
     report = run_sensitivity(
         case,
@@ -252,7 +256,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
                 f"got {text!r}"
             )
         shared[name.strip()] = stream.strip()
-    cases = [load_case(path) for path in args.case]
+    cases = [load_case(path, catalog=args.catalog) for path in args.case]
     check_aligned(cases, names=args.case, align=args.align, option="--align union")
     cmp = compare(
         cases,
@@ -303,7 +307,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
             raise SomMcError(f"{path}: folder {path.parent} does not exist")
     if figures is not None and not figures.is_dir():
         raise SomMcError(f"{figures}: folder does not exist; create it first")
-    case = load_case(args.case)
+    case = load_case(args.case, catalog=args.catalog)
     if args.results:
         ds = load_results(args.results)
     else:
@@ -324,6 +328,54 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _catalog(args: argparse.Namespace) -> Catalog:
+    from som_mc.catalog import load_catalog
+
+    return load_catalog(args.catalog)
+
+
+def _cmd_catalog_list(args: argparse.Namespace) -> int:
+    from som_mc._catalog_text import catalog_table
+
+    catalog = _catalog(args)
+    entries = [e for e in catalog if args.kind is None or e.kind == args.kind]
+    illustrative = sum(e.source == "illustrative" for e in entries)
+    print(
+        f"Katalog: {catalog.root} — {len(entries)} poster, heraf {illustrative} "
+        "illustrative (ikke fra en offentlig kilde)\n"
+    )
+    print(catalog_table(entries))
+    return 0
+
+
+def _cmd_catalog_show(args: argparse.Namespace) -> int:
+    from som_mc._catalog_text import entry_text, file_text
+
+    catalog = _catalog(args)
+    name = args.name.removeprefix("catalog:")
+    if name in catalog:
+        print(entry_text(catalog, catalog.entries[name]))
+        return 0
+    in_file = catalog.in_file(name)
+    if in_file:
+        print(file_text(catalog, name, in_file))
+        return 0
+    raise SomMcError(catalog.unknown_message(name))
+
+
+def _cmd_catalog_search(args: argparse.Namespace) -> int:
+    from som_mc._catalog_text import catalog_table
+
+    catalog = _catalog(args)
+    hits = catalog.search(args.word)
+    if not hits:
+        print(f"Ingen poster i {catalog.root} matcher {args.word!r}.")
+        return 1
+    print(f"{len(hits)} poster matcher {args.word!r}:\n")
+    print(catalog_table(hits))
+    return 0
+
+
 class _Parser(argparse.ArgumentParser):
     """Argument errors as one line (no usage block), exit status 2."""
 
@@ -339,11 +391,21 @@ def _build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"som-mc {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("validate", help="check case files and report problems")
+    # Shared by every command that reads case files or the catalog.
+    shared = _Parser(add_help=False)
+    shared.add_argument(
+        "--catalog",
+        metavar="DIR",
+        default=None,
+        help=f"distribution catalog folder for 'catalog:' references (default: ${CATALOG_ENV}, "
+        "else the repository's distributions/)",
+    )
+
+    p = sub.add_parser("validate", parents=[shared], help="check case files and report problems")
     p.add_argument("case", nargs="+", metavar="CASE", help="case file(s) (TOML)")
     p.set_defaults(func=_cmd_validate)
 
-    p = sub.add_parser("run", help="run a case")
+    p = sub.add_parser("run", parents=[shared], help="run a case")
     p.add_argument("case", metavar="CASE", help="case file (TOML)")
     p.add_argument(
         "--deterministic",
@@ -388,6 +450,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_run)
     p = sub.add_parser(
         "sensitivity",
+        parents=[shared],
         help="følsomhedsanalyser: tornado, switching values, Sobol indices",
         description="One-way (tornado, spider, switching values) and global (Sobol, rank) "
         "sensitivity of the cumulative nettoresultat. Writes CSV and JSON tables and PNG "
@@ -435,6 +498,7 @@ def _build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "compare",
+        parents=[shared],
         help="compare cases with common random numbers",
         description="Run two or more cases with common random numbers (inputs with the same "
         "name get the same draws) and report each case, the paired difference from the first "
@@ -474,6 +538,7 @@ def _build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "report",
+        parents=[shared],
         help="beslutningsnotat: self-contained HTML report (and Excel tables)",
         description="Simulate a case (or read a saved results file) and write a decision memo "
         "as one self-contained HTML file: headline, per-aktør table, figures, tornado, "
@@ -494,6 +559,30 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=["da", "en"], default="da", help="language (default da)")
     p.add_argument("--force", action="store_true", help="overwrite existing output files")
     p.set_defaults(func=_cmd_report)
+
+    p = sub.add_parser(
+        "catalog",
+        help="the distribution catalog: list, show and search entries",
+        description="Browse the distribution catalog (SØM's vidensdatabase in probabilistic "
+        "form): named, sourced målgrupper, konsekvenser, enhedspriser, succesrater and "
+        'omkostninger that case files use with uses = "catalog:NAME".',
+    )
+    csub = p.add_subparsers(dest="catalog_command", required=True, metavar="ACTION")
+    c = csub.add_parser("list", parents=[shared], help="list the entries")
+    c.add_argument(
+        "--kind", choices=list(KIND_LABELS), default=None, help="only entries of this kind"
+    )
+    c.set_defaults(func=_cmd_catalog_list)
+    c = csub.add_parser("show", parents=[shared], help="show one entry (or one file's entries)")
+    c.add_argument("name", metavar="NAME", help="entry name, e.g. hjemloeshed/herberg")
+    c.set_defaults(func=_cmd_catalog_show)
+    c = csub.add_parser(
+        "search",
+        parents=[shared],
+        help="find entries by a word in their name, label, description, source or note",
+    )
+    c.add_argument("word", metavar="WORD", help="text to look for (case-insensitive)")
+    c.set_defaults(func=_cmd_catalog_search)
     return parser
 
 

@@ -8,6 +8,7 @@ than speed.
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -252,6 +253,9 @@ def deterministic(case: Case, *, point: PointEstimate = "mean") -> xr.Dataset:
             "discount_rate": case.discount_rate,
             "point_estimate": point,
             "total_participants": total_participants,
+            "catalog_entries": json.dumps(
+                [use.as_dict() for use in case.catalog_uses], ensure_ascii=False
+            ),
             "som_mc_version": __version__,
         },
     )

@@ -7,7 +7,13 @@ a non-zero exit status; anything else reaching the CLI is a bug.
 
 from __future__ import annotations
 
-__all__ = ["CaseFileError", "DistributionError", "ResultsFileError", "SomMcError"]
+__all__ = [
+    "CaseFileError",
+    "CatalogError",
+    "DistributionError",
+    "ResultsFileError",
+    "SomMcError",
+]
 
 
 class SomMcError(Exception):
@@ -51,11 +57,29 @@ class CaseFileError(SomMcError, ValueError):
         self.key = key
         super().__init__(self._render())
 
+    _placeholder: str | None = "<case>"
+
     def _render(self) -> str:
-        where = self.file or "<case>"
-        if self.key:
-            where = f"{where}: {self.key}"
-        return f"{where}: {self.message}"
+        parts = [p for p in (self.file or self._placeholder, self.key) if p]
+        return ": ".join([*parts, self.message])
+
+
+class CatalogError(CaseFileError):
+    """Invalid distribution catalog (a file in ``distributions/`` or the folder itself).
+
+    Rendered like :class:`CaseFileError`: ``file: key.path: message``.
+
+    Parameters
+    ----------
+    message : str
+        What was received and what is allowed.
+    file : str or None
+        Path of the catalog file, when known.
+    key : str or None
+        Key path inside the file, e.g. ``prices.herberg_doegn.price_year``.
+    """
+
+    _placeholder = None  # folder-level problems name the folder in the message
 
 
 class ResultsFileError(SomMcError, ValueError):

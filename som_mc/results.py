@@ -26,6 +26,7 @@ from som_mc.model import CaseModel
 __all__ = [
     "SCHEMA_VERSION",
     "build_dataset",
+    "catalog_entries_json",
     "load_results",
     "provenance",
     "save_results",
@@ -155,12 +156,23 @@ def provenance(case: Case, **run: object) -> dict[str, object]:
         "total_participants_mean": float(
             sum(point_value(n, "mean") for n in case.participants.per_year)
         ),
+        "catalog_entries": catalog_entries_json(case),
         "som_mc_version": __version__,
         "numpy_version": np.__version__,
         "numba_version": numba.__version__,
         "xarray_version": xr.__version__,
         **run,
     }
+
+
+def catalog_entries_json(case: Case) -> str:
+    """Return the catalog entries a case used as a JSON list (a netCDF attribute).
+
+    Each item has ``entry`` (name), ``kind``, ``used_by`` (key path in the case), ``source``,
+    ``price_year``, ``price_factor`` (to the case's price year) and ``file``; ``"[]"`` for a
+    case without catalog references.
+    """
+    return json.dumps([use.as_dict() for use in case.catalog_uses], ensure_ascii=False)
 
 
 def validate_results(ds: xr.Dataset, *, source: str = "<dataset>") -> xr.Dataset:

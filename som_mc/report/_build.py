@@ -14,6 +14,7 @@ import xarray as xr
 from matplotlib.figure import Figure
 
 from som_mc.case import Case, case_hash
+from som_mc.catalog import KIND_LABELS
 from som_mc.deterministic import NOT_WITHIN_HORIZON
 from som_mc.errors import SomMcError
 from som_mc.inputs import InputSpec, case_inputs
@@ -234,6 +235,17 @@ def report_context(data: ReportData, *, lang: Lang = "da") -> dict[str, Any]:
                 "source": input_source(case, spec),
             }
         )
+    catalog = [
+        {
+            "entry": use.entry,
+            "kind": KIND_LABELS[use.kind] if lang == "da" else use.kind.replace("_", " "),
+            "used_by": use.used_by,
+            "price_year": "–" if use.price_year is None else str(use.price_year),
+            "price_factor": "–" if use.price_factor is None else num.value(use.price_factor),
+            "source": use.source,
+        }
+        for use in case.catalog_uses
+    ]
     draws = int(attrs.get("n_draws", attrs.get("draws", 0)))
     seed = attrs.get("seed")
     design = str(attrs.get("design", "random"))
@@ -275,6 +287,7 @@ def report_context(data: ReportData, *, lang: Lang = "da") -> dict[str, Any]:
         "actors": actors,
         "tornado": tor_ctx,
         "inputs": inputs,
+        "catalog": catalog,
         "method": method,
     }
 

@@ -45,4 +45,5 @@ def render_html(data: ReportData, *, lang: Lang = "da") -> str:
     ]
     ctx["tornado_png"] = figure_png_base64(figs["tornado"]) if "tornado" in figs else None
     ctx["appendix_intro"] = t["appendix_intro"].format(n=len(ctx["inputs"]))
+    ctx["catalog_intro"] = t["catalog_intro"].format(n=len(ctx["catalog"]))
     return _template().render(ctx)

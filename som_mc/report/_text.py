@@ -59,6 +59,15 @@ _TEXT: dict[str, dict[str, str]] = {
         "base": "Basisværdi",
         "source": "Kilde",
         "no_source": "(ingen kilde angivet)",
+        "catalog": "Poster fra fordelingskataloget",
+        "catalog_intro": "Casefilen henter {n} poster fra som_mc's fordelingskatalog "
+        "(distributions/). Beløb i et andet prisår end casens er omregnet med katalogets "
+        "prisindeks (faktor).",
+        "catalog_entry": "Katalogpost",
+        "catalog_kind": "Art",
+        "catalog_used_by": "Bruges af",
+        "price_year": "Prisår",
+        "price_factor": "Faktor",
         "method": "Metode og reproducerbarhed",
         "draws": "Antal træk",
         "seed": "Seed",
@@ -120,6 +129,15 @@ _TEXT: dict[str, dict[str, str]] = {
         "base": "Base value",
         "source": "Source",
         "no_source": "(no source given)",
+        "catalog": "Entries from the distribution catalog",
+        "catalog_intro": "The case file takes {n} entries from som_mc's distribution catalog "
+        "(distributions/). Amounts in another price year than the case's were converted with "
+        "the catalog's price index (factor).",
+        "catalog_entry": "Catalog entry",
+        "catalog_kind": "Kind",
+        "catalog_used_by": "Used by",
+        "price_year": "Price year",
+        "price_factor": "Factor",
         "method": "Method and reproducibility",
         "draws": "Draws",
         "seed": "Seed",
