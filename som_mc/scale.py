@@ -146,7 +146,7 @@ class RunSpec:
         return start, min(start + self.chunk_draws, self.draws)
 
     def identity(self) -> dict[str, object]:
-        """The settings a resumed run must share with the run it continues."""
+        """Return the settings a resumed run must share with the run it continues."""
         return {
             "case_sha256": self.case_sha256 or case_hash(self.case),
             "seed": self.seed,
@@ -171,7 +171,7 @@ _MODELS: dict[str, CaseModel] = {}
 
 
 def _model(spec: RunSpec) -> CaseModel:
-    """The compiled case, cached per process (a worker runs many chunks of one case)."""
+    """Return the compiled case, cached per process (a worker runs many chunks of a case)."""
     key = spec.case_sha256 or case_hash(spec.case)
     model = _MODELS.get(key)
     if model is None:
@@ -288,7 +288,7 @@ def _check_resumable(path: Path, spec: RunSpec) -> np.ndarray:
     """Chunk flags of an existing store, after checking it belongs to the same run."""
     try:
         old = xr.open_zarr(path, zarr_format=2)
-    except Exception as exc:  # noqa: BLE001 - any unreadable store gets one message
+    except Exception as exc:
         raise ResultsFileError(
             f"{path}: cannot resume: not a readable Zarr store ({exc})"
         ) from None
@@ -330,7 +330,7 @@ def open_store(path: str | Path, *, require_complete: bool = True) -> xr.Dataset
         raise ResultsFileError(f"{path}: store not found")
     try:
         ds = xr.open_zarr(path, zarr_format=2)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise ResultsFileError(f"{path}: cannot read as a Zarr store ({exc})") from None
     validate_results(ds, source=str(path))
     if COMPLETE_VAR not in ds:
@@ -364,10 +364,8 @@ def dask_client(scheduler: str | None = None, workers: int | None = None) -> Any
     distributed.Client
         Close it (and its cluster) with ``client.close()``; a local cluster is closed with it.
     """
-    try:
-        from dask.distributed import Client, LocalCluster
-    except ImportError:  # pragma: no cover - dask is a dependency
-        raise SomMcError("--executor dask needs dask.distributed: pip install 'dask[distributed]'")
+    from dask.distributed import Client, LocalCluster
+
     if scheduler:
         try:
             return Client(scheduler, timeout="10s")
