@@ -10,9 +10,9 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from som_mc._version import __version__
 from som_mc.case import load_case
@@ -21,8 +21,8 @@ from som_mc.deterministic import deterministic
 from som_mc.errors import SomMcError
 from som_mc.inputs import uncertain_inputs
 from som_mc.results import save_results
-from som_mc.sampling import DESIGNS
-from som_mc.simulate import simulate
+from som_mc.sampling import BLOCK_SIZE, DESIGNS
+from som_mc.simulate import DEFAULT_CHUNK, simulate
 from som_mc.summary import DEFAULT_QUANTILES, summarize, summarize_stream
 from som_mc.tables import deterministic_json, deterministic_table, summary_json, summary_table
 
@@ -98,8 +98,38 @@ def _quantiles(text: str) -> list[float]:
     return sorted({*values, 0.05, 0.5, 0.95})
 
 
+def _progress_bar(total: int, quiet: bool) -> tuple[Any, Callable[[int], None]]:
+    """Return a tqdm bar on stderr for long runs (or None) and a callback of draws done."""
+    bar = None
+    if total >= PROGRESS_MIN_DRAWS and not quiet:
+        from tqdm import tqdm
+
+        bar = tqdm(total=total, unit="træk", file=sys.stderr, leave=False, disable=None)
+    done = 0
+
+    def progress(n: int) -> None:
+        nonlocal done
+        if bar is not None:
+            bar.update(n - done)
+        done = n
+
+    return bar, progress
+
+
+def _scaled(args: argparse.Namespace) -> bool:
+    """Whether a run goes through som_mc.scale (Dask, Zarr store, resume)."""
+    zarr_out = args.out is not None and Path(args.out).suffix == ".zarr"
+    return args.executor == "dask" or zarr_out or args.resume or len(args.case) > 1
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
-    case = load_case(args.case, catalog=args.catalog)
+    if args.scheduler and args.executor != "dask":
+        raise SomMcError("--scheduler needs --executor dask")
+    if args.workers is not None and args.executor != "dask":
+        raise SomMcError("--workers needs --executor dask")
+    if _scaled(args):
+        return _run_scaled(args)
+    case = load_case(args.case[0], catalog=args.catalog)
     if args.deterministic:
         mc_only = [
             flag
@@ -128,19 +158,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             raise SomMcError(f"{out}: file exists; use --force to overwrite it")
         if not out.parent.exists():
             raise SomMcError(f"{out}: folder {out.parent} does not exist")
-    bar = None
-    if args.draws >= PROGRESS_MIN_DRAWS and not args.quiet:
-        from tqdm import tqdm
-
-        bar = tqdm(total=args.draws, unit="træk", file=sys.stderr, leave=False, disable=None)
-    done = 0
-
-    def progress(n: int) -> None:
-        nonlocal done
-        if bar is not None:
-            bar.update(n - done)
-        done = n
-
+    bar, progress = _progress_bar(args.draws, args.quiet)
     stream = out is None and args.target_mcse is None and args.draws > STREAM_ABOVE
     try:
         if stream:
@@ -178,6 +196,123 @@ def _cmd_run(args: argparse.Namespace) -> int:
         if out is not None:
             print(f"\nResultater gemt i {out}")
     return 0
+
+
+def _run_scaled(args: argparse.Namespace) -> int:
+    """Chunked runs via som_mc.scale: one or many cases, local or Dask, maybe Zarr stores."""
+    from som_mc.scale import RunSpec, run_many
+    from som_mc.tables import combined_rows, combined_table
+
+    many = len(args.case) > 1
+    unsupported = [
+        flag
+        for flag, used in (
+            ("--deterministic", args.deterministic),
+            ("--target-mcse", args.target_mcse is not None),
+        )
+        if used
+    ]
+    if unsupported:
+        what = "several cases" if many else "--executor dask, Zarr stores and --resume"
+        raise SomMcError(
+            f"{', '.join(unsupported)} does not work with {what}; run one case locally"
+        )
+    out = Path(args.out) if args.out else None
+    if args.resume and out is None:
+        raise SomMcError("--resume needs --out (the Zarr store or folder of the run to continue)")
+    if out is not None and not many and out.suffix != ".zarr":
+        raise SomMcError(
+            f"{out}: chunked runs (--executor dask, --resume) write a Zarr store; use "
+            "--out NAME.zarr (netCDF .nc is for in-memory local runs)"
+        )
+    if out is not None and many and out.suffix in (".nc", ".zarr"):
+        raise SomMcError(
+            f"{out}: with several cases --out is a folder (one NAME.zarr per case and summary.csv)"
+        )
+    cases = [load_case(path, catalog=args.catalog) for path in args.case]
+    labels = [Path(path).stem for path in args.case]
+    if len(set(labels)) != len(labels):
+        raise SomMcError("two case files have the same name; rename one (stores are named by it)")
+    stores: list[Path | None]
+    if out is None:
+        stores = [None] * len(cases)
+    elif many:
+        if not out.exists():
+            if not out.parent.exists():
+                raise SomMcError(f"{out}: folder {out.parent} does not exist")
+            out.mkdir()
+        stores = [out / f"{label}.zarr" for label in labels]
+        table = out / "summary.csv"
+        if table.exists() and not (args.force or args.resume):
+            raise SomMcError(f"{table}: file exists; use --force to overwrite it")
+    else:
+        stores = [out]
+    specs = [
+        RunSpec.make(
+            case,
+            draws=args.draws,
+            seed=args.seed,
+            design=args.design,
+            chunk_draws=args.chunk_draws,
+            keep_consequences=args.keep_consequences,
+        )
+        for case in cases
+    ]
+    bar, progress = _progress_bar(args.draws * len(cases), args.quiet)
+    try:
+        summaries = run_many(
+            specs,
+            stores,
+            executor=args.executor,
+            scheduler=args.scheduler,
+            workers=args.workers,
+            quantiles=args.quantiles,
+            overwrite=args.force,
+            resume=args.resume,
+            progress=progress,
+        )
+    finally:
+        if bar is not None:
+            bar.close()
+    by_case = dict(zip(labels, summaries, strict=True))
+    if many and out is not None:
+        _write_combined_csv(out / "summary.csv", combined_rows(by_case))
+    if args.json:
+        if many:
+            payload: Any = {
+                "cases": [
+                    {**summary_json(s), "case_file": str(p), "results_store": str(st or "")}
+                    for p, s, st in zip(args.case, summaries, stores, strict=True)
+                ],
+                "combined": combined_rows(by_case),
+            }
+        else:
+            payload = summary_json(summaries[0])
+            payload["results_file"] = str(out) if out is not None else None
+        json.dump(payload, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    if many:
+        print(combined_table(by_case))
+    else:
+        print(summary_table(summaries[0]))
+    stored = [str(s) for s in stores if s is not None]
+    if stored:
+        print("\nResultater gemt i " + ", ".join(stored))
+    if many and out is not None:
+        print(f"Samlet oversigt i {out / 'summary.csv'}")
+    return 0
+
+
+def _write_combined_csv(path: Path, rows: list[dict[str, Any]]) -> None:
+    import csv
+
+    tmp = path.with_name(f".{path.name}.part")
+    with tmp.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    tmp.replace(path)
 
 
 def _group(text: str) -> tuple[str, list[str]]:
@@ -405,8 +540,14 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("case", nargs="+", metavar="CASE", help="case file(s) (TOML)")
     p.set_defaults(func=_cmd_validate)
 
-    p = sub.add_parser("run", parents=[shared], help="run a case")
-    p.add_argument("case", metavar="CASE", help="case file (TOML)")
+    p = sub.add_parser(
+        "run",
+        parents=[shared],
+        help="run one or more cases",
+        description="Monte Carlo (or --deterministic) run of a case. Several cases, "
+        "--executor dask, a Zarr --out or --resume run chunk by chunk (som_mc.scale).",
+    )
+    p.add_argument("case", metavar="CASE", nargs="+", help="case file(s) (TOML)")
     p.add_argument(
         "--deterministic",
         action="store_true",
@@ -431,8 +572,43 @@ def _build_parser() -> argparse.ArgumentParser:
         help="add blocks of draws until the MCSE of the total net result is below KR "
         "(--draws is then the cap)",
     )
-    p.add_argument("--out", metavar="FILE.nc", help="write every draw to a netCDF file")
+    p.add_argument(
+        "--out",
+        metavar="PATH",
+        help="write every draw: FILE.nc (netCDF, in memory), STORE.zarr (streamed, chunked "
+        "along draw) or, with several cases, a folder of NAME.zarr stores and summary.csv",
+    )
     p.add_argument("--force", action="store_true", help="overwrite an existing --out file")
+    p.add_argument(
+        "--executor",
+        choices=["local", "dask"],
+        default="local",
+        help="where chunks run: this process (default) or a Dask cluster",
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="Dask scheduler, e.g. tcp://10.0.0.5:8786 (default: start a local cluster)",
+    )
+    p.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=None,
+        help="worker processes of the local Dask cluster (default: one per CPU)",
+    )
+    p.add_argument(
+        "--chunk-draws",
+        type=_positive_int,
+        default=DEFAULT_CHUNK,
+        metavar="N",
+        help=f"draws per chunk/task, rounded up to whole blocks of {BLOCK_SIZE} "
+        f"(default {DEFAULT_CHUNK}); does not change any result",
+    )
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue an interrupted run into its --out store (same case, seed, draws)",
+    )
     p.add_argument(
         "--keep-consequences",
         action="store_true",

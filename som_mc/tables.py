@@ -12,6 +12,8 @@ from som_mc.deterministic import NOT_WITHIN_HORIZON
 from som_mc.summary import quantile_index
 
 __all__ = [
+    "combined_rows",
+    "combined_table",
     "deterministic_json",
     "deterministic_table",
     "render_table",
@@ -311,3 +313,75 @@ def summary_json(summary: xr.Dataset) -> dict[str, Any]:
             for i, actor in enumerate(actors)
         },
     }
+
+
+def combined_rows(summaries: dict[str, xr.Dataset]) -> list[dict[str, Any]]:
+    """One record per case: the total net result over the horizon (plain numbers).
+
+    Parameters
+    ----------
+    summaries : dict
+        Case label → summary (:func:`som_mc.summarize` schema, quantiles 0.05 and 0.95).
+
+    Returns
+    -------
+    list of dict
+        Keys ``case``, ``draws``, ``mean``, ``mcse``, ``p5``, ``p50``, ``p95``,
+        ``p_positive``, ``p_positive_se``, ``break_even_median`` (None when not within the
+        horizon), ``price_year``, ``seed``, ``case_sha256``.
+    """
+    out = []
+    for label, summary in summaries.items():
+        tot = summary.sel(actor="total")
+        lo, mid, hi = (quantile_index(summary, p) for p in (0.05, 0.5, 0.95))
+        out.append(
+            {
+                "case": label,
+                "draws": int(summary.attrs["n_draws"]),
+                "mean": float(tot.horizon_mean),
+                "mcse": float(tot.horizon_mcse),
+                "p5": float(tot.horizon_quantile[lo]),
+                "p50": float(tot.horizon_quantile[mid]),
+                "p95": float(tot.horizon_quantile[hi]),
+                "p_positive": float(tot.horizon_p_positive),
+                "p_positive_se": float(tot.horizon_p_positive_se),
+                "break_even_median": _none_if_missing(int(tot.break_even_median)),
+                "price_year": int(summary.attrs["price_year"]),
+                "seed": int(summary.attrs["seed"]),
+                "case_sha256": str(summary.attrs["case_sha256"]),
+            }
+        )
+    return out
+
+
+def combined_table(summaries: dict[str, xr.Dataset]) -> str:
+    """Side-by-side table of several cases' total net result over the horizon (Danish)."""
+    rows = [
+        [
+            r["case"],
+            format_number(r["draws"]),
+            format_number(r["mean"]),
+            format_number(r["mcse"]),
+            format_number(r["p5"]),
+            format_number(r["p50"]),
+            format_number(r["p95"]),
+            format_pct(r["p_positive"]),
+            _year_text(r["break_even_median"] if r["break_even_median"] is not None else -1),
+        ]
+        for r in combined_rows(summaries)
+    ]
+    header = [
+        "Case",
+        "Træk",
+        "Middel",
+        "± MCSE",
+        "P5",
+        "Median",
+        "P95",
+        "P(> 0)",
+        "Tilbagebetalingsår (median)",
+    ]
+    return (
+        "Nettoresultat i alt over hele perioden (kr.; hver case i sine egne priser)\n"
+        + render_table(header, rows)
+    )
