@@ -1,11 +1,13 @@
 # Two commands for a fresh machine with Python >= 3.11:
 #   make demo   set up .venv and run the example case
-#   make test   set up .venv and run lint + the whole test suite (what CI runs)
+#   make test   set up .venv and run lint + the whole test suite + the notebooks (what CI runs)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CASE ?= cases/housing_first.toml
+# make test executes the notebooks with small samples (their defaults are 20.000 draws)
+NB_SMALL := SOM_MC_NB_DRAWS=2000 SOM_MC_NB_SOBOL_BASE=512
 
 .PHONY: setup demo test bench clean
 
@@ -23,6 +25,7 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+	$(NB_SMALL) $(BIN)/python -m pytest --nbmake --nbmake-timeout=300 notebooks
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_kernel.py
