@@ -12,7 +12,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["row_moments", "simulate_chunk", "summary_rows"]
+__all__ = ["histogram_rows", "row_moments", "simulate_chunk", "summary_rows"]
 
 _JIT = {"cache": True, "nogil": True, "fastmath": False}
 
@@ -253,3 +253,28 @@ def row_moments(rows: np.ndarray, mean: np.ndarray, m2: np.ndarray, positive: np
         mean[r] = mu
         m2[r] = dev
         positive[r] = count
+
+
+@numba.njit(parallel=True, **_JIT)
+def histogram_rows(rows: np.ndarray, lo: np.ndarray, width: np.ndarray, counts: np.ndarray) -> None:
+    """Add each row's values to its fixed-bin histogram (values outside go to the edge bins).
+
+    Parameters
+    ----------
+    rows : ndarray, shape (R, n)
+        Values, one row per summary cell.
+    lo, width : ndarray, shape (R,)
+        Left edge of the first bin and bin width per row.
+    counts : ndarray of int64, shape (R, bins)
+        Counts, updated in place (one thread per row: independent of the thread count).
+    """
+    n_rows, n = rows.shape
+    bins = counts.shape[1]
+    for r in numba.prange(n_rows):
+        for i in range(n):
+            k = np.floor((rows[r, i] - lo[r]) / width[r])
+            if k < 0:
+                k = 0
+            elif k > bins - 1:
+                k = bins - 1
+            counts[r, int(k)] += 1

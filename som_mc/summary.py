@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
-from som_mc._kernels import row_moments, summary_rows
+from som_mc._kernels import histogram_rows, row_moments, summary_rows
 from som_mc.case import Case, case_hash
 from som_mc.deterministic import NOT_WITHIN_HORIZON
 from som_mc.model import CaseModel, compile_case
@@ -144,12 +144,9 @@ class HistogramEdges:
 
     def counts(self, rows: np.ndarray) -> np.ndarray:
         """Histogram counts of each row, shape (R, bins)."""
-        idx = np.floor((rows - self.lo[:, None]) / self.width[:, None]).astype(np.int64)
-        np.clip(idx, 0, self.bins - 1, out=idx)
-        idx += (np.arange(rows.shape[0]) * self.bins)[:, None]
-        return np.bincount(idx.ravel(), minlength=rows.shape[0] * self.bins).reshape(
-            rows.shape[0], self.bins
-        )
+        counts = np.zeros((rows.shape[0], self.bins), dtype=np.int64)
+        histogram_rows(np.ascontiguousarray(rows), self.lo, self.width, counts)
+        return counts
 
     def quantiles(self, counts: np.ndarray, q: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
         """Quantiles per row, shape (Q, R), and their error bound (R,)."""

@@ -167,3 +167,22 @@ def test_partials_merge_in_any_order():
     for var in results[0].data_vars:
         np.testing.assert_array_equal(results[0][var].values, results[1][var].values)
     assert results[0].attrs["n_draws"] == 3000
+
+
+def test_histogram_rows_equals_numpy_with_edge_clamping():
+    from som_mc._kernels import histogram_rows
+    from som_mc.summary import HistogramEdges
+
+    rng = np.random.default_rng(4)
+    pilot = rng.normal(size=(3, 200))
+    edges = HistogramEdges.from_rows(pilot, bins=64)
+    rows = rng.normal(scale=3.0, size=(3, 5000))  # wider than the pilot: clamped to the edges
+    expected = np.zeros((3, 64), dtype=np.int64)
+    for r in range(3):
+        k = np.clip(np.floor((rows[r] - edges.lo[r]) / edges.width[r]), 0, 63).astype(int)
+        np.add.at(expected[r], k, 1)
+    np.testing.assert_array_equal(edges.counts(rows), expected)
+    again = np.zeros((3, 64), dtype=np.int64)
+    histogram_rows.py_func(rows, edges.lo, edges.width, again)
+    np.testing.assert_array_equal(again, expected)
+    assert expected[:, 0].sum() > 0 and expected[:, -1].sum() > 0
