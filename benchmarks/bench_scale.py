@@ -8,9 +8,9 @@ a. throughput   draws per second of ``som_mc.scale.run_many`` (streamed summary,
                 start-up excluded, reported separately). All results are checked to be
                 bit-identical before anything is reported.
 b. Zarr         the same with every draw written to a Zarr store (local and 2 workers).
-c. memory       peak RSS of fresh ``som-mc run --draws N --quiet --json`` children for
-                N = 10^5 and 10^6 (streamed, local) and of the Dask workers after the
-                10^5 and 10^6 runs.
+c. memory       peak RSS of fresh processes running ``run_many`` (local, streamed summary,
+                no store) for N = 10^5 and 10^6 draws, and of the Dask workers after the
+                runs.
 
 Usage::
 
@@ -67,31 +67,25 @@ def worker_peak_mib(client: Any) -> list[int]:
     return sorted(v // 1024 for v in peaks.values())
 
 
+CHILD = r"""
+import resource, sys, time
+import som_mc
+from som_mc.scale import RunSpec, run_many
+case = som_mc.load_case(sys.argv[1])
+t0 = time.perf_counter()
+run_many([RunSpec.make(case, draws=int(sys.argv[2]), seed=1)])
+wall = time.perf_counter() - t0
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, wall)
+"""
+
+
 def child_peak(draws: int) -> tuple[float, int]:
-    """Wall time and peak RSS (MiB) of a fresh CLI child streaming `draws` draws."""
-    cmd = [
-        sys.executable,
-        "-c",
-        "import resource, sys, runpy; sys.argv = sys.argv[1:]; "
-        "from som_mc.cli import main\n"
-        "code = main(sys.argv[1:])\n"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
-        "sys.exit(code)",
-        "som-mc",
-        "run",
-        str(CASE),
-        "--draws",
-        str(draws),
-        "--seed",
-        str(SEED),
-        "--quiet",
-        "--json",
-    ]
+    """Run time and peak RSS (MiB) of a fresh process streaming `draws` draws (local)."""
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    t0 = time.perf_counter()
+    cmd = [sys.executable, "-c", CHILD, str(CASE), str(draws)]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
-    wall = time.perf_counter() - t0
-    return wall, int(proc.stderr.strip().splitlines()[-1]) // 1024
+    rss, wall = proc.stdout.split()
+    return float(wall), int(rss) // 1024
 
 
 def main() -> int:
@@ -181,15 +175,15 @@ def main() -> int:
     print("\nc. memory (peak RSS)")
     for n in sizes:
         wall, rss = child_peak(n)
-        results[f"cli_rss_mib_{n}"] = rss
-        line(f"CLI streamed run, {n:,} draws (fresh process)", f"{rss:,} MiB", f"wall {wall:.1f} s")
-    ratio = results[f"cli_rss_mib_{sizes[1]}"] / results[f"cli_rss_mib_{sizes[0]}"]
+        results[f"stream_rss_mib_{n}"] = rss
+        line(f"run_many, {n:,} draws (fresh process)", f"{rss:,} MiB", f"run {wall:.1f} s")
+    ratio = results[f"stream_rss_mib_{sizes[1]}"] / results[f"stream_rss_mib_{sizes[0]}"]
     line("ratio 10x draws / 1x draws", f"{ratio:.2f}x", "(flat = 1.0)")
     line(
         "dask worker peak RSS after all runs (2 workers)",
         ", ".join(f"{p:,}" for p in peaks[sizes[-1]]) + " MiB",
     )
-    results["cli_rss_ratio"] = ratio
+    results["stream_rss_ratio"] = ratio
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")
     return 0
