@@ -164,6 +164,20 @@ class RunSpec:
         return hashlib.sha256(text.encode()).hexdigest()
 
 
+def _require(what: str) -> None:
+    """Import check for the optional ``scale`` dependencies, with the fix in the message."""
+    import importlib.util
+
+    missing = [m for m in ("dask", "distributed", "zarr") if importlib.util.find_spec(m) is None]
+    if what == "a Zarr store":
+        missing = [m for m in missing if m != "distributed"]
+    if missing:
+        raise SomMcError(
+            f"{what} needs the optional scale dependencies ({', '.join(missing)} missing); "
+            "install them with: pip install 'som_mc[scale]'"
+        )
+
+
 # --------------------------------------------------------------------------------------------
 # the unit of work
 
@@ -328,6 +342,7 @@ def open_store(path: str | Path, *, require_complete: bool = True) -> xr.Dataset
     path = Path(path)
     if not path.exists():
         raise ResultsFileError(f"{path}: store not found")
+    _require("a Zarr store")
     try:
         ds = xr.open_zarr(path, zarr_format=2)
     except Exception as exc:
@@ -511,6 +526,10 @@ def run_many(
     """
     if executor not in EXECUTORS:
         raise ValueError(f"executor must be one of {', '.join(EXECUTORS)}; received {executor!r}")
+    if executor == "dask" and client is None:
+        _require("--executor dask")
+    if stores is not None and any(s is not None for s in stores):
+        _require("a Zarr store")
     stores = list(stores) if stores is not None else [None] * len(specs)
     if len(stores) != len(specs):
         raise ValueError("give one store (or None) per run")
