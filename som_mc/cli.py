@@ -687,7 +687,13 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--seed", type=_seed, default=None, help="seed (default: fresh, printed in the output)"
     )
-    p.add_argument("--design", choices=DESIGNS, default="random", help="sampling design")
+    p.add_argument(
+        "--design",
+        choices=DESIGNS,
+        default="lhs",
+        help="sampling design (default lhs: keeps common random numbers when an input's "
+        "distribution differs between the cases)",
+    )
     p.add_argument(
         "--align",
         choices=["union"],

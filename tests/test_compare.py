@@ -125,12 +125,12 @@ def test_common_random_numbers_shrink_the_standard_error(housing, variant):
 def test_common_random_numbers_are_the_single_runs(housing, variant):
     cmp = compare([housing, variant], draws=2000, seed=7)
     for label, case in ((housing.name, housing), (variant.name, variant)):
-        ds = simulate(case, draws=2000, seed=7)
+        ds = simulate(case, draws=2000, seed=7, design="lhs")  # compare's default design
         expected = ds.net_result.cumsum("year").isel(year=-1).transpose("draw", "actor").values
         got = cmp.horizon_net_result.sel(case=label).values[:, :3]
         np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-6)
     ind = compare([housing, variant], draws=2000, seed=7, common_random_numbers=False)
-    own = simulate(housing, draws=2000, seed=7).net_result.sum("year").values
+    own = simulate(housing, draws=2000, seed=7, design="lhs").net_result.sum("year").values
     assert not np.allclose(ind.horizon_net_result.values[:, 0, :3], own)
 
 
@@ -314,7 +314,7 @@ def test_table_shows_the_comparison(housing, variant):
     cmp = compare([housing, variant], draws=2000, seed=1, labels=["hf", "flere"])
     text = comparison_table(cmp)
     assert text.startswith(
-        "Sammenligning af 2 investeringscases — Monte Carlo, 2.000 træk (random, seed 1), "
+        "Sammenligning af 2 investeringscases — Monte Carlo, 2.000 træk (lhs, seed 1), "
         "fælles tilfældige tal, kr. i 2024-priser"
     )
     for needle in ("I alt\n", "kommune\n", "P(forskel > 0)", "P(bedst)", "Forv. rang", "basis"):
@@ -339,7 +339,7 @@ def test_cli_compare_table(tmp_path, capsys):
     code = main(["compare", str(HOUSING), variant_file, "--draws", "2000", "--seed", "3"])
     assert code == 0
     out = capsys.readouterr().out
-    assert "Monte Carlo, 2.000 træk (random, seed 3), fælles tilfældige tal" in out
+    assert "Monte Carlo, 2.000 træk (lhs, seed 3), fælles tilfældige tal" in out
     assert "case − housing_first i samme træk" in out
     assert "\nhousing_first " in out and "\nflere " in out
 
@@ -472,3 +472,26 @@ def test_comparison_figure_has_both_panels(three):
     assert len(fig.axes) == 2
     assert fig.axes[0].get_ylabel() == "Akkumuleret nettoresultat (kr.)"
     assert fig.axes[1].get_xlabel() == "Forskel i nettoresultat (kr.)"
+
+
+def test_lhs_default_keeps_inputs_coupled_when_their_distribution_changes():
+    """A succesrate with another mean still pairs draw by draw (monotone), unlike 'random'."""
+    import inspect
+
+    from scipy.stats import spearmanr
+
+    from som_mc.compare import compare
+    from som_mc.distributions import Beta
+    from som_mc.sampling import sample_block
+
+    assert inspect.signature(compare).parameters["design"].default == "lhs"
+    base, variant = Beta(alpha=38.0, beta=62.0), Beta(alpha=32.0, beta=68.0)
+
+    def last_draws(dist, design):  # the end of a block, where any drift has accumulated
+        x = sample_block([dist], ["success_rate"], seed=5, block=0, size=16384, design=design)
+        return x[-1000:, 0]
+
+    lhs = spearmanr(last_draws(base, "lhs"), last_draws(variant, "lhs")).statistic
+    rnd = spearmanr(last_draws(base, "random"), last_draws(variant, "random")).statistic
+    assert lhs > 0.9999
+    assert rnd < 0.5  # NumPy's rejection samplers drift apart: why lhs is the default
