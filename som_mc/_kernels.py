@@ -265,7 +265,7 @@ def histogram_rows(rows: np.ndarray, lo: np.ndarray, width: np.ndarray, counts: 
         Values, one row per summary cell.
     lo, width : ndarray, shape (R,)
         Left edge of the first bin and bin width per row.
-    counts : ndarray of int64, shape (R, bins)
+    counts : ndarray of integers, shape (R, bins)
         Counts, updated in place (one thread per row: independent of the thread count).
     """
     n_rows, n = rows.shape

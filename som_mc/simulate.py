@@ -17,6 +17,7 @@ import numpy as np
 import xarray as xr
 
 from som_mc._kernels import simulate_chunk
+from som_mc._moments import merge_moments
 from som_mc.case import Case, case_hash
 from som_mc.model import CaseModel, compile_case
 from som_mc.results import build_dataset
@@ -463,14 +464,9 @@ def simulate(
             progress(chunk.stop)
         if target_mcse is not None:
             horizon_total = chunk.net.sum(axis=(1, 2))
-            n_b = horizon_total.size
             mean_b = float(horizon_total.mean())
             m2_b = float(((horizon_total - mean_b) ** 2).sum())
-            delta = mean_b - mean
-            total = count + n_b
-            mean += delta * n_b / total
-            m2 += m2_b + delta**2 * count * n_b / total
-            count = total
+            count, mean, m2 = merge_moments(count, mean, m2, horizon_total.size, mean_b, m2_b)
             if count > 1 and math.sqrt(m2 / (count - 1) / count) < target_mcse:
                 break
     n_used = parts[-1].stop

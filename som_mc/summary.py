@@ -25,6 +25,7 @@ import numpy as np
 import xarray as xr
 
 from som_mc._kernels import histogram_rows, row_moments, summary_rows
+from som_mc._moments import merge_moments
 from som_mc.case import Case, case_hash
 from som_mc.deterministic import NOT_WITHIN_HORIZON
 from som_mc.model import CaseModel, compile_case
@@ -143,8 +144,8 @@ class HistogramEdges:
         return cls(lo=vmin - span, width=3.0 * span / bins, bins=bins)
 
     def counts(self, rows: np.ndarray) -> np.ndarray:
-        """Histogram counts of each row, shape (R, bins)."""
-        counts = np.zeros((rows.shape[0], self.bins), dtype=np.int64)
+        """Histogram counts of each row, shape (R, bins), int32 (compact to ship)."""
+        counts = np.zeros((rows.shape[0], self.bins), dtype=np.int32)
         histogram_rows(np.ascontiguousarray(rows), self.lo, self.width, counts)
         return counts
 
@@ -176,8 +177,8 @@ class PartialSummary:
     pieces : list of tuple
         Per block of random numbers the chunk covers (or the part of it in the chunk), in
         order: ``(first draw, n, mean, m2, positive)``, the last three per summary row.
-    counts : ndarray of int64, shape (R, bins)
-        Histogram counts.
+    counts : ndarray of int32, shape (R, bins)
+        Histogram counts (int32 halves what a Dask worker ships; a chunk has < 2**31 draws).
     break_even : ndarray of int64, shape (T + 1, A + 1)
         Draws per first year with cumulative result >= 0 (last row: never).
     """
@@ -201,7 +202,7 @@ def partial_summary(
     """
     n = net.shape[0]
     pieces = []
-    counts = np.zeros((edges.lo.size, edges.bins), dtype=np.int64)
+    counts = np.zeros((edges.lo.size, edges.bins), dtype=np.int32)
     break_even = np.zeros((net.shape[1] + 1, net.shape[2] + 1), dtype=np.int64)
     lo = 0
     while lo < n:
@@ -255,18 +256,11 @@ class StreamingSummary:
         """Return the summary dataset (schema of :func:`summarize`)."""
         if not self.pieces:
             raise ValueError("no draws were added to the summary")
-        n, mean, m2, positive = 0, None, None, None
+        n, mean, m2 = 0, np.zeros(self.edges.lo.size), np.zeros(self.edges.lo.size)
+        positive = np.zeros(self.edges.lo.size, dtype=np.int64)
         for _, n_b, mean_b, m2_b, pos_b in sorted(self.pieces, key=lambda p: p[0]):
-            if mean is None or m2 is None or positive is None:
-                n, mean, m2, positive = n_b, mean_b, m2_b, pos_b.copy()
-                continue
-            total = n + n_b
-            delta = mean_b - mean
-            mean = mean + delta * (n_b / total)
-            m2 = m2 + m2_b + delta**2 * (n * n_b / total)
+            n, mean, m2 = merge_moments(n, mean, m2, n_b, mean_b, m2_b)
             positive = positive + pos_b
-            n = total
-        assert mean is not None and m2 is not None and positive is not None
         quant, error = self.edges.quantiles(self.counts, self.quantiles)
         stats = {
             "mean": mean,
@@ -340,15 +334,8 @@ class SummaryAccumulator:
             return
         rows, first = _chunk_rows(net, pv, participants)
         mean_b, m2_b, pos_b = _moments(rows)
-        if self.n == 0:
-            self.mean, self.m2 = mean_b, m2_b
-        else:
-            total = self.n + n_b
-            delta = mean_b - self.mean
-            self.mean = self.mean + delta * (n_b / total)
-            self.m2 = self.m2 + m2_b + delta**2 * (self.n * n_b / total)
+        self.n, self.mean, self.m2 = merge_moments(self.n, self.mean, self.m2, n_b, mean_b, m2_b)
         self.positive += pos_b
-        self.n += n_b
         self.kept.append(rows)
         self.break_even_counts += _break_even_counts(first, n_t)
 
