@@ -9,13 +9,25 @@ from som_mc.plotting.compare import (
     plot_compare_bands,
     plot_paired_difference,
 )
+from som_mc.plotting.results import (
+    fan_figure,
+    plot_break_even,
+    plot_fan,
+    plot_horizon_distribution,
+    plot_yearly,
+)
 from som_mc.plotting.sensitivity import plot_sobol, plot_spider, plot_tornado
 
 __all__ = [
     "comparison_figure",
+    "fan_figure",
+    "plot_break_even",
     "plot_compare_bands",
+    "plot_fan",
+    "plot_horizon_distribution",
     "plot_paired_difference",
     "plot_sobol",
     "plot_spider",
     "plot_tornado",
+    "plot_yearly",
 ]
