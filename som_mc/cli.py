@@ -294,6 +294,8 @@ def _run_scaled(args: argparse.Namespace) -> int:
         return 0
     if many:
         print(combined_table(by_case))
+        if out is None:
+            print("\n(Tilføj --out MAPPE for at gemme alle træk: én NAVN.zarr pr. case.)")
     else:
         print(summary_table(summaries[0]))
     stored = [str(s) for s in stores if s is not None]

@@ -249,10 +249,21 @@ def save_results(ds: xr.Dataset, path: str | Path, *, overwrite: bool = False) -
 
 
 def load_results(path: str | Path) -> xr.Dataset:
-    """Load a results file written by :func:`save_results` and validate its schema."""
+    """Load a results file and validate its schema.
+
+    Parameters
+    ----------
+    path : str or Path
+        A netCDF file written by :func:`save_results`, or a Zarr store (``NAME.zarr``) written
+        by a chunked run (:mod:`som_mc.scale`; loaded into memory, refused if unfinished).
+    """
     path = Path(path)
     if not path.exists():
         raise ResultsFileError(f"{path}: file not found")
+    if path.is_dir() and path.suffix == ".zarr":
+        from som_mc.scale import COMPLETE_VAR, open_store
+
+        return open_store(path).load().drop_vars(COMPLETE_VAR)
     try:
         ds = xr.load_dataset(path, engine="h5netcdf")
     except (OSError, ValueError) as exc:

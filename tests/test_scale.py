@@ -194,3 +194,12 @@ def test_cli_scale_errors_are_one_line(extra, message, capsys):
     assert main(["run", str(CASES_DIR / "housing_first.toml"), "--draws", "100", *extra]) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
+
+
+def test_load_results_reads_a_finished_store(case, tmp_path):
+    from som_mc.results import load_results
+
+    run_many([RunSpec.make(case, draws=500, seed=2)], [tmp_path / "r.zarr"])
+    ds = load_results(tmp_path / "r.zarr")
+    assert COMPLETE_VAR not in ds and ds.sizes["draw"] == 500
+    _assert_same_draws(ds, simulate(case, draws=500, seed=2))
