@@ -172,7 +172,8 @@ def summary_rows(
     yearly net result (T·(A+1) rows, year-major), cumulative net result (T·(A+1)), horizon
     total (A+1), discounted total (A+1), horizon total per participant (A+1; 0 when a draw
     has no participants). Sums run in the same order as NumPy's ``sum``/``cumsum`` over the
-    short actor and year axes, so the rows equal the NumPy computation bitwise.
+    short actor and year axes (NumPy sums fewer than 8 values in order), so for cases with
+    up to 7 aktører the rows equal the NumPy computation bitwise.
 
     Parameters
     ----------

@@ -154,6 +154,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
         return 0
     out = Path(args.out) if args.out else None
     if out is not None:
+        if out.suffix != ".nc" or args.out.endswith(("/", os.sep)) or out.is_dir():
+            raise SomMcError(
+                f"{args.out}: --out takes a netCDF file NAME.nc (or a Zarr store NAME.zarr, "
+                "or a folder when running several cases)"
+            )
         if out.exists() and not args.force:
             raise SomMcError(f"{out}: file exists; use --force to overwrite it")
         if not out.parent.exists():
@@ -231,12 +236,19 @@ def _run_scaled(args: argparse.Namespace) -> int:
         )
     cases = [load_case(path, catalog=args.catalog) for path in args.case]
     labels = [Path(path).stem for path in args.case]
-    if len(set(labels)) != len(labels):
-        raise SomMcError("two case files have the same name; rename one (stores are named by it)")
+    for i, label in enumerate(labels):
+        if label in labels[:i]:
+            first = args.case[labels.index(label)]
+            raise SomMcError(
+                f"{first} and {args.case[i]} have the same file name {label!r}, which names "
+                "their rows and stores; rename one"
+            )
     stores: list[Path | None]
     if out is None:
         stores = [None] * len(cases)
     elif many:
+        if out.exists() and not out.is_dir():
+            raise SomMcError(f"{out}: is a file; with several cases --out is a folder")
         if not out.exists():
             if not out.parent.exists():
                 raise SomMcError(f"{out}: folder {out.parent} does not exist")
@@ -780,7 +792,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"som-mc: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print("som-mc: interrupted", file=sys.stderr)
+        out = getattr(args, "out", None)
+        resumable = getattr(args, "func", None) is _cmd_run and out is not None and _scaled(args)
+        hint = "; continue with the same command plus --resume" if resumable else ""
+        print(f"som-mc: interrupted{hint}", file=sys.stderr)
         return 130
     except BrokenPipeError:  # e.g. `som-mc run ... --json | head`
         devnull = os.open(os.devnull, os.O_WRONLY)

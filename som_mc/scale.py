@@ -104,7 +104,16 @@ class RunSpec:
     chunk_draws: int
     keep_consequences: bool = False
     bins: int = HISTOGRAM_BINS
-    case_sha256: str = field(default="", compare=False)
+    case_sha256: str = field(default="", compare=False)  # set from `case` when empty
+
+    def __post_init__(self) -> None:
+        if self.chunk_draws < 1 or self.chunk_draws % BLOCK_SIZE:
+            raise ValueError(
+                f"chunk_draws must be a whole number of blocks of {BLOCK_SIZE} draws (use "
+                f"RunSpec.make, which rounds up); received {self.chunk_draws}"
+            )
+        if not self.case_sha256:
+            object.__setattr__(self, "case_sha256", case_hash(self.case))
 
     @classmethod
     def make(
@@ -132,7 +141,6 @@ class RunSpec:
             chunk_draws=blocks * BLOCK_SIZE,
             keep_consequences=keep_consequences,
             bins=bins,
-            case_sha256=case_hash(case),
         )
 
     @property
@@ -148,7 +156,7 @@ class RunSpec:
     def identity(self) -> dict[str, object]:
         """Return the settings a resumed run must share with the run it continues."""
         return {
-            "case_sha256": self.case_sha256 or case_hash(self.case),
+            "case_sha256": self.case_sha256,
             "seed": self.seed,
             "design": self.design,
             "draws": self.draws,
@@ -186,7 +194,7 @@ _MODELS: dict[str, CaseModel] = {}
 
 def _model(spec: RunSpec) -> CaseModel:
     """Return the compiled case, cached per process (a worker runs many chunks of a case)."""
-    key = spec.case_sha256 or case_hash(spec.case)
+    key = spec.case_sha256
     model = _MODELS.get(key)
     if model is None:
         if len(_MODELS) > 64:
@@ -298,6 +306,37 @@ def _create_store(path: Path, spec: RunSpec, model: CaseModel, attrs: dict[str, 
     ds.to_zarr(path, mode="w-", compute=False, zarr_format=2, consolidated=True)
 
 
+def _is_som_mc_store(path: Path) -> bool:
+    """Whether `path` is a Zarr store written by :func:`_create_store` (safe to replace)."""
+    try:
+        attrs = json.loads((path / ".zattrs").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return "run_fingerprint" in attrs and (path / COMPLETE_VAR / ".zarray").is_file()
+
+
+def _check_store(store: Path, *, overwrite: bool, resume: bool) -> None:
+    """Refuse a store path before anything is written (for every run of a batch first)."""
+    if store.exists() and not store.is_dir():
+        raise ResultsFileError(
+            f"{store}: exists and is a file, not a Zarr store; choose another --out"
+        )
+    if store.exists() and resume:
+        return
+    if store.exists():
+        if not overwrite:
+            raise ResultsFileError(
+                f"{store}: exists; use --force to overwrite it or --resume to continue it"
+            )
+        if not _is_som_mc_store(store):
+            raise ResultsFileError(
+                f"{store}: exists and is not a som_mc results store; refusing to delete it "
+                "(choose another --out)"
+            )
+    if not store.parent.is_dir():
+        raise ResultsFileError(f"{store}: folder {store.parent} does not exist")
+
+
 def _check_resumable(path: Path, spec: RunSpec) -> np.ndarray:
     """Chunk flags of an existing store, after checking it belongs to the same run."""
     try:
@@ -381,6 +420,11 @@ def dask_client(scheduler: str | None = None, workers: int | None = None) -> Any
     """
     from dask.distributed import Client, LocalCluster
 
+    if scheduler and workers:
+        raise SomMcError(
+            "--workers sizes a local cluster; an existing cluster (--scheduler) has its own "
+            "workers: drop one of the two"
+        )
     if scheduler:
         try:
             return Client(scheduler, timeout="10s")
@@ -467,17 +511,7 @@ def _prepare(
         job.todo = [i for i in todo if not complete[i]]
         return job
     if store.exists():
-        if not overwrite:
-            raise ResultsFileError(
-                f"{store}: exists; use --force to overwrite it or --resume to continue it"
-            )
-        if not (store / COMPLETE_VAR).exists() and not (store / ".zgroup").exists():
-            raise ResultsFileError(
-                f"{store}: exists and is not a som_mc Zarr store; refusing to delete it"
-            )
-        shutil.rmtree(store)
-    if not store.parent.exists():
-        raise ResultsFileError(f"{store}: folder {store.parent} does not exist")
+        shutil.rmtree(store)  # checked by _check_store: a som_mc store, and --force given
     _create_store(store, spec, model, attrs)
     return job
 
@@ -533,7 +567,13 @@ def run_many(
     stores = list(stores) if stores is not None else [None] * len(specs)
     if len(stores) != len(specs):
         raise ValueError("give one store (or None) per run")
-    paths = [Path(s) if s is not None else None for s in stores]
+    # absolute: workers of a separate Dask cluster resolve paths in their own directory
+    paths = [Path(s).resolve() if s is not None else None for s in stores]
+    if len({p for p in paths if p is not None}) < sum(p is not None for p in paths):
+        raise ValueError("two runs cannot write the same store")
+    for path in paths:  # refuse any store before creating one
+        if path is not None:
+            _check_store(path, overwrite=overwrite, resume=resume)
     jobs = [
         _prepare(
             spec, path, quantiles=quantiles, overwrite=overwrite, resume=resume, executor=executor
@@ -601,13 +641,21 @@ def _run_on_dask(
                 store,
                 1,
                 key=f"som_mc-chunk-{tag}-{n_job}-{index}",
-                retries=2,
             )
             futures[future] = (job, index)
     try:
         for future in as_completed(list(futures)):
             job, index = futures[future]
-            record(job, index, future.result())
+            try:
+                partial = future.result()
+            except Exception as exc:  # a task's error, re-raised here by distributed
+                where = f" of {job.store}" if job.store is not None else ""
+                raise SomMcError(
+                    f"chunk {index}{where} failed on a Dask worker: {type(exc).__name__}: "
+                    f"{exc}; every worker needs the same som_mc version and, for --out, write "
+                    "access to the same path (a shared filesystem)"
+                ) from None
+            record(job, index, partial)
             future.release()
     except BaseException:
         client.cancel(list(futures))

@@ -248,7 +248,7 @@ def summary_table(summary: xr.Dataset) -> str:
         err = float(summary.horizon_quantile_max_error.sel(actor="total"))
         out += [
             "",
-            "Kvantiler er beregnet løbende uden at gemme trækkene (histogram); største fejl "
+            "Kvantiler er beregnet løbende, chunk for chunk (histogram); største fejl "
             f"på I alt over perioden: {format_number(err)} kr.",
         ]
     if float(a["discount_rate"]) > 0:

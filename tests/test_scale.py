@@ -116,7 +116,7 @@ def test_force_replaces_a_store_but_never_a_foreign_folder(case, tmp_path):
     foreign = tmp_path / "mine.zarr"
     foreign.mkdir()
     (foreign / "notes.txt").write_text("keep me")
-    with pytest.raises(ResultsFileError, match="not a som_mc Zarr store; refusing to delete"):
+    with pytest.raises(ResultsFileError, match="not a som_mc results store; refusing to delete"):
         run_many([spec], [foreign], overwrite=True)
     assert (foreign / "notes.txt").read_text() == "keep me"
 
@@ -203,3 +203,54 @@ def test_load_results_reads_a_finished_store(case, tmp_path):
     ds = load_results(tmp_path / "r.zarr")
     assert COMPLETE_VAR not in ds and ds.sizes["draw"] == 500
     _assert_same_draws(ds, simulate(case, draws=500, seed=2))
+
+
+def test_force_never_deletes_a_zarr_store_that_som_mc_did_not_write(case, tmp_path):
+    theirs = tmp_path / "mydata.zarr"
+    xr.Dataset({"a": ("x", np.arange(5))}).to_zarr(theirs, zarr_format=2)
+    with pytest.raises(ResultsFileError, match="not a som_mc results store; refusing to delete"):
+        run_many([RunSpec.make(case, draws=100, seed=1)], [theirs], overwrite=True)
+    np.testing.assert_array_equal(xr.open_zarr(theirs).a.values, np.arange(5))
+
+
+def test_relative_store_path_works_on_workers_with_another_directory(
+    case, client, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)  # the cluster's workers were started elsewhere
+    spec = RunSpec.make(case, draws=300, seed=1)
+    run_many([spec], ["rel.zarr"], executor="dask", client=client)
+    assert open_store(tmp_path / "rel.zarr").sizes["draw"] == 300
+
+
+def test_every_store_is_checked_before_any_is_created(case, tmp_path):
+    spec = RunSpec.make(case, draws=100, seed=1)
+    run_many([spec], [tmp_path / "b.zarr"])
+    with pytest.raises(ResultsFileError, match=r"b\.zarr: exists"):
+        run_many([spec, spec], [tmp_path / "a.zarr", tmp_path / "b.zarr"])
+    assert not (tmp_path / "a.zarr").exists()
+
+
+def test_runspec_refuses_chunks_that_are_not_whole_blocks(case):
+    with pytest.raises(ValueError, match="whole number of blocks"):
+        RunSpec(case=case, draws=100, seed=1, design="random", chunk_draws=1000)
+
+
+def test_cli_out_paths_that_are_folders_or_files_are_refused(tmp_path, capsys):
+    from som_mc.cli import main
+
+    one = str(CASES_DIR / "cool_kids.toml")
+    folder = tmp_path / "existing"
+    folder.mkdir()
+    afile = tmp_path / "afile"
+    afile.write_text("mine")
+    for args, message in (
+        ([one, "--out", str(folder), "--force"], "--out takes a netCDF file NAME.nc"),
+        ([one, "--out", str(tmp_path / "runs") + "/"], "--out takes a netCDF file NAME.nc"),
+        ([one, "--out", str(tmp_path / "out.txt")], "--out takes a netCDF file NAME.nc"),
+        ([one, str(CASES_DIR / "recidivism.toml"), "--out", str(afile)], "is a file"),
+        ([one, one], "have the same file name 'cool_kids'"),
+    ):
+        assert main(["run", *args, "--draws", "100", "--quiet"]) == 2
+        err = capsys.readouterr().err
+        assert message in err and err.count("\n") == 1, err
+    assert afile.read_text() == "mine" and not list(folder.iterdir())

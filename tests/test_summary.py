@@ -186,3 +186,17 @@ def test_histogram_rows_equals_numpy_with_edge_clamping():
     histogram_rows.py_func(rows, edges.lo, edges.width, again)
     np.testing.assert_array_equal(again, expected)
     assert expected[:, 0].sum() > 0 and expected[:, -1].sum() > 0
+
+
+@pytest.mark.parametrize("draws", [2, 7, 1000, 5000])
+def test_streamed_quantiles_are_within_their_error_bound(draws):
+    from som_mc.summary import summarize_stream
+
+    for name in ("housing_first", "cool_kids", "recidivism"):
+        case = load_case(CASES_DIR / f"{name}.toml")
+        exact = summarize(simulate(case, draws=draws, seed=1))
+        stream = summarize_stream(case, draws=draws, seed=1)
+        for prefix in ("yearly", "cumulative", "horizon", "pv", "per_participant"):
+            diff = np.abs(stream[f"{prefix}_quantile"] - exact[f"{prefix}_quantile"])
+            bound = stream[f"{prefix}_quantile_max_error"]
+            assert bool((diff <= bound * (1 + 1e-9) + 1e-6).all()), (name, draws, prefix)
