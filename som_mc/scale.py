@@ -32,6 +32,8 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import signal
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -433,15 +435,27 @@ def dask_client(scheduler: str | None = None, workers: int | None = None) -> Any
                 f"cannot reach the Dask scheduler at {scheduler} ({exc}); check the address "
                 "(tcp://HOST:PORT) or drop --scheduler to start a local cluster"
             ) from None
-    cluster = LocalCluster(
-        n_workers=workers or None,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=None,
-    )
+    # Worker processes start with SIGINT ignored (inherited), so Ctrl-C reaches only this
+    # process, which cancels the run and closes the cluster, instead of every worker
+    # printing its own traceback.
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if _main_thread() else None
+    try:
+        cluster = LocalCluster(
+            n_workers=workers or None,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+        )
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
     client = Client(cluster)
     client._som_mc_cluster = cluster  # closed with the client (see _close)
     return client
+
+
+def _main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()
 
 
 def _close(client: Any) -> None:
