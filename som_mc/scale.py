@@ -168,6 +168,18 @@ class RunSpec:
             "schema_version": SCHEMA_VERSION,
         }
 
+    def provenance(self, **extra: object) -> dict[str, object]:
+        """Provenance attributes of the run (:func:`som_mc.results.provenance`) plus `extra`."""
+        return provenance(
+            self.case,
+            seed=self.seed,
+            design=self.design,
+            draws=self.draws,
+            case_sha256=self.case_sha256,
+            chunk_draws=self.chunk_draws,
+            **extra,
+        )
+
     def fingerprint(self) -> str:
         """SHA-256 of :meth:`identity`."""
         text = json.dumps(self.identity(), sort_keys=True)
@@ -493,17 +505,6 @@ def _prepare(
     job = _Job(spec=spec, store=store, edges=edges, summary=summary, todo=todo)
     if store is None:
         return job
-    attrs = provenance(
-        spec.case,
-        seed=spec.seed,
-        design=spec.design,
-        draws=spec.draws,
-        case_sha256=spec.identity()["case_sha256"],
-        chunk_draws=spec.chunk_draws,
-        run_identity=json.dumps(spec.identity(), sort_keys=True),
-        run_fingerprint=spec.fingerprint(),
-        executor=executor,
-    )
     if store.exists() and resume:
         complete = _check_resumable(store, spec)
         done = [i for i in range(spec.n_chunks) if complete[i]]
@@ -526,6 +527,11 @@ def _prepare(
         return job
     if store.exists():
         shutil.rmtree(store)  # checked by _check_store: a som_mc store, and --force given
+    attrs = spec.provenance(
+        executor=executor,
+        run_identity=json.dumps(spec.identity(), sort_keys=True),
+        run_fingerprint=spec.fingerprint(),
+    )
     _create_store(store, spec, model, attrs)
     return job
 
@@ -621,15 +627,8 @@ def run_many(
                 _close(client)
     summaries = []
     for job in jobs:
-        attrs = provenance(
-            job.spec.case,
-            seed=job.spec.seed,
-            design=job.spec.design,
-            draws=job.spec.draws,
-            case_sha256=job.spec.identity()["case_sha256"],
-            chunk_draws=job.spec.chunk_draws,
-            executor=executor,
-            results_store=str(job.store) if job.store is not None else "",
+        attrs = job.spec.provenance(
+            executor=executor, results_store=str(job.store) if job.store is not None else ""
         )
         summaries.append(job.summary.result(attrs))
     return summaries

@@ -27,11 +27,10 @@ import xarray as xr
 
 from som_mc._kernels import histogram_rows, row_moments, summary_rows
 from som_mc._moments import merge_moments
-from som_mc.case import Case, case_hash
+from som_mc.case import Case
 from som_mc.deterministic import NOT_WITHIN_HORIZON
-from som_mc.model import CaseModel, compile_case
-from som_mc.results import provenance
-from som_mc.sampling import BLOCK_SIZE, Design, normalize_seed
+from som_mc.model import CaseModel
+from som_mc.sampling import BLOCK_SIZE, Design
 from som_mc.simulate import DEFAULT_CHUNK, iter_chunks, sampling_threads
 
 __all__ = [
@@ -532,15 +531,17 @@ def summarize_stream(
     The draws are those of :func:`som_mc.simulate` with the same arguments, so means,
     MCSE, P(> 0) and break-even agree with ``summarize(simulate(...))`` to rounding;
     quantiles come from histograms (:class:`HistogramEdges`) and are exact to within
-    ``*_quantile_max_error``. With chunks of whole blocks the result is bit-identical
-    whatever the chunk size (and equals the Dask executor's, :mod:`som_mc.scale`).
+    ``*_quantile_max_error``. The result is bit-identical whatever the chunk size. This is
+    :func:`som_mc.scale.run_many` with the local executor and no store.
 
     Parameters
     ----------
     case : Case
         A validated case.
-    draws, seed, design, chunk_size
+    draws, seed, design
         As for :func:`som_mc.simulate`.
+    chunk_size : int
+        Draws per chunk, rounded up to whole blocks; does not change any result.
     quantiles : sequence of float
         Quantile probabilities.
     bins : int
@@ -553,15 +554,9 @@ def summarize_stream(
     xarray.Dataset
         The summary schema of :func:`summarize`.
     """
-    seed = normalize_seed(seed)
-    model = compile_case(case)
-    edges = histogram_edges(model, draws, seed=seed, design=design, bins=bins)
-    acc = StreamingSummary(
-        case.start_year + np.arange(model.n_years), list(case.actors), quantiles, edges
+    from som_mc.scale import RunSpec, run_many  # scale builds on this module
+
+    spec = RunSpec.make(
+        case, draws=draws, seed=seed, design=design, chunk_draws=chunk_size, bins=bins
     )
-    for chunk in iter_chunks(model, draws, seed=seed, design=design, chunk_size=chunk_size):
-        acc.merge(partial_summary(chunk.start, chunk.net, chunk.pv, chunk.participants, edges))
-        if progress is not None:
-            progress(chunk.stop)
-    attrs = provenance(case, seed=seed, design=design, draws=draws, case_sha256=case_hash(case))
-    return acc.result(attrs)
+    return run_many([spec], quantiles=quantiles, progress=progress)[0]
