@@ -1,7 +1,7 @@
 """som_mc: a probabilistic engine for the Danish socio-economic investment model SØM.
 
 The public API follows the data flow: load a case, compute (deterministically or by Monte
-Carlo), summarise.
+Carlo), summarise, compare. Names are imported on first use, so ``import som_mc`` is light.
 
 Examples
 --------
@@ -12,20 +12,51 @@ Examples
 >>> summary = som_mc.summarize(ds)  # doctest: +SKIP
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from som_mc._version import __version__
-from som_mc.case import Case, case_hash, load_case, parse_case
-from som_mc.compare import compare
-from som_mc.deterministic import deterministic
-from som_mc.errors import CaseFileError, DistributionError, ResultsFileError, SomMcError
-from som_mc.results import load_results, save_results
-from som_mc.simulate import simulate
-from som_mc.summary import summarize, summarize_stream
+from som_mc.errors import (
+    CaseFileError,
+    DistributionError,
+    OutputError,
+    ResultsFileError,
+    SomMcError,
+)
+
+if TYPE_CHECKING:
+    from som_mc.case import Case, case_hash, load_case, parse_case
+    from som_mc.engine import deterministic
+    from som_mc.results import load_results, save_results
+    from som_mc.run import RunSpec, compare, run_many, simulate, summarize_stream
+    from som_mc.stats import summarize
+
+#: Public name → module it lives in (imported when first used).
+_LAZY = {
+    "Case": "som_mc.case",
+    "case_hash": "som_mc.case",
+    "load_case": "som_mc.case",
+    "parse_case": "som_mc.case",
+    "deterministic": "som_mc.engine",
+    "load_results": "som_mc.results",
+    "save_results": "som_mc.results",
+    "RunSpec": "som_mc.run",
+    "compare": "som_mc.run",
+    "run_many": "som_mc.run",
+    "simulate": "som_mc.run",
+    "summarize_stream": "som_mc.run",
+    "summarize": "som_mc.stats",
+}
 
 __all__ = [
     "Case",
     "CaseFileError",
     "DistributionError",
+    "OutputError",
     "ResultsFileError",
+    "RunSpec",
     "SomMcError",
     "__version__",
     "case_hash",
@@ -34,8 +65,22 @@ __all__ = [
     "load_case",
     "load_results",
     "parse_case",
+    "run_many",
     "save_results",
     "simulate",
     "summarize",
     "summarize_stream",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'som_mc' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

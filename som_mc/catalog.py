@@ -37,7 +37,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from som_mc.case import Scalar, _describe, _format_pydantic_error, _Strict
+from som_mc._validation import Scalar
+from som_mc._validation import Strict as _Strict
+from som_mc._validation import describe as _describe
+from som_mc._validation import format_pydantic_error as _format_pydantic_error
 from som_mc.distributions import Distribution, Fixed, from_toml
 from som_mc.errors import CaseFileError, CatalogError
 from som_mc.types import AppliesTo, CostKind

@@ -11,6 +11,7 @@ __all__ = [
     "CaseFileError",
     "CatalogError",
     "DistributionError",
+    "OutputError",
     "ResultsFileError",
     "SomMcError",
 ]
@@ -84,3 +85,7 @@ class CatalogError(CaseFileError):
 
 class ResultsFileError(SomMcError, ValueError):
     """A results file that does not follow som_mc's schema."""
+
+
+class OutputError(SomMcError, ValueError):
+    """An output that cannot be written as asked (exists, folder missing, not writable)."""

@@ -24,11 +24,12 @@ from pathlib import Path
 from typing import Any
 
 from som_mc.case import Case, load_case
-from som_mc.deterministic import deterministic
+from som_mc.engine.deterministic import deterministic
 from som_mc.errors import SomMcError
+from som_mc.model import TOTAL
+from som_mc.run import simulate
 from som_mc.sampling._designs import Design
-from som_mc.simulate import simulate
-from som_mc.summary import TOTAL, quantile_index, summarize
+from som_mc.stats.summary import quantile_index, summarize
 
 __all__ = [
     "GOLDEN_DESIGN",

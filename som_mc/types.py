@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 __all__ = [
+    "BLOCK_SIZE",
+    "DEFAULT_DESIGN",
+    "DESIGNS",
+    "EXECUTORS",
     "AppliesTo",
     "CostKind",
+    "Design",
+    "Executor",
     "HorizonMode",
     "PointEstimate",
 ]
@@ -26,3 +32,18 @@ AppliesTo = Literal["successes", "participants"]
 PointEstimate = Literal["mean", "median", "mode"]
 
 DEFAULT_ACTORS: tuple[str, ...] = ("kommune", "region", "stat")
+
+#: Sampling design of the uncertain inputs: plain Monte Carlo, Latin hypercube per block of
+#: draws, or scrambled Sobol.
+Design = Literal["random", "lhs", "sobol"]
+DESIGNS: tuple[str, ...] = get_args(Design)
+
+#: The sampling design of every command and function unless the user picks another.
+DEFAULT_DESIGN: Design = "random"
+
+#: Draws per block of random numbers: each named input draws block b from its own stream.
+BLOCK_SIZE = 16384
+
+#: Where the chunks of a run are computed.
+Executor = Literal["local", "dask"]
+EXECUTORS: tuple[str, ...] = get_args(Executor)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from typing import Literal, get_args
 
 import numpy as np
 from scipy.stats import qmc
@@ -29,15 +28,13 @@ from som_mc.distributions import (
 )
 from som_mc.sampling._correlation import CorrelationSpec, iman_conover
 from som_mc.sampling._streams import stream
+from som_mc.types import BLOCK_SIZE, DEFAULT_DESIGN, DESIGNS, Design
 
 __all__ = ["BLOCK_SIZE", "DESIGNS", "Design", "block_bounds", "sample_block", "sample_inputs"]
 
 #: Sampling design names.
-Design = Literal["random", "lhs", "sobol"]
-DESIGNS: tuple[str, ...] = get_args(Design)
 
 #: Draws per block of random numbers (a power of two, for Sobol balance).
-BLOCK_SIZE = 16384
 
 
 def block_bounds(n_draws: int, block: int) -> tuple[int, int]:
@@ -81,7 +78,7 @@ def sample_block(
     seed: int,
     block: int,
     size: int,
-    design: Design = "random",
+    design: Design = DEFAULT_DESIGN,
     correlations: Sequence[CorrelationSpec] = (),
 ) -> np.ndarray:
     """Sample one block of draws of the given inputs.
@@ -144,7 +141,7 @@ def sample_inputs(
     n_draws: int,
     *,
     seed: int,
-    design: Design = "random",
+    design: Design = DEFAULT_DESIGN,
     correlations: Sequence[CorrelationSpec] = (),
 ) -> np.ndarray:
     """Sample `n_draws` draws of the inputs (all blocks), shape ``(n_draws, len(dists))``."""

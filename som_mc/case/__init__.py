@@ -1,0 +1,26 @@
+"""Investeringscases: the file format, loading with clear errors, and the named inputs.
+
+A case is read from TOML (:func:`load_case`) or a mapping (:func:`parse_case`) into a
+validated, immutable :class:`Case`; every scalar in it is an input with a stable name
+(:func:`case_inputs`).
+"""
+
+from som_mc.case.inputs import InputSpec, case_inputs, uncertain_inputs
+from som_mc.case.load import case_hash, case_to_dict, load_case, parse_case
+from som_mc.case.schema import Case, Consequence, Correlation, CostLine, Outcome, Participants
+
+__all__ = [
+    "Case",
+    "Consequence",
+    "Correlation",
+    "CostLine",
+    "InputSpec",
+    "Outcome",
+    "Participants",
+    "case_hash",
+    "case_inputs",
+    "case_to_dict",
+    "load_case",
+    "parse_case",
+    "uncertain_inputs",
+]

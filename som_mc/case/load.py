@@ -1,0 +1,292 @@
+"""Loading and validating investeringscase files.
+
+A case file is TOML (read with :mod:`tomllib`) and is validated with the pydantic models of
+:mod:`som_mc.case.schema`. Any problem is raised as one :class:`~som_mc.errors.CaseFileError`
+naming the file, the key path (e.g. ``consequences[2].price.kommune``), what was received and
+what is allowed. Catalog references are resolved first (:mod:`som_mc.catalog`).
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import ValidationError
+
+from som_mc._validation import describe, format_pydantic_error
+from som_mc.case.inputs import case_inputs
+from som_mc.case.schema import Case, case_hash, case_to_dict
+from som_mc.catalog import Catalog, resolve_references
+from som_mc.distributions import Distribution
+from som_mc.errors import CaseFileError
+from som_mc.sampling import CorrelationSpec
+from som_mc.sampling._correlation import correlation_matrix
+
+__all__ = ["case_hash", "case_to_dict", "load_case", "parse_case"]
+
+
+def _support_within(
+    dist: Distribution, low: float, high: float, path: str, what: str, file: str | None
+) -> None:
+    lo, hi = dist.support()
+    if dist.is_fixed and not low <= lo <= high:
+        hint = (
+            f" (a share, not a percentage: write {lo / 100:g} for {lo:g} %)"
+            if high == 1.0 and 1.0 < lo <= 100.0
+            else ""
+        )
+        raise CaseFileError(
+            f"{what} must lie in [{low:g}, {high:g}]; received {lo:g}{hint}",
+            file=file,
+            key=path,
+        )
+    if lo < low or hi > high:
+        raise CaseFileError(
+            f"{what} must lie in [{low:g}, {high:g}]; received {describe(dist.to_toml())} "
+            f"with support [{lo:g}, {hi:g}]; choose a bounded distribution (beta, pert, "
+            "triangular, uniform, truncnormal) within those limits",
+            file=file,
+            key=path,
+        )
+
+
+def _check_case(case: Case, file: str | None) -> None:
+    """Cross-field checks that need the whole case."""
+    actors = case.actors
+    if len(set(actors)) != len(actors):
+        raise CaseFileError(
+            f"actor names must be distinct; received {actors!r}", file=file, key="actors"
+        )
+    for i, actor in enumerate(actors):
+        if not actor.strip():
+            raise CaseFileError("expected a non-empty actor name", file=file, key=f"actors[{i}]")
+    _support_within(case.success_rate, 0.0, 1.0, "success_rate", "a succesrate", file)
+    _support_within(
+        case.outcome.dropoff_rate, 0.0, 1.0, "outcome.dropoff_rate", "a drop-off rate", file
+    )
+    for c, n in enumerate(case.participants.per_year):
+        _support_within(
+            n, 0.0, math.inf, f"participants.per_year[{c}]", "a number of participants", file
+        )
+    if case.outcome.noise:
+        for c, n in enumerate(case.participants.per_year):
+            if n.is_fixed and not float(n.mean()).is_integer():
+                raise CaseFileError(
+                    f"with outcome.noise = true participants are counted in whole persons; "
+                    f"received {n.mean():g}; round it or turn outcome noise off",
+                    file=file,
+                    key=f"participants.per_year[{c}]",
+                )
+    horizon = case.horizon_years
+    n_cohorts = case.n_cohorts
+    if n_cohorts > horizon:
+        raise CaseFileError(
+            f"{n_cohorts} intake years do not fit in a horizon of {horizon} years; shorten "
+            "participants.per_year or raise horizon_years",
+            file=file,
+            key="participants.per_year",
+        )
+    for kind, names in (
+        ("costs", [c.name for c in case.costs]),
+        ("consequences", [c.name for c in case.consequences]),
+    ):
+        seen: dict[str, int] = {}
+        for i, name in enumerate(names):
+            if name in seen:
+                raise CaseFileError(
+                    f"duplicate name {name!r} (also used by {kind}[{seen[name]}]); "
+                    "every line needs a distinct name",
+                    file=file,
+                    key=f"{kind}[{i}].name",
+                )
+            seen[name] = i
+    for i, cost in enumerate(case.costs):
+        if cost.actor not in actors:
+            raise CaseFileError(
+                f"unknown actor {cost.actor!r}; declared actors are {', '.join(actors)} "
+                "(add it to 'actors' or fix the spelling)",
+                file=file,
+                key=f"costs[{i}].actor",
+            )
+        if cost.kind == "one_off" and (cost.year or 0) >= horizon:
+            raise CaseFileError(
+                f"year {cost.year} is outside the horizon (model years 0..{horizon - 1})",
+                file=file,
+                key=f"costs[{i}].year",
+            )
+        if cost.kind == "yearly" and cost.years is not None and max(cost.years) >= horizon:
+            raise CaseFileError(
+                f"years {cost.years} reach beyond the horizon (model years 0..{horizon - 1})",
+                file=file,
+                key=f"costs[{i}].years",
+            )
+    span = case.participants.course_span
+    for i, cons in enumerate(case.consequences):
+        for actor in cons.price:
+            if actor not in actors:
+                raise CaseFileError(
+                    f"price for undeclared actor {actor!r}; declared actors are "
+                    f"{', '.join(actors)} (add it to 'actors' or fix the spelling)",
+                    file=file,
+                    key=f"consequences[{i}].price.{actor}",
+                )
+        if cons.applies_to == "participants" and len(cons.profile) > span:
+            raise CaseFileError(
+                f"a during-forløb consequence has {len(cons.profile)} profile years but the "
+                f"forløb lasts {span} year(s) (course_years = {case.participants.course_years:g});"
+                " shorten the profile",
+                file=file,
+                key=f"consequences[{i}].profile",
+            )
+    if case.correlations:
+        _check_correlations(case, file)
+
+
+def _check_correlations(case: Case, file: str | None) -> None:
+    inputs = {spec.name: spec for spec in case_inputs(case)}
+    seen: set[frozenset[str]] = set()
+    for i, corr in enumerate(case.correlations):
+        for j, name in enumerate(corr.inputs):
+            key = f"correlations[{i}].inputs[{j}]"
+            if name not in inputs:
+                close = difflib.get_close_matches(name, list(inputs), n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                raise CaseFileError(
+                    f"unknown input {name!r}{hint}; inputs are named like 'success_rate', "
+                    "'costs.<name>.amount', 'consequences.<name>.price.<actor>' "
+                    "(see cases/README.md)",
+                    file=file,
+                    key=key,
+                )
+            if not inputs[name].uncertain:
+                raise CaseFileError(
+                    f"input {name!r} is a fixed number; only uncertain inputs (distributions) "
+                    "can be correlated",
+                    file=file,
+                    key=key,
+                )
+        pair = frozenset(corr.inputs)
+        if len(pair) == 1 or pair in seen:
+            raise CaseFileError(
+                (
+                    "an input cannot be correlated with itself"
+                    if len(pair) == 1
+                    else "this pair is already correlated"
+                )
+                + f": {corr.inputs!r}",
+                file=file,
+                key=f"correlations[{i}].inputs",
+            )
+        seen.add(pair)
+    specs = [CorrelationSpec(c.inputs[0], c.inputs[1], c.rank) for c in case.correlations]
+    _, target = correlation_matrix(specs)
+    if np.linalg.eigvalsh(target).min() <= 1e-10:
+        raise CaseFileError(
+            "the rank correlations together are inconsistent (the correlation matrix is not "
+            "positive definite); weaken some of them",
+            file=file,
+            key="correlations",
+        )
+
+
+def parse_case(
+    data: Mapping[str, Any],
+    *,
+    file: str | None = None,
+    catalog: Catalog | str | Path | None = None,
+) -> Case:
+    """Validate a case given as a mapping (the parsed TOML).
+
+    Catalog references (``uses = "catalog:NAME"``, see ``cases/README.md``) are resolved
+    first, so the returned case holds ordinary values; :attr:`Case.catalog_uses` lists the
+    entries used.
+
+    Parameters
+    ----------
+    data : Mapping
+        The case as parsed from TOML.
+    file : str, optional
+        File name used in error messages.
+    catalog : Catalog, str or Path, optional
+        The distribution catalog (or its folder) for references; default: the repository's
+        ``distributions/`` (see :func:`som_mc.catalog.default_catalog_dir`). Only loaded
+        when the case has a reference.
+
+    Returns
+    -------
+    Case
+        The validated case.
+
+    Raises
+    ------
+    CaseFileError
+        On the first problem found, naming the key path, what was received and what is
+        allowed.
+    """
+    if not isinstance(data, Mapping):
+        raise CaseFileError(f"expected a TOML table at the top level; received {data!r}", file=file)
+    data, uses = resolve_references(data, file=file, catalog=catalog)
+    try:
+        case = Case.model_validate(data)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False)
+        path, msg = format_pydantic_error(errors[0], data)
+        more = len(errors) - 1
+        if more:
+            msg += f" (and {more} more problem{'s' if more > 1 else ''} after fixing this)"
+        raise CaseFileError(msg, file=file, key=path or None) from None
+    _check_case(case, file)
+    case._catalog_uses = uses
+    return case
+
+
+def load_case(path: str | Path, *, catalog: Catalog | str | Path | None = None) -> Case:
+    """Load and validate an investeringscase from a TOML file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The case file.
+    catalog : Catalog, str or Path, optional
+        The distribution catalog for ``uses = "catalog:…"`` references (see
+        :func:`parse_case`).
+
+    Returns
+    -------
+    Case
+        The validated case.
+
+    Raises
+    ------
+    CaseFileError
+        If the file cannot be read, is not valid TOML or does not follow the case format.
+
+    Examples
+    --------
+    >>> from som_mc import load_case
+    >>> case = load_case("cases/housing_first.toml")  # doctest: +SKIP
+    """
+    path = Path(path)
+    file = str(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise CaseFileError("file not found; check the path", file=file) from None
+    except OSError as exc:
+        raise CaseFileError(f"cannot read the file ({exc.strerror})", file=file) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CaseFileError(
+            f"not UTF-8 text (byte {exc.start}); save the file as UTF-8", file=file
+        ) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise CaseFileError(f"malformed TOML: {exc}", file=file) from None
+    return parse_case(data, file=file, catalog=catalog)

@@ -1,0 +1,358 @@
+"""``som-mc run``: one or more cases, deterministically or by Monte Carlo.
+
+Every Monte Carlo run goes through the one chunk driver (:func:`som_mc.run.run_many`),
+whatever the executor or output; the numbers printed depend only on the case, seed, draws,
+design and quantiles.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from som_mc.cli.options import (
+    DEFAULT_CHUNK,
+    add_catalog,
+    add_design,
+    add_json,
+    add_quiet,
+    add_seed,
+    positive_float,
+    positive_int,
+)
+from som_mc.types import BLOCK_SIZE, EXECUTORS
+
+__all__ = ["command", "progress_bar", "register"]
+
+#: Runs with at least this many draws show a progress bar on stderr (when it is a terminal).
+PROGRESS_MIN_DRAWS = 200_000
+
+
+def _quantiles(text: str) -> list[float]:
+    try:
+        values = [float(part) / 100.0 for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected percentages separated by commas such as 5,50,95; got {text!r}"
+        ) from None
+    if not values or any(not 0 <= v <= 1 for v in values):
+        raise argparse.ArgumentTypeError(f"percentages must lie in 0..100; got {text!r}")
+    return sorted({*values, 0.05, 0.5, 0.95})
+
+
+def register(sub: Any) -> None:
+    """Add the subcommand to the parser."""
+    p = sub.add_parser(
+        "run",
+        help="run one or more cases",
+        description="Monte Carlo (or --deterministic) run of one or more cases. Every run goes "
+        "chunk by chunk through one driver, on this process or a Dask cluster; the numbers "
+        "depend only on the case, seed, draws, design and quantiles.",
+    )
+    p.add_argument("case", metavar="CASE", nargs="+", help="case file(s) (TOML)")
+    add_catalog(p)
+    p.add_argument(
+        "--deterministic",
+        action="store_true",
+        help="deterministic SØM calculation on point values (no simulation)",
+    )
+    p.add_argument(
+        "--point",
+        choices=["mean", "median", "mode"],
+        default=None,
+        help="point value of each input for --deterministic (default: mean)",
+    )
+    p.add_argument(
+        "--draws", type=positive_int, default=None, metavar="N", help="draws (default 10000)"
+    )
+    add_seed(p)
+    add_design(p)
+    p.add_argument(
+        "--target-mcse",
+        type=positive_float,
+        default=None,
+        metavar="KR",
+        help="add blocks of draws until the MCSE of the total net result is below KR "
+        "(--draws is then the cap)",
+    )
+    p.add_argument(
+        "--out",
+        metavar="PATH",
+        help="write every draw: FILE.nc (netCDF, kept in memory), STORE.zarr (streamed, chunked "
+        "along draw) or, with several cases, a folder of NAME.zarr stores and summary.csv",
+    )
+    p.add_argument("--force", action="store_true", help="overwrite an existing --out")
+    p.add_argument(
+        "--executor",
+        choices=EXECUTORS,
+        default="local",
+        help="where chunks run: this process (default) or a Dask cluster",
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="Dask scheduler, e.g. tcp://10.0.0.5:8786 (default: start a local cluster)",
+    )
+    p.add_argument(
+        "--workers",
+        type=positive_int,
+        default=None,
+        help="worker processes of the local Dask cluster (default: one per CPU)",
+    )
+    p.add_argument(
+        "--chunk-draws",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help=f"draws per chunk/task, rounded up to whole blocks of {BLOCK_SIZE} "
+        f"(default {DEFAULT_CHUNK}); does not change any result",
+    )
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue an interrupted run into its --out store (same case, seed, draws)",
+    )
+    p.add_argument(
+        "--keep-consequences",
+        action="store_true",
+        help="also keep the value per consequence in the results file",
+    )
+    p.add_argument(
+        "--quantiles",
+        type=_quantiles,
+        default=None,
+        metavar="PCTS",
+        help="percentiles to report, e.g. 5,10,50,90,95 (default; 5, 50 and 95 always)",
+    )
+    add_quiet(p)
+    add_json(p)
+    p.set_defaults(func=command)
+
+
+def progress_bar(total: int, quiet: bool) -> tuple[Any, Callable[[int], None]]:
+    """Return a tqdm bar on stderr for long runs (or None) and a callback of draws done."""
+    bar = None
+    if total >= PROGRESS_MIN_DRAWS and not quiet:
+        from tqdm import tqdm
+
+        bar = tqdm(total=total, unit="træk", file=sys.stderr, leave=False, disable=None)
+    done = 0
+
+    def progress(n: int) -> None:
+        nonlocal done
+        if bar is not None:
+            bar.update(n - done)
+        done = n
+
+    return bar, progress
+
+
+def _dump(payload: Any) -> None:
+    json.dump(payload, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+def _refuse(flags: list[tuple[str, object]], why: str) -> None:
+    from som_mc.errors import SomMcError
+
+    used = [flag for flag, value in flags if value]
+    if used:
+        raise SomMcError(f"{', '.join(used)} {'has' if len(used) == 1 else 'have'} no effect {why}")
+
+
+def command(args: argparse.Namespace) -> int:
+    """Run the cases and print (or write) the results."""
+    from som_mc.errors import SomMcError
+
+    if args.scheduler and args.executor != "dask":
+        raise SomMcError("--scheduler needs --executor dask")
+    if args.workers is not None and args.executor != "dask":
+        raise SomMcError("--workers needs --executor dask")
+    if args.out is not None and not args.out.strip():
+        raise SomMcError("--out '': expected a file or folder name")
+    if args.deterministic:
+        _refuse(
+            [
+                ("--draws", args.draws is not None),
+                ("--seed", args.seed is not None),
+                ("--target-mcse", args.target_mcse is not None),
+                ("--out", args.out),
+                ("--executor dask", args.executor == "dask"),
+                ("--chunk-draws", args.chunk_draws is not None),
+                ("--resume", args.resume),
+                ("--keep-consequences", args.keep_consequences),
+                ("--quantiles", args.quantiles is not None),
+            ],
+            "with --deterministic (it computes on point values); drop it or --deterministic",
+        )
+        return _deterministic(args)
+    _refuse([("--point", args.point is not None)], "in a Monte Carlo run; it needs --deterministic")
+    return _monte_carlo(args)
+
+
+def _deterministic(args: argparse.Namespace) -> int:
+    from som_mc.case import load_case
+    from som_mc.engine import deterministic
+    from som_mc.present.tables import deterministic_json, deterministic_table
+
+    for i, path in enumerate(args.case):
+        ds = deterministic(load_case(path, catalog=args.catalog), point=args.point or "mean")
+        if args.json:
+            _dump(deterministic_json(ds))
+        else:
+            print(("\n" if i else "") + deterministic_table(ds))
+    return 0
+
+
+def _monte_carlo(args: argparse.Namespace) -> int:
+    from som_mc.case import load_case
+    from som_mc.errors import SomMcError
+    from som_mc.results import save_results
+    from som_mc.results.store import is_som_mc_store
+    from som_mc.run import RunSpec, run_many
+    from som_mc.sampling import normalize_seed
+    from som_mc.stats import DEFAULT_QUANTILES
+
+    many = len(args.case) > 1
+    out = Path(args.out) if args.out else None
+    netcdf = out is not None and not many and out.suffix == ".nc"
+    if out is not None and not many and out.suffix not in (".nc", ".zarr"):
+        raise SomMcError(
+            f"{args.out}: --out takes a netCDF file NAME.nc or a Zarr store NAME.zarr (or a "
+            "folder when running several cases)"
+        )
+    if out is not None and many and out.suffix in (".nc", ".zarr"):
+        raise SomMcError(
+            f"{out}: with several cases --out is a folder (one NAME.zarr per case and summary.csv)"
+        )
+    if args.resume and (out is None or netcdf):
+        raise SomMcError("--resume needs --out with a Zarr store (or a folder of them)")
+    if netcdf and out is not None:
+        from som_mc._io import check_writable
+
+        if out.is_dir() and is_som_mc_store(out):
+            raise SomMcError(f"{out}: is a Zarr store; give a file name ending in .nc")
+        check_writable(out, overwrite=args.force)
+    if args.target_mcse is not None and (args.resume or (out is not None and not netcdf)):
+        raise SomMcError(
+            "--target-mcse stops a run early, which a Zarr store sized for every draw cannot "
+            "record; use --out NAME.nc or no --out"
+        )
+    labels = [Path(path).stem for path in args.case]
+    for i, label in enumerate(labels):
+        if label in labels[:i]:
+            first = args.case[labels.index(label)]
+            raise SomMcError(
+                f"{first} and {args.case[i]} have the same file name {label!r}, which names "
+                "their rows and stores; rename one"
+            )
+    cases = [load_case(path, catalog=args.catalog) for path in args.case]
+    stores: list[Path | None]
+    table: Path | None = None
+    if out is None or netcdf:
+        stores = [None] * len(cases)
+    elif many:
+        if out.exists() and not out.is_dir():
+            raise SomMcError(f"{out}: is a file; with several cases --out is a folder")
+        if not out.exists() and not out.parent.is_dir():
+            raise SomMcError(f"{out}: folder {out.parent} does not exist")
+        stores = [out / f"{label}.zarr" for label in labels]
+        table = out / "summary.csv"
+        if table.exists() and not (args.force or args.resume):
+            raise SomMcError(f"{table}: file exists; use --force to overwrite it")
+    else:
+        stores = [out]
+    seed = normalize_seed(args.seed)  # one seed for every case: printed, repeatable
+    specs = [
+        RunSpec.make(
+            case,
+            draws=args.draws or 10_000,
+            seed=seed,
+            design=args.design,
+            chunk_draws=args.chunk_draws or DEFAULT_CHUNK,
+            keep_consequences=args.keep_consequences,
+            quantiles=args.quantiles or DEFAULT_QUANTILES,
+            target_mcse=args.target_mcse,
+        )
+        for case in cases
+    ]
+    if many and out is not None and not out.exists():
+        out.mkdir()
+    if out is not None and not netcdf:
+        args.interrupt_hint = "; continue with the same command plus --resume"
+    bar, progress = progress_bar(sum(s.draws for s in specs), args.quiet)
+    try:
+        results = run_many(
+            specs,
+            stores,
+            keep_draws=netcdf,
+            executor=args.executor,
+            scheduler=args.scheduler,
+            workers=args.workers,
+            overwrite=args.force,
+            resume=args.resume,
+            progress=progress,
+        )
+    finally:
+        if bar is not None:
+            bar.close()
+    if netcdf and out is not None:
+        draws = results[0].draws
+        assert draws is not None
+        save_results(draws, out, overwrite=args.force)
+    return _print(args, results, labels, table, out)
+
+
+def _print(
+    args: argparse.Namespace,
+    results: list[Any],
+    labels: list[str],
+    table: Path | None,
+    out: Path | None,
+) -> int:
+    from som_mc.present.tables import (
+        combined_rows,
+        combined_table,
+        summary_json,
+        summary_table,
+        write_csv,
+    )
+
+    summaries = [r.summary for r in results]
+    by_case = dict(zip(labels, summaries, strict=True))
+    if table is not None:
+        write_csv(table, combined_rows(by_case), overwrite=True)
+    saved = [str(r.store) for r in results if r.store is not None]
+    if out is not None and out.suffix == ".nc":
+        saved = [str(out)]
+    if args.json:
+        if len(results) > 1:
+            _dump(
+                {
+                    "cases": [
+                        {**summary_json(s), "case_file": str(p)}
+                        for p, s in zip(args.case, summaries, strict=True)
+                    ],
+                    "combined": combined_rows(by_case),
+                }
+            )
+        else:
+            _dump(summary_json(summaries[0]))
+        if saved:
+            print("som-mc: results saved in " + ", ".join(saved), file=sys.stderr)
+        return 0
+    if len(results) > 1:
+        print(combined_table(by_case))
+        if out is None:
+            print("\n(Tilføj --out MAPPE for at gemme alle træk: én NAVN.zarr pr. case.)")
+    else:
+        print(summary_table(summaries[0]))
+    if saved:
+        print("\nResultater gemt i " + ", ".join(saved))
+    if table is not None:
+        print(f"Samlet oversigt i {table}")
+    return 0

@@ -1,0 +1,158 @@
+"""The typed front of the numba kernels: every call into compiled code goes through here.
+
+The kernels (:mod:`som_mc.engine._kernels`) take only pre-drawn numbers and preallocated
+outputs; these wrappers check shapes and dtypes, allocate, and pass the model's tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from som_mc.engine._kernels import histogram_rows, row_moments, simulate_chunk, summary_rows
+from som_mc.model import CaseModel
+
+__all__ = ["cell_histograms", "cell_moments", "cell_rows", "run_kernel"]
+
+
+def run_kernel(
+    model: CaseModel,
+    x: np.ndarray,
+    active: np.ndarray | None = None,
+    *,
+    noise: bool = False,
+    keep_consequences: bool = False,
+    kernel: Callable[..., None] = simulate_chunk,
+    out: dict[str, np.ndarray] | None = None,
+) -> dict[str, np.ndarray]:
+    """Typed front of the numba kernel: allocate outputs, pass the model's tables.
+
+    Parameters
+    ----------
+    model : CaseModel
+        The compiled case.
+    x : ndarray, shape (n, U)
+        Sampled uncertain inputs.
+    active : ndarray, shape (n, C, S), optional
+        Realised active successes (required when `noise` is on).
+    noise : bool
+        Use `active` instead of expected successes.
+    keep_consequences : bool
+        Also return ``value_k`` (n, K, T, A).
+    kernel : callable
+        The kernel (``simulate_chunk`` or, in tests, its ``.py_func``).
+    out : dict of ndarray, optional
+        C-contiguous arrays to write into instead of new ones (keys as returned).
+
+    Returns
+    -------
+    dict of ndarray
+        ``cost``, ``value``, ``net`` (n, T, A), ``pv`` (n, A) and maybe ``value_k``; the
+        same keys as :func:`som_mc.reference.simulate_chunk_numpy`.
+    """
+    if noise and active is None:
+        raise ValueError("outcome noise needs the realised successes (active)")
+    x = np.ascontiguousarray(x, dtype=np.float64)
+    n = x.shape[0]
+    n_t, n_a, n_k = model.n_years, len(model.case.actors), model.cons_profile.shape[0]
+    shapes = {
+        "cost": (n, n_t, n_a),
+        "value": (n, n_t, n_a),
+        "net": (n, n_t, n_a),
+        "pv": (n, n_a),
+        "value_k": (n, n_k, n_t, n_a) if keep_consequences else (0, 0, 0, 0),
+    }
+    given = out or {}
+    out = {}
+    for key, shape in shapes.items():
+        array = given.get(key)
+        if array is None:
+            array = np.zeros(shape) if key == "value_k" else np.empty(shape)
+        elif array.shape != shape or not array.flags.c_contiguous:
+            raise ValueError(f"out[{key!r}] must be C-contiguous of shape {shape}")
+        elif key == "value_k":
+            array[...] = 0.0
+        out[key] = array
+    value_k = out.pop("value_k")
+    kernel(
+        x,
+        model.uncertain,
+        model.const,
+        model.idx_success,
+        model.idx_dropoff,
+        model.idx_participants,
+        model.cons_scale,
+        model.cons_profile,
+        model.cons_price,
+        model.cons_participants,
+        model.cost_amount,
+        model.cost_actor,
+        model.cost_fixed,
+        model.cost_per_participant,
+        model.discount,
+        model.delay,
+        model.span,
+        noise,
+        active if noise and active is not None else np.zeros((0, 0, 0)),
+        out["cost"],
+        out["value"],
+        out["net"],
+        out["pv"],
+        value_k,
+    )
+    if keep_consequences:
+        out["value_k"] = value_k
+    return out
+
+
+def cell_rows(
+    net: np.ndarray, pv: np.ndarray, participants: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Lay a block of draws out as one row per summary cell, and find break-even years.
+
+    Parameters
+    ----------
+    net : ndarray, shape (n, T, A)
+        Net result per draw, year and aktør.
+    pv : ndarray, shape (n, A)
+        Discounted net result over the horizon per draw and aktør.
+    participants : ndarray, shape (n, C)
+        Participants per draw and cohort.
+
+    Returns
+    -------
+    rows : ndarray, shape (R, n)
+        Rows in the layout of :func:`som_mc.engine._kernels.summary_rows`: yearly and
+        cumulative per (year, aktør + total), then horizon, discounted and per deltager per
+        (aktør + total).
+    first : ndarray of int64, shape (A + 1, n)
+        Index of the first year with cumulative result >= 0 (T when never).
+    """
+    n_b, n_t, n_a = net.shape
+    rows = np.empty((2 * n_t * (n_a + 1) + 3 * (n_a + 1), n_b))
+    first = np.empty((n_a + 1, n_b), dtype=np.int64)
+    summary_rows(
+        np.ascontiguousarray(net, dtype=np.float64),
+        np.ascontiguousarray(pv, dtype=np.float64),
+        np.ascontiguousarray(participants, dtype=np.float64),
+        rows,
+        first,
+    )
+    return rows, first
+
+
+def cell_moments(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean, sum of squared deviations and count of values > 0 of each row (numba)."""
+    rows = np.ascontiguousarray(rows, dtype=np.float64)
+    mean, m2 = np.empty(rows.shape[0]), np.empty(rows.shape[0])
+    positive = np.empty(rows.shape[0], dtype=np.int64)
+    row_moments(rows, mean, m2, positive)
+    return mean, m2, positive
+
+
+def cell_histograms(rows: np.ndarray, lo: np.ndarray, width: np.ndarray, bins: int) -> np.ndarray:
+    """Histogram counts of each row over fixed bins, shape (R, bins), int32 (numba)."""
+    counts = np.zeros((rows.shape[0], bins), dtype=np.int32)
+    histogram_rows(np.ascontiguousarray(rows, dtype=np.float64), lo, width, counts)
+    return counts

@@ -1,0 +1,164 @@
+"""Danish text tables of the distribution catalog (``som-mc catalog list|show|search``)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from som_mc.catalog import (
+    KIND_LABELS,
+    REFERENCE_PREFIX,
+    Catalog,
+    CatalogEntry,
+    ConsequenceEntry,
+    CostEntry,
+    PriceEntry,
+    PriceIndex,
+    SuccessRateEntry,
+    TargetGroupEntry,
+)
+from som_mc.distributions import Distribution, Fixed
+from som_mc.present.format import format_number
+
+__all__ = ["catalog_table", "entry_text", "file_text"]
+
+_SOURCE_WIDTH = 60
+
+
+def _value(value: float) -> str:
+    """Whole numbers exactly, others to four significant digits (Danish separators)."""
+    if not math.isfinite(value):
+        return "–"
+    if value == int(value) and abs(value) < 1e15:
+        return format_number(value)
+    decimals = max(0, min(8, 3 - math.floor(math.log10(abs(value)))))
+    out = format_number(value, decimals)
+    return out.rstrip("0").rstrip(",") if "," in out else out
+
+
+def dist_text(dist: Distribution) -> str:
+    """Format a distribution as ``pert(low = 550, mode = 600, high = 750, shape = 4)``."""
+    if isinstance(dist, Fixed):
+        return _value(dist.value)
+    table = dist.to_toml()
+    params = []
+    for key, value in table.items():
+        if key == "dist":
+            continue
+        if isinstance(value, list):
+            params.append(f"{key} = [{'; '.join(_value(float(v)) for v in value)}]")
+        else:
+            params.append(f"{key} = {_value(float(value))}")
+    return f"{table['dist']}({', '.join(params)})"
+
+
+def _shorten(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def catalog_table(entries: Sequence[CatalogEntry]) -> str:
+    """One line per entry: name, kind, unit, price year and source (shortened)."""
+    header = ("Navn", "Art", "Enhed", "Prisår", "Kilde")
+    rows = [
+        (
+            e.name,
+            KIND_LABELS[e.kind],
+            e.unit or "–",
+            "–" if e.price_year is None else str(e.price_year),
+            _shorten(e.source, _SOURCE_WIDTH),
+        )
+        for e in entries
+    ]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header) - 1)]
+    lines = []
+    for row in [header, *rows]:
+        cells = [cell.ljust(width) for cell, width in zip(row[:-1], widths, strict=True)]
+        lines.append("  ".join([*cells, row[-1]]).rstrip())
+    return "\n".join(lines)
+
+
+def _field(name: str, value: str) -> str:
+    lines = value.strip().splitlines() or ["–"]
+    pad = " " * 14
+    first = f"{name + ':':<14}{lines[0]}"
+    return "\n".join([first, *(pad + line for line in lines[1:])])
+
+
+def _price_text(price: PriceEntry) -> str:
+    per_actor = "; ".join(f"{actor}: {dist_text(d)}" for actor, d in price.price.items())
+    if price.price_year is None:
+        return f"{per_actor} (kr. pr. kr., andel uden prisår)"
+    return f"{per_actor} (kr. pr. {price.unit}, {price.price_year}-priser)"
+
+
+def entry_text(catalog: Catalog, entry: CatalogEntry) -> str:
+    """Everything about one entry, one field a line, in Danish."""
+    data = entry.data
+    out = [f"{entry.name} — {entry.label}"]
+    out.append(_field("Art", KIND_LABELS[entry.kind]))
+    out.append(_field("Fil", f"{entry.file} [{entry.key}]"))
+    description = str(getattr(data, "description", "")).strip()
+    if description:
+        out.append(_field("Beskrivelse", " ".join(description.split())))
+    if entry.unit is not None:
+        out.append(_field("Enhed", entry.unit))
+    if isinstance(data, TargetGroupEntry):
+        out.append(_field("Effektmål", "\n".join(data.outcome_goals)))
+    if isinstance(data, ConsequenceEntry | SuccessRateEntry) and data.outcome_goal:
+        out.append(_field("Effektmål", data.outcome_goal))
+    if isinstance(data, ConsequenceEntry):
+        out.append(_field("Profil", "; ".join(dist_text(d) for d in data.profile)))
+        if data.price_year is not None:
+            out.append(_field("Prisår", str(data.price_year)))
+        out.append(_field("Skala", dist_text(data.scale)))
+        out.append(
+            _field(
+                "Gælder",
+                "succeser fra effektåret"
+                if data.applies_to == "successes"
+                else "alle deltagere under forløbet",
+            )
+        )
+        price = catalog.entries[data.price]
+        assert isinstance(price.data, PriceEntry)
+        out.append(_field("Pris", f"{price.name}: {_price_text(price.data)}"))
+    elif isinstance(data, PriceEntry):
+        out.append(_field("Pris", _price_text(data)))
+    elif isinstance(data, SuccessRateEntry):
+        out.append(_field("Værdi", f"{dist_text(data.value)} (middel {_value(data.value.mean())})"))
+    elif isinstance(data, CostEntry):
+        out.append(_field("Prisår", str(data.price_year)))
+        out.append(_field("Aktør", data.actor))
+        out.append(_field("Type", data.kind + (" (sparet)" if data.saved else "")))
+        out.append(_field("Beløb", dist_text(data.amount)))
+        if data.schedule is not None:
+            out.append(_field("Fordeling", "; ".join(_value(x) for x in data.schedule)))
+    elif isinstance(data, PriceIndex):
+        out.append(
+            _field("Værdier", "\n".join(f"{y}: {_value(data.values[str(y)])}" for y in data.years))
+        )
+    out.append(_field("Kilde", entry.source))
+    note = str(getattr(data, "note", "")).strip()
+    if note:
+        out.append(_field("Note", " ".join(note.split())))
+    if entry.kind in ("consequence", "success_rate", "cost", "price"):
+        if entry.kind == "success_rate":
+            usage = f'success_rate = {{ uses = "{REFERENCE_PREFIX}{entry.name}" }}'
+        elif entry.kind == "price":
+            usage = f'price = "{REFERENCE_PREFIX}{entry.name}"  (i en [[consequences]]-tabel)'
+        else:
+            usage = f'uses = "{REFERENCE_PREFIX}{entry.name}"'
+        out.append(_field("I en casefil", usage))
+    if entry.kind == "target_group":
+        others = [e for e in catalog.in_file(entry.name) if e is not entry]
+        if others:
+            out.append("")
+            out.append("Poster for målgruppen:")
+            out.append(catalog_table(others))
+    return "\n".join(out)
+
+
+def file_text(catalog: Catalog, stem: str, entries: Sequence[CatalogEntry]) -> str:
+    """List the entries of one catalog file (``som-mc catalog show prices``)."""
+    return f"{stem}.toml — {len(entries)} poster\n\n{catalog_table(entries)}"

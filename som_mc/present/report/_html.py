@@ -1,0 +1,55 @@
+"""The self-contained HTML report (Jinja2, autoescaped, figures embedded as base64 PNG)."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+
+import jinja2
+
+from som_mc.present.report._build import (
+    ReportData,
+    figure_png_base64,
+    report_context,
+    report_figures,
+)
+from som_mc.present.report._text import Lang
+
+__all__ = ["render_html"]
+
+_CAPTIONS = ("fan", "yearly", "distribution", "break_even")
+
+
+def _template() -> jinja2.Template:
+    template = files("som_mc.present.report").joinpath("templates", "report.html.j2")
+    source = template.read_text("utf-8")
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    return env.from_string(source)
+
+
+def render_html(data: ReportData, *, lang: Lang = "da") -> str:
+    """Render the beslutningsnotat as one self-contained HTML document.
+
+    Parameters
+    ----------
+    data : ReportData
+        Output of :func:`som_mc.present.report.prepare_report`.
+    lang : {"da", "en"}
+        Language of the text and figure labels.
+
+    Returns
+    -------
+    str
+        HTML with every figure embedded as a ``data:`` URI, no scripts and no external
+        resources. All text from the case file is HTML-escaped.
+    """
+    ctx = report_context(data, lang=lang)
+    figs = report_figures(data, lang=lang)
+    t = ctx["t"]
+    ctx["figures"] = [
+        {"name": name, "png": figure_png_base64(figs[name]), "caption": t[f"fig_{name}"]}
+        for name in _CAPTIONS
+    ]
+    ctx["tornado_png"] = figure_png_base64(figs["tornado"]) if "tornado" in figs else None
+    ctx["appendix_intro"] = t["appendix_intro"].format(n=len(ctx["inputs"]))
+    ctx["catalog_intro"] = t["catalog_intro"].format(n=len(ctx["catalog"]))
+    return _template().render(ctx)

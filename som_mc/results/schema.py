@@ -1,0 +1,203 @@
+"""The results schema: one :class:`xarray.Dataset` per Monte Carlo run.
+
+Dimensions have fixed names: ``draw``, ``year``, ``actor``, ``input``, ``cohort`` and, when
+kept, ``consequence``. Money is in kroner at the case's price year. Attributes record the
+provenance: seed, design, draws, the case's SHA-256, som_mc/numpy/numba/xarray versions.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numba
+import numpy as np
+import xarray as xr
+
+from som_mc._version import __version__
+from som_mc.case import Case
+from som_mc.distributions import point_value
+from som_mc.errors import ResultsFileError
+from som_mc.model import CaseModel
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "build_dataset",
+    "catalog_entries_json",
+    "provenance",
+    "validate_results",
+]
+
+SCHEMA_VERSION = 1
+
+_DRAW_VARS = {
+    "cost": ("draw", "year", "actor"),
+    "consequence_value": ("draw", "year", "actor"),
+    "net_result": ("draw", "year", "actor"),
+    "net_result_pv": ("draw", "actor"),
+    "inputs": ("draw", "input"),
+    "successes": ("draw", "cohort"),
+    "participants": ("draw", "cohort"),
+}
+_REQUIRED_ATTRS = (
+    "schema_version",
+    "seed",
+    "design",
+    "draws",
+    "case_name",
+    "case_sha256",
+    "som_mc_version",
+    "numpy_version",
+    "numba_version",
+    "price_year",
+    "discount_rate",
+)
+
+
+def build_dataset(
+    model: CaseModel,
+    *,
+    x: np.ndarray,
+    successes: np.ndarray,
+    participants: np.ndarray,
+    cost: np.ndarray,
+    value: np.ndarray,
+    net: np.ndarray,
+    pv: np.ndarray,
+    value_k: np.ndarray | None,
+    attrs: dict[str, Any],
+) -> xr.Dataset:
+    """Assemble simulation arrays into the results schema."""
+    case = model.case
+    money = {"units": "DKK", "price_year": case.price_year}
+    n_draws = net.shape[0]
+    specs = [model.inputs[j] for j in model.uncertain]
+    data_vars: dict[str, Any] = {
+        "cost": (_DRAW_VARS["cost"], cost, {"long_name": "Omkostninger", **money}),
+        "consequence_value": (
+            _DRAW_VARS["consequence_value"],
+            value,
+            {"long_name": "Værdi af konsekvenser (mindreudgifter)", **money},
+        ),
+        "net_result": (_DRAW_VARS["net_result"], net, {"long_name": "Nettoresultat", **money}),
+        "net_result_pv": (
+            _DRAW_VARS["net_result_pv"],
+            pv,
+            {"long_name": "Nettoresultat, nutidsværdi over perioden", **money},
+        ),
+        "inputs": (
+            _DRAW_VARS["inputs"],
+            x,
+            {"long_name": "Trukne inputværdier", "description": "uncertain inputs per draw"},
+        ),
+        "successes": (
+            _DRAW_VARS["successes"],
+            successes,
+            {"long_name": "Antal succeser", "units": "personer"},
+        ),
+        "discount_factor": ("year", model.discount, {"long_name": "Diskonteringsfaktor"}),
+        "participants": (
+            _DRAW_VARS["participants"],
+            participants,
+            {"long_name": "Antal deltagere", "units": "personer"},
+        ),
+    }
+    coords: dict[str, Any] = {
+        "draw": ("draw", np.arange(n_draws)),
+        "year": ("year", model.years, {"long_name": "År"}),
+        "model_year": ("year", np.arange(model.n_years)),
+        "actor": ("actor", model.actors, {"long_name": "Aktør"}),
+        "input": ("input", [s.name for s in specs]),
+        "input_label": ("input", [s.label for s in specs]),
+        "input_key": ("input", [s.key for s in specs]),
+        "input_dist": ("input", [json.dumps(s.dist.to_toml()) for s in specs]),
+        "cohort": ("cohort", case.start_year + np.arange(model.n_cohorts)),
+    }
+    if value_k is not None:
+        data_vars["consequence_value_by_consequence"] = (
+            ("draw", "consequence", "year", "actor"),
+            value_k,
+            {"long_name": "Værdi af konsekvens", **money},
+        )
+        coords["consequence"] = ("consequence", [c.name for c in case.consequences])
+    ds = xr.Dataset(
+        data_vars,
+        coords=coords,
+        attrs={**provenance(case), **attrs},
+    )
+    return ds
+
+
+def provenance(case: Case, **run: object) -> dict[str, object]:
+    """Attributes recording what produced a result: case, run settings and versions.
+
+    Parameters
+    ----------
+    case : Case
+        The case.
+    **run
+        Run settings to record (seed, design, draws, case_sha256, ...).
+    """
+    return {
+        "title": f"som_mc simulation: {case.name}",
+        "schema_version": SCHEMA_VERSION,
+        "case_name": case.name,
+        "price_year": case.price_year,
+        "start_year": case.start_year,
+        "horizon_years": case.horizon_years,
+        "horizon_mode": case.horizon_mode,
+        "discount_rate": case.discount_rate,
+        "outcome_noise": int(case.outcome.noise),
+        "total_participants_mean": float(
+            sum(point_value(n, "mean") for n in case.participants.per_year)
+        ),
+        "catalog_entries": catalog_entries_json(case),
+        "som_mc_version": __version__,
+        "numpy_version": np.__version__,
+        "numba_version": numba.__version__,
+        "xarray_version": xr.__version__,
+        **run,
+    }
+
+
+def catalog_entries_json(case: Case) -> str:
+    """Return the catalog entries a case used as a JSON list (a netCDF attribute).
+
+    Each item has ``entry`` (name), ``kind``, ``used_by`` (key path in the case), ``source``,
+    ``price_year``, ``price_factor`` (to the case's price year) and ``file``; ``"[]"`` for a
+    case without catalog references.
+    """
+    return json.dumps([use.as_dict() for use in case.catalog_uses], ensure_ascii=False)
+
+
+def validate_results(ds: xr.Dataset, *, source: str = "<dataset>") -> xr.Dataset:
+    """Check that a dataset follows the results schema.
+
+    Raises
+    ------
+    ResultsFileError
+        Naming the missing or malformed variable or attribute.
+    """
+    for name, dims in _DRAW_VARS.items():
+        if name not in ds:
+            raise ResultsFileError(
+                f"{source}: not a som_mc results file: variable {name!r} missing"
+            )
+        if tuple(ds[name].dims) != dims:
+            raise ResultsFileError(
+                f"{source}: variable {name!r} has dimensions {tuple(ds[name].dims)}, "
+                f"expected {dims}"
+            )
+    for attr in _REQUIRED_ATTRS:
+        if attr not in ds.attrs:
+            raise ResultsFileError(f"{source}: attribute {attr!r} missing (not a som_mc file?)")
+    if int(ds.attrs["schema_version"]) > SCHEMA_VERSION:
+        raise ResultsFileError(
+            f"{source}: written by a newer som_mc (schema {ds.attrs['schema_version']}); "
+            "upgrade som_mc to read it"
+        )
+    if ds.sizes["draw"] != int(ds.attrs["draws"]):
+        raise ResultsFileError(
+            f"{source}: {ds.sizes['draw']} draws stored but attribute draws = {ds.attrs['draws']}"
+        )
+    return ds

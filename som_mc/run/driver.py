@@ -1,0 +1,629 @@
+"""The one chunk driver: every Monte Carlo run of som_mc goes through :func:`run_many`.
+
+A run (:class:`~som_mc.run.spec.RunSpec`) is cut into chunks of whole blocks of random
+numbers. Each chunk's numbers come from streams keyed by the run's seed, the input's name and
+the block, so a chunk computes the same draws wherever it runs. :func:`run_chunk` is the unit
+of work: simulate one chunk, write it into the run's Zarr store (if any), and return its
+:class:`~som_mc.stats.summary.SummaryPart` (and, when the caller keeps the draws, the
+chunk's arrays). The driver feeds the results to the run's sinks — the summary (always), the
+draws held in memory (``keep_draws``) — and applies the stopping rule (``target_mcse``), in
+draw order. Parts merge to the same numbers in any order, so results are bit-identical across
+executors, worker counts and chunk sizes.
+
+Executors:
+
+``local``
+    Chunks one after the other in this process (numba threads inside each chunk, blocks
+    sampled ahead on a small thread pool).
+``dask``
+    Chunks as tasks on a ``dask.distributed`` cluster: an existing scheduler (``scheduler``
+    address) or a ``LocalCluster`` of ``workers`` single-threaded processes; at most a few
+    chunks per worker are in flight.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numba
+import numpy as np
+import xarray as xr
+
+from som_mc.engine.chunks import Chunk, iter_chunks
+from som_mc.errors import SomMcError
+from som_mc.model import CaseModel
+from som_mc.results import build_dataset
+from som_mc.results.store import (
+    check_resumable,
+    check_store,
+    create_store,
+    require_scale,
+    write_chunk,
+)
+from som_mc.run.spec import RunSpec, RunSpecError
+from som_mc.sampling import BLOCK_SIZE
+from som_mc.stats.cells import HistogramEdges
+from som_mc.stats.summary import Summary, SummaryPart, pilot_edges, summary_part
+from som_mc.types import EXECUTORS, Executor
+
+__all__ = [
+    "EXECUTORS",
+    "ChunkResult",
+    "Executor",
+    "RunResult",
+    "dask_client",
+    "run",
+    "run_chunk",
+    "run_many",
+]
+
+
+
+@dataclass
+class ChunkResult:
+    """What a chunk task returns: its summary part and, if asked for, its draws."""
+
+    index: int
+    start: int
+    stop: int
+    part: SummaryPart
+    arrays: Chunk | None = None
+
+
+@dataclass
+class RunResult:
+    """The outcome of one run.
+
+    Attributes
+    ----------
+    spec : RunSpec
+        The run.
+    summary : xarray.Dataset
+        Its summary (schema of :func:`som_mc.summarize`).
+    draws : xarray.Dataset or None
+        Every draw in the results schema (``keep_draws=True``).
+    store : Path or None
+        The Zarr store the draws were written to.
+    n_draws : int
+        Draws used (fewer than ``spec.draws`` when the stopping rule ended the run).
+    """
+
+    spec: RunSpec
+    summary: xr.Dataset
+    draws: xr.Dataset | None
+    store: Path | None
+    n_draws: int
+
+
+# --------------------------------------------------------------------------------------------
+# the unit of work
+
+_MODELS: dict[str, CaseModel] = {}
+
+
+def _model(spec: RunSpec) -> CaseModel:
+    """Return the compiled case, cached per process (a worker runs many chunks of a case)."""
+    key = spec.fingerprint()
+    model = _MODELS.get(key)
+    if model is None:
+        if len(_MODELS) > 64:
+            _MODELS.clear()
+        model = _MODELS[key] = spec.model()
+    return model
+
+
+def _finish(
+    spec: RunSpec,
+    model: CaseModel,
+    index: int,
+    chunk: Chunk,
+    edges: HistogramEdges | None,
+    store: str | None,
+    keep_draws: bool,
+) -> ChunkResult:
+    if store is not None:
+        write_chunk(store, model, index, chunk.start, chunk)
+    part = summary_part(chunk.start, chunk.net, chunk.pv, chunk.participants, edges=edges)
+    return ChunkResult(index, chunk.start, chunk.stop, part, chunk if keep_draws else None)
+
+
+def run_chunk(
+    spec: RunSpec,
+    index: int,
+    edges: HistogramEdges | None,
+    store: str | None = None,
+    keep_draws: bool = False,
+    kernel_threads: int | None = None,
+) -> ChunkResult:
+    """Simulate chunk `index` of a run, store it, and return its summary part.
+
+    Parameters
+    ----------
+    spec : RunSpec
+        The run.
+    index : int
+        Chunk index.
+    edges : HistogramEdges or None
+        The run's histogram bins (None for exact quantiles).
+    store : str, optional
+        Zarr store to write the chunk's draws into.
+    keep_draws : bool
+        Return the chunk's arrays too.
+    kernel_threads : int, optional
+        numba threads for this chunk (a Dask worker process uses 1).
+
+    Returns
+    -------
+    ChunkResult
+    """
+    if kernel_threads is not None:
+        numba.set_num_threads(max(1, min(kernel_threads, numba.config.NUMBA_NUM_THREADS)))
+    model = _model(spec)
+    start, stop = spec.bounds(index)
+    chunk = next(
+        iter_chunks(
+            model,
+            spec.draws,
+            seed=spec.seed,
+            design=spec.design,
+            chunk_size=stop - start,
+            keep_consequences=spec.keep_consequences,
+            start=start,
+            stop=stop,
+        )
+    )
+    return _finish(spec, model, index, chunk, edges, store, keep_draws)
+
+
+def run_edges(spec: RunSpec) -> HistogramEdges | None:
+    """Histogram bins of a run with sketched quantiles, from its first block (the pilot).
+
+    The pilot's draws are the run's own first draws, recomputed, so the bins depend only on
+    the spec. ``None`` for a run with exact quantiles.
+    """
+    if spec.quantile_method == "exact":
+        return None
+    pilot = min(spec.draws, BLOCK_SIZE)
+    chunk = next(iter_chunks(_model(spec), spec.draws, seed=spec.seed, design=spec.design,
+                             stop=pilot))
+    return pilot_edges(chunk.net, chunk.pv, chunk.participants, spec.bins)
+
+
+# --------------------------------------------------------------------------------------------
+# sinks
+
+
+class _DrawsSink:
+    """Keeps every draw in memory and builds the results dataset at the end."""
+
+    def __init__(self, model: CaseModel, spec: RunSpec) -> None:
+        self.model = model
+        self.parts: dict[int, Chunk] = {}
+
+    def add(self, result: ChunkResult) -> None:
+        assert result.arrays is not None
+        self.parts[result.start] = result.arrays
+
+    def dataset(self, n_used: int, attrs: dict[str, Any]) -> xr.Dataset:
+        chunks = [self.parts[k] for k in sorted(self.parts) if k < n_used]
+        self.parts = {}
+
+        def cat(name: str) -> Any:
+            arrays = [getattr(c, name) for c in chunks]
+            if arrays[0] is None:
+                return None
+            return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
+
+        return build_dataset(
+            self.model,
+            x=cat("x"),
+            successes=cat("successes"),
+            participants=cat("participants"),
+            cost=cat("cost"),
+            value=cat("value"),
+            net=cat("net"),
+            pv=cat("pv"),
+            value_k=cat("value_k"),
+            attrs=attrs,
+        )
+
+
+@dataclass
+class _Job:
+    spec: RunSpec
+    model: CaseModel
+    store: Path | None
+    edges: HistogramEdges | None
+    summary: Summary
+    draws: _DrawsSink | None
+    todo: list[int]
+    pending: dict[int, ChunkResult] = field(default_factory=dict)
+    next_index: int = 0
+    n_used: int = 0
+    stopped: bool = False
+
+    def take(self, result: ChunkResult) -> int:
+        """Feed a finished chunk to the sinks (in draw order under a stopping rule).
+
+        Returns the number of draws newly counted as done.
+        """
+        if self.stopped:
+            return 0
+        if self.spec.target_mcse is None:
+            self._merge(result)
+            return result.stop - result.start
+        self.pending[result.index] = result
+        done = 0
+        while not self.stopped and self.next_index in self.pending:
+            r = self.pending.pop(self.next_index)
+            self.next_index += 1
+            self._merge(r)
+            done += r.stop - r.start
+            if self.summary.n > 1 and self.summary.horizon_total_mcse() < self.spec.target_mcse:
+                self.stopped = True
+                self.pending.clear()
+        return done
+
+    def _merge(self, result: ChunkResult) -> None:
+        self.summary.merge(result.part)
+        if self.draws is not None:
+            self.draws.add(result)
+        self.n_used = max(self.n_used, result.stop)
+
+
+def _prepare(
+    spec: RunSpec, store: Path | None, *, keep_draws: bool, overwrite: bool, resume: bool
+) -> _Job:
+    model = _model(spec)
+    edges = run_edges(spec)
+    summary = Summary(model.years, model.actors, spec.quantiles, spec.quantile_method, edges)
+    job = _Job(
+        spec=spec,
+        model=model,
+        store=store,
+        edges=edges,
+        summary=summary,
+        draws=_DrawsSink(model, spec) if keep_draws else None,
+        todo=list(range(spec.n_chunks)),
+    )
+    if store is None:
+        return job
+    if store.exists() and resume:
+        complete = check_resumable(store, spec.identity())
+        with xr.open_zarr(store, zarr_format=2) as stored:
+            for i in [i for i in range(spec.n_chunks) if complete[i]]:
+                # summaries (and kept draws) of finished chunks come from the stored draws
+                start, stop = spec.bounds(i)
+                part = stored.isel(draw=slice(start, stop)).load()
+                arrays = Chunk(
+                    start=start,
+                    stop=stop,
+                    x=part.inputs.values,
+                    successes=part.successes.values,
+                    participants=part.participants.values,
+                    cost=part.cost.transpose("draw", "year", "actor").values,
+                    value=part.consequence_value.transpose("draw", "year", "actor").values,
+                    net=part.net_result.transpose("draw", "year", "actor").values,
+                    pv=part.net_result_pv.values,
+                    value_k=(
+                        part.consequence_value_by_consequence.values
+                        if spec.keep_consequences
+                        else None
+                    ),
+                )
+                job.take(_finish(spec, model, i, arrays, edges, None, keep_draws))
+        job.todo = [i for i in job.todo if not complete[i]]
+        return job
+    if store.exists():
+        shutil.rmtree(store)  # checked by check_store: a som_mc store, and overwrite given
+    attrs = spec.provenance(
+        run_identity=json.dumps(spec.identity(), sort_keys=True),
+        run_fingerprint=spec.fingerprint(),
+        chunk_draws=spec.chunk_draws,
+    )
+    create_store(
+        store,
+        model,
+        draws=spec.draws,
+        chunk_draws=spec.chunk_draws,
+        keep_consequences=spec.keep_consequences,
+        attrs=attrs,
+    )
+    return job
+
+
+def run(
+    spec: RunSpec,
+    *,
+    store: str | Path | None = None,
+    keep_draws: bool = False,
+    **options: Any,
+) -> RunResult:
+    """Run one spec (see :func:`run_many` for the options)."""
+    return run_many([spec], [store], keep_draws=keep_draws, **options)[0]
+
+
+def run_many(
+    specs: Sequence[RunSpec],
+    stores: Sequence[str | Path | None] | None = None,
+    *,
+    keep_draws: bool = False,
+    executor: Executor = "local",
+    scheduler: str | None = None,
+    workers: int | None = None,
+    client: Any = None,
+    overwrite: bool = False,
+    resume: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> list[RunResult]:
+    """Run several specs chunk by chunk and return their results.
+
+    Parameters
+    ----------
+    specs : sequence of RunSpec
+        The runs.
+    stores : sequence of path or None, optional
+        A Zarr store per run (``None``: write no store).
+    keep_draws : bool
+        Also return every draw as a results dataset (memory: all draws of every run).
+    executor : {"local", "dask"}
+        Where chunks run (see the module docstring).
+    scheduler, workers
+        For ``dask``: a scheduler address, or the size of a local cluster.
+    client : distributed.Client, optional
+        Use this client instead of creating one (``dask`` only; not closed here).
+    overwrite : bool
+        Replace existing stores (only stores som_mc wrote).
+    resume : bool
+        Continue existing stores of the same runs, simulating only missing chunks.
+    progress : callable, optional
+        Called with the total number of draws finished, over all runs.
+
+    Returns
+    -------
+    list of RunResult
+        In the order of `specs`.
+    """
+    if executor not in EXECUTORS:
+        raise RunSpecError(
+            f"executor must be one of {', '.join(EXECUTORS)}; received {executor!r}"
+        )
+    if scheduler and executor != "dask":
+        raise RunSpecError("scheduler= needs executor='dask'")
+    if workers is not None and executor != "dask":
+        raise RunSpecError("workers= needs executor='dask'")
+    if scheduler and workers:
+        raise RunSpecError(
+            "workers= sizes a local cluster; an existing cluster (scheduler=) has its own "
+            "workers: give one of the two"
+        )
+    if executor == "dask" and client is None:
+        require_scale("executor='dask'")
+    stores = list(stores) if stores is not None else [None] * len(specs)
+    if len(stores) != len(specs):
+        raise RunSpecError("give one store (or None) per run")
+    if any(s is not None for s in stores):
+        require_scale("a Zarr store", distributed=False)
+    # absolute: workers of a separate Dask cluster resolve paths in their own directory
+    paths = [Path(s).absolute() if s is not None else None for s in stores]
+    if len({p for p in paths if p is not None}) < sum(p is not None for p in paths):
+        raise RunSpecError("two runs cannot write the same store")
+    for spec, path in zip(specs, paths, strict=True):
+        if path is not None and spec.target_mcse is not None:
+            raise RunSpecError(
+                "target_mcse stops a run early, which a Zarr store sized for every draw "
+                "cannot record; keep the draws in memory or give a fixed number of draws"
+            )
+    for path in paths:  # refuse any store before creating one
+        if path is not None:
+            check_store(path, overwrite=overwrite, resume=resume)
+    jobs = [
+        _prepare(spec, path, keep_draws=keep_draws, overwrite=overwrite, resume=resume)
+        for spec, path in zip(specs, paths, strict=True)
+    ]
+    finished = sum(job.summary.n for job in jobs)
+    if progress is not None and finished:
+        progress(finished)
+
+    def record(job: _Job, result: ChunkResult) -> None:
+        nonlocal finished
+        done = job.take(result)
+        finished += done
+        if progress is not None and done:
+            progress(finished)
+
+    if executor == "local":
+        for job in jobs:
+            for result in _local_results(job, keep_draws):
+                record(job, result)
+                if job.stopped:
+                    break
+    else:
+        own = client is None
+        client = dask_client(scheduler, workers) if own else client
+        try:
+            _run_on_dask(client, jobs, record, keep_draws)
+        finally:
+            if own:
+                _close(client)
+    out = []
+    for job in jobs:
+        n_used = job.n_used
+        attrs = job.spec.provenance()
+        attrs["draws"] = n_used
+        draws = job.draws.dataset(n_used, attrs) if job.draws is not None else None
+        out.append(
+            RunResult(
+                spec=job.spec,
+                summary=job.summary.result(attrs),
+                draws=draws,
+                store=job.store,
+                n_draws=n_used,
+            )
+        )
+    return out
+
+
+def _ranges(indices: Sequence[int]) -> Iterator[tuple[int, int]]:
+    """Contiguous runs ``[lo, hi)`` of sorted chunk indices."""
+    if not indices:
+        return
+    lo = prev = indices[0]
+    for i in indices[1:]:
+        if i != prev + 1:
+            yield lo, prev + 1
+            lo = i
+        prev = i
+    yield lo, prev + 1
+
+
+def _local_results(job: _Job, keep_draws: bool) -> Iterator[ChunkResult]:
+    """Chunks of a job in draw order, in this process (blocks sampled ahead across chunks)."""
+    spec, store = job.spec, str(job.store) if job.store is not None else None
+    for lo, hi in _ranges(job.todo):
+        chunks = iter_chunks(
+            job.model,
+            spec.draws,
+            seed=spec.seed,
+            design=spec.design,
+            chunk_size=spec.chunk_draws,
+            keep_consequences=spec.keep_consequences,
+            start=spec.bounds(lo)[0],
+            stop=spec.bounds(hi - 1)[1],
+        )
+        try:
+            for offset, chunk in enumerate(chunks):
+                yield _finish(spec, job.model, lo + offset, chunk, job.edges, store, keep_draws)
+        finally:
+            chunks.close()
+
+
+# --------------------------------------------------------------------------------------------
+# Dask
+
+
+def dask_client(scheduler: str | None = None, workers: int | None = None) -> Any:
+    """Connect to a Dask scheduler, or start a ``LocalCluster`` of single-threaded workers.
+
+    Parameters
+    ----------
+    scheduler : str, optional
+        Address such as ``tcp://10.0.0.5:8786``; without it, a local cluster is started.
+    workers : int, optional
+        Worker processes of the local cluster (default: number of CPUs).
+
+    Returns
+    -------
+    distributed.Client
+        Close it (and its cluster) with ``client.close()``; a local cluster is closed with it.
+    """
+    from dask.distributed import Client, LocalCluster
+
+    if scheduler:
+        if "://" not in scheduler:
+            raise RunSpecError(
+                f"scheduler must be an address such as tcp://HOST:8786; received {scheduler!r}"
+            )
+        try:
+            return Client(scheduler, timeout="10s")
+        except (OSError, ValueError, TypeError) as exc:
+            raise SomMcError(
+                f"cannot reach the Dask scheduler at {scheduler} ({exc}); check the address "
+                "(tcp://HOST:PORT) or leave scheduler unset to start a local cluster"
+            ) from None
+    # Worker processes start with SIGINT ignored (inherited), so Ctrl-C reaches only this
+    # process, which cancels the run and closes the cluster, instead of every worker
+    # printing its own traceback.
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+    try:
+        cluster = LocalCluster(
+            n_workers=workers or None,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+        )
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+    client = Client(cluster)
+    client._som_mc_cluster = cluster  # closed with the client (see _close)
+    return client
+
+
+def _close(client: Any) -> None:
+    cluster = getattr(client, "_som_mc_cluster", None)
+    client.close()
+    if cluster is not None:
+        cluster.close()
+
+
+def _run_on_dask(
+    client: Any,
+    jobs: list[_Job],
+    record: Callable[[_Job, ChunkResult], None],
+    keep_draws: bool,
+) -> None:
+    from dask.distributed import as_completed
+
+    n_workers = max(1, len(client.scheduler_info().get("workers", {})))
+    window = 2 * n_workers  # chunks in flight: bounded client memory, early stopping works
+    queue: list[tuple[int, _Job, Any, Any, str | None, int]] = []
+    for n_job, job in enumerate(jobs):
+        spec = client.scatter(job.spec, broadcast=True)
+        edges = client.scatter(job.edges, broadcast=True) if job.edges is not None else None
+        store = str(job.store) if job.store is not None else None
+        queue += [(n_job, job, spec, edges, store, index) for index in job.todo]
+    queue.reverse()
+    futures: dict[Any, tuple[_Job, int]] = {}
+
+    def submit() -> Any:
+        while queue:
+            n_job, job, spec, edges, store, index = queue.pop()
+            if job.stopped:
+                continue
+            tag = job.spec.fingerprint()[:16]
+            future = client.submit(
+                run_chunk,
+                spec,
+                index,
+                edges,
+                store,
+                keep_draws,
+                1,
+                key=f"som_mc-chunk-{tag}-{n_job}-{index}",
+                priority=-index,
+            )
+            futures[future] = (job, index)
+            return future
+        return None
+
+    first = [f for f in (submit() for _ in range(window)) if f is not None]
+    pool = as_completed(first)
+    try:
+        for future in pool:
+            job, index = futures.pop(future)
+            try:
+                result = future.result()
+            except Exception as exc:  # a task's error, re-raised here by distributed
+                where = f" of {job.store}" if job.store is not None else ""
+                raise SomMcError(
+                    f"chunk {index}{where} failed on a Dask worker: {type(exc).__name__}: "
+                    f"{exc}; every worker needs the same som_mc version and, for a store, "
+                    "write access to the same path (a shared filesystem)"
+                ) from None
+            future.release()
+            record(job, result)
+            nxt = submit()
+            if nxt is not None:
+                pool.add(nxt)
+    except BaseException:
+        client.cancel(list(futures))
+        raise

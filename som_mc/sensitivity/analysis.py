@@ -1,0 +1,641 @@
+"""Følsomhedsanalyser: tornado, spider, switching values and global sensitivity indices.
+
+All one-way analyses evaluate the same numba kernel as the simulation, with outcome noise
+off (expected successes) and every input at its base value (its mean unless told otherwise)
+except the one being moved; with every input at base this is exactly the deterministic
+calculation. The result analysed is the cumulative nettoresultat over the horizon, per aktør
+and in total.
+
+Global indices (first-order and total Sobol indices with bootstrap confidence intervals) use
+SALib's Saltelli sampling and estimators; the uniforms are mapped through each input's
+quantile function and the draws evaluated on the kernel. Sobol indices assume independent
+inputs: when the case declares rank correlations, use the rank measures (Spearman and
+standardised rank regression coefficients), which come free from a plain Monte Carlo sample.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import xarray as xr
+from scipy import optimize, stats
+
+from som_mc.case import Case
+from som_mc.distributions import point_value
+from som_mc.engine.kernel import run_kernel
+from som_mc.errors import SomMcError
+from som_mc.model import TOTAL, CaseModel, compile_case
+from som_mc.types import PointEstimate
+
+__all__ = [
+    "InputGroup",
+    "SensitivityError",
+    "input_groups",
+    "rank_measures",
+    "sobol_analysis",
+    "sobol_indices",
+    "spider",
+    "switching_values",
+    "tornado",
+]
+
+
+class SensitivityError(SomMcError, ValueError):
+    """Bad arguments to a sensitivity analysis (e.g. an unknown input pattern)."""
+
+
+@dataclass(frozen=True, slots=True)
+class InputGroup:
+    """Uncertain inputs moved together in one-way analyses (e.g. a profile's entries).
+
+    Attributes
+    ----------
+    name : str
+        Group name (an input name for single inputs).
+    label : str
+        Danish label for tables and plots.
+    columns : tuple of int
+        Columns of the sampled matrix (positions in ``model.uncertain``).
+    """
+
+    name: str
+    label: str
+    columns: tuple[int, ...]
+
+
+def input_groups(
+    model: CaseModel, groups: Mapping[str, Sequence[str]] | None = None
+) -> list[InputGroup]:
+    """Group the uncertain inputs for one-way analyses.
+
+    By default each uncertain input is its own group, except that the uncertain entries of
+    one consequence's profile form one group (a profile counts as one input). `groups` adds
+    named groups of input-name patterns (``fnmatch`` style, e.g.
+    ``{"Priser, herberg": ["consequences.herberg.price.*"]}``).
+
+    Raises
+    ------
+    SensitivityError
+        When a pattern matches no uncertain input or an input falls in two groups.
+    """
+    names = model.uncertain_names
+    labels = [model.inputs[j].label for j in model.uncertain]
+    owner: dict[int, str] = {}
+    out: list[InputGroup] = []
+    for gname, patterns in (groups or {}).items():
+        cols = []
+        for pattern in patterns:
+            hits = [i for i, n in enumerate(names) if fnmatch.fnmatchcase(n, pattern)]
+            if not hits:
+                raise SensitivityError(
+                    f"group {gname!r}: pattern {pattern!r} matches no uncertain input; "
+                    f"uncertain inputs are: {', '.join(names)}"
+                )
+            cols += hits
+        for i in cols:
+            if i in owner and owner[i] != gname:
+                raise SensitivityError(
+                    f"input {names[i]!r} is in both group {owner[i]!r} and {gname!r}"
+                )
+            owner[i] = gname
+        out.append(InputGroup(gname, gname, tuple(sorted(set(cols)))))
+    profiles: dict[str, list[int]] = {}
+    for i, name in enumerate(names):
+        if i in owner:
+            continue
+        if ".profile[" in name:
+            profiles.setdefault(name.split(".profile[")[0] + ".profile", []).append(i)
+            continue
+        out.append(InputGroup(name, labels[i], (i,)))
+    for gname, cols in profiles.items():
+        label = labels[cols[0]].split(": ", 1)[-1]
+        out.append(InputGroup(gname, f"Konsekvensprofil: {label}", tuple(cols)))
+    return out
+
+
+def _base_row(model: CaseModel, point: PointEstimate) -> np.ndarray:
+    return np.array([point_value(model.inputs[j].dist, point) for j in model.uncertain])
+
+
+def evaluate(model: CaseModel, x: np.ndarray) -> np.ndarray:
+    """Cumulative net result over the horizon per actor + total for rows of inputs.
+
+    Parameters
+    ----------
+    model : CaseModel
+        The compiled case.
+    x : ndarray, shape (n, U)
+        Values of the uncertain inputs (outcome noise off: expected successes).
+
+    Returns
+    -------
+    ndarray, shape (n, A + 1)
+        The last column is the total over actors.
+    """
+    net = run_kernel(model, x)["net"]
+    horizon = net.sum(axis=1)
+    return np.concatenate([horizon, horizon.sum(axis=1, keepdims=True)], axis=1)
+
+
+def _actors(model: CaseModel) -> list[str]:
+    return [*model.case.actors, TOTAL]
+
+
+def _levels_for(
+    model: CaseModel, col: int, levels: tuple[float, float], relative: float | None, base: float
+) -> tuple[float, float]:
+    if relative is not None:
+        return base * (1.0 - relative), base * (1.0 + relative)
+    dist = model.inputs[model.uncertain[col]].dist
+    return float(dist.ppf(levels[0])), float(dist.ppf(levels[1]))
+
+
+def tornado(
+    case: Case,
+    *,
+    levels: tuple[float, float] = (0.10, 0.90),
+    relative: float | None = None,
+    groups: Mapping[str, Sequence[str]] | None = None,
+    point: PointEstimate = "mean",
+) -> xr.Dataset:
+    """One-way (tornado) analysis of the cumulative nettoresultat over the horizon.
+
+    Parameters
+    ----------
+    case : Case
+        A validated case.
+    levels : (float, float), default (0.10, 0.90)
+        Percentiles of each input's distribution for the low and high bar.
+    relative : float, optional
+        Instead of percentiles, move each input to base × (1 ∓ relative), e.g. 0.2 for ±20 %.
+    groups : mapping, optional
+        Named groups of input-name patterns moved together (see :func:`input_groups`).
+    point : {"mean", "median", "mode"}
+        Base value of every input.
+
+    Returns
+    -------
+    xarray.Dataset
+        ``result(input, side, actor)`` with side ``low``/``high``, ``swing(input, actor)``
+        = |high − low|, ``base(actor)``, and per input ``value_low``/``value_high`` (NaN
+        for groups of several inputs) and ``label``. Inputs are sorted by the swing of the
+        total, largest first.
+    """
+    if not 0.0 <= levels[0] < levels[1] <= 1.0:
+        raise SensitivityError(f"levels must be two percentiles low < high; received {levels}")
+    model = compile_case(case)
+    base_row = _base_row(model, point)
+    gs = input_groups(model, groups)
+    rows = [base_row]
+    value_low, value_high = [], []
+    for g in gs:
+        for side in (0, 1):
+            row = base_row.copy()
+            for col in g.columns:
+                row[col] = _levels_for(model, col, levels, relative, base_row[col])[side]
+            rows.append(row)
+        if len(g.columns) == 1:
+            lo, hi = _levels_for(model, g.columns[0], levels, relative, base_row[g.columns[0]])
+        else:
+            lo = hi = np.nan
+        value_low.append(lo)
+        value_high.append(hi)
+    res = evaluate(model, np.array(rows))
+    base = res[0]
+    result = res[1:].reshape(len(gs), 2, -1)
+    swing = np.abs(result[:, 1] - result[:, 0])
+    order = np.argsort(-swing[:, -1], kind="stable")
+    ds = xr.Dataset(
+        {
+            "result": (("input", "side", "actor"), result[order]),
+            "swing": (("input", "actor"), swing[order]),
+            "base": (("actor",), base),
+            "value_low": (("input",), np.array(value_low)[order]),
+            "value_high": (("input",), np.array(value_high)[order]),
+        },
+        coords={
+            "input": [gs[i].name for i in order],
+            "label": ("input", [gs[i].label for i in order]),
+            "side": ["low", "high"],
+            "actor": _actors(model),
+        },
+        attrs={
+            "case_name": case.name,
+            "levels": list(levels) if relative is None else [],
+            "relative": relative if relative is not None else 0.0,
+            "point_estimate": point,
+            "price_year": case.price_year,
+        },
+    )
+    ds.result.attrs.update(long_name="Akkumuleret nettoresultat over perioden", units="DKK")
+    return ds
+
+
+def spider(
+    case: Case,
+    *,
+    inputs: Sequence[str] | None = None,
+    percentiles: Sequence[float] = tuple(np.linspace(0.05, 0.95, 19)),
+    top: int = 6,
+    point: PointEstimate = "mean",
+) -> xr.Dataset:
+    """Evaluate the result as each input moves through its percentiles (others at base).
+
+    Parameters
+    ----------
+    case : Case
+        A validated case.
+    inputs : sequence of str, optional
+        Input names; default the `top` inputs of the tornado (single inputs only).
+    percentiles : sequence of float
+        Percentiles at which each input is evaluated.
+    top : int
+        Number of inputs when `inputs` is not given.
+    point : {"mean", "median", "mode"}
+        Base value of the other inputs.
+
+    Returns
+    -------
+    xarray.Dataset
+        ``result(input, percentile, actor)`` and ``value(input, percentile)``.
+    """
+    model = compile_case(case)
+    names = model.uncertain_names
+    if inputs is None:
+        tor = tornado(case, point=point)
+        inputs = [str(n) for n in tor.input.values if n in names][:top]
+    missing = [n for n in inputs if n not in names]
+    if missing:
+        raise SensitivityError(
+            f"not an uncertain input: {', '.join(missing)}; choose from {', '.join(names)}"
+        )
+    base_row = _base_row(model, point)
+    p = np.asarray(percentiles, dtype=float)
+    rows, values = [], []
+    for name in inputs:
+        col = names.index(name)
+        vals = model.inputs[model.uncertain[col]].dist.ppf(p)
+        values.append(vals)
+        for v in vals:
+            row = base_row.copy()
+            row[col] = v
+            rows.append(row)
+    res = evaluate(model, np.array(rows)).reshape(len(inputs), p.size, -1)
+    labels = [model.inputs[model.uncertain[names.index(n)]].label for n in inputs]
+    return xr.Dataset(
+        {
+            "result": (("input", "percentile", "actor"), res),
+            "value": (("input", "percentile"), np.array(values)),
+        },
+        coords={
+            "input": list(inputs),
+            "label": ("input", labels),
+            "percentile": p,
+            "actor": _actors(model),
+        },
+        attrs={"case_name": case.name, "point_estimate": point},
+    )
+
+
+def switching_values(
+    case: Case,
+    *,
+    actors: Sequence[str] = (TOTAL,),
+    point: PointEstimate = "mean",
+    tail: float = 1e-6,
+) -> xr.Dataset:
+    """Value of each input at which the expected cumulative nettoresultat crosses zero.
+
+    Root finding (Brent's method) on the deterministic calculation with the other inputs at
+    base. The search range is the input's support, cut at the `tail` and ``1 − tail``
+    quantiles where the support is unbounded.
+
+    Parameters
+    ----------
+    case : Case
+        A validated case.
+    actors : sequence of str
+        Actors (and/or ``"total"``) whose result must cross zero.
+    point : {"mean", "median", "mode"}
+        Base value of the other inputs.
+    tail : float
+        Quantile at which unbounded supports are cut.
+
+    Returns
+    -------
+    xarray.Dataset
+        ``switching_value(input, actor)`` (NaN = none within the input's support),
+        ``direction(input, actor)``: +1 when the result grows with the input (so the input
+        must be *at least* the switching value), −1 when it falls (*at most*), 0 when flat;
+        and ``base_value(input)``, ``low``/``high`` (the searched range).
+    """
+    model = compile_case(case)
+    all_actors = _actors(model)
+    unknown = [a for a in actors if a not in all_actors]
+    if unknown:
+        raise SensitivityError(f"unknown actor {unknown[0]!r}; choose from {', '.join(all_actors)}")
+    a_idx = [all_actors.index(a) for a in actors]
+    base_row = _base_row(model, point)
+    names = model.uncertain_names
+    sv = np.full((len(names), len(actors)), np.nan)
+    direction = np.zeros((len(names), len(actors)), dtype=np.int64)
+    lows, highs = np.empty(len(names)), np.empty(len(names))
+    for col in range(len(names)):
+        dist = model.inputs[model.uncertain[col]].dist
+        lo, hi = dist.support()
+        lo = lo if np.isfinite(lo) else float(dist.ppf(tail))
+        hi = hi if np.isfinite(hi) else float(dist.ppf(1.0 - tail))
+        lows[col], highs[col] = lo, hi
+
+        def f(v: float, a: int, col: int = col) -> float:
+            row = base_row.copy()
+            row[col] = v
+            return float(evaluate(model, row[None, :])[0, a])
+
+        for k, a in enumerate(a_idx):
+            f_lo, f_hi = f(lo, a), f(hi, a)
+            direction[col, k] = int(np.sign(f_hi - f_lo))
+            if f_lo == 0.0:
+                sv[col, k] = lo
+            elif f_hi == 0.0:
+                sv[col, k] = hi
+            elif np.sign(f_lo) != np.sign(f_hi):
+                sv[col, k] = optimize.brentq(f, lo, hi, args=(a,), xtol=1e-12, rtol=1e-12)
+        del f
+    return xr.Dataset(
+        {
+            "switching_value": (("input", "actor"), sv),
+            "direction": (("input", "actor"), direction),
+            "base_value": (("input",), base_row),
+            "low": (("input",), lows),
+            "high": (("input",), highs),
+        },
+        coords={
+            "input": names,
+            "label": ("input", [model.inputs[j].label for j in model.uncertain]),
+            "actor": list(actors),
+        },
+        attrs={
+            "case_name": case.name,
+            "point_estimate": point,
+            "horizon_years": case.horizon_years,
+            "start_year": case.start_year,
+        },
+    )
+
+
+def saltelli_matrix(a: np.ndarray, b: np.ndarray, group_index: np.ndarray) -> np.ndarray:
+    """Saltelli's design in SALib's row order (no second-order terms).
+
+    For each base row j the block ``A_j, AB^(1)_j, ..., AB^(G)_j, B_j``, where
+    ``AB^(g)`` is A with the columns of group g taken from B.
+
+    Parameters
+    ----------
+    a, b : ndarray, shape (N, D)
+        The two independent base samples (uniforms or already mapped values).
+    group_index : ndarray of int, shape (D,)
+        Group of each column, 0..G-1.
+
+    Returns
+    -------
+    ndarray, shape (N (G + 2), D)
+    """
+    n, d = a.shape
+    n_groups = int(group_index.max()) + 1 if d else 0
+    out = np.empty((n, n_groups + 2, d))
+    out[:, 0] = a
+    out[:, -1] = b
+    for g in range(n_groups):
+        cols = group_index == g
+        out[:, g + 1] = a
+        out[:, g + 1, cols] = b[:, cols]
+    return out.reshape(n * (n_groups + 2), d)
+
+
+def sobol_indices(
+    func: Callable[[np.ndarray], np.ndarray],
+    names: Sequence[str],
+    *,
+    n_base: int = 4096,
+    seed: int = 0,
+    num_resamples: int = 100,
+    conf_level: float = 0.95,
+    groups: Sequence[str] | None = None,
+    transform: Callable[[np.ndarray], np.ndarray] | None = None,
+) -> xr.Dataset:
+    """First-order and total Sobol indices with bootstrap intervals (SALib's estimators).
+
+    The Saltelli design is built here, vectorised, from one scrambled Sobol sequence of
+    dimension 2D (SALib's own sampler loops in Python and was the bottleneck); the
+    estimators and bootstrap are SALib's ``analyze.sobol`` (Jansen's total-order and
+    Saltelli 2010 first-order estimators).
+
+    Parameters
+    ----------
+    func : callable
+        Maps the design, shape (n, D), to outputs, shape (n,) or (n, m).
+    names : sequence of str
+        Names of the D inputs.
+    n_base : int
+        Base samples N (a power of two); `func` sees N (D + 2) rows, or N (G + 2) rows
+        with G groups.
+    seed : int
+        Seed of the scrambled Sobol sequence and of the bootstrap.
+    num_resamples : int
+        Bootstrap resamples for the confidence intervals.
+    conf_level : float
+        Confidence level of the intervals.
+    groups : sequence of str, optional
+        Group name per input; indices are then per group.
+    transform : callable, optional
+        Maps the two base samples of uniforms (N, D) to input values before the design is
+        assembled (each value is transformed once, not once per row of the design).
+
+    Returns
+    -------
+    xarray.Dataset
+        ``S1``, ``S1_conf``, ``ST``, ``ST_conf`` (half-widths of the intervals) along
+        ``input`` (or group) and, for vector outputs, ``output``; attribute
+        ``seconds_model`` is the time spent in `func` and `transform`.
+    """
+    from SALib.analyze import sobol as sobol_analyze
+
+    if n_base < 2 or n_base & (n_base - 1):
+        raise SensitivityError(f"n_base must be a power of two >= 2; received {n_base}")
+    d = len(names)
+    labels = list(dict.fromkeys(groups)) if groups is not None else list(names)
+    group_index = np.array(
+        [labels.index(g) for g in groups] if groups is not None else range(d), dtype=np.int64
+    )
+    problem: dict[str, object] = {
+        "num_vars": d,
+        "names": list(names),
+        "bounds": [[0.0, 1.0]] * d,
+    }
+    if groups is not None:
+        problem["groups"] = list(groups)
+    base = stats.qmc.Sobol(d=2 * d, scramble=True, rng=np.random.default_rng(seed)).random(n_base)
+    base = np.clip(base, 1e-12, 1.0 - 1e-12)  # ppf(0) / ppf(1) may be infinite
+    t0 = time.perf_counter()
+    a, b = base[:, :d], base[:, d:]
+    if transform is not None:
+        a, b = transform(a), transform(b)
+    x = saltelli_matrix(a, b, group_index)
+    y = np.asarray(func(x), dtype=np.float64)
+    seconds = time.perf_counter() - t0
+    y2 = y[:, None] if y.ndim == 1 else y
+    keys = ("S1", "S1_conf", "ST", "ST_conf")
+    out = {k: np.full((len(labels), y2.shape[1]), np.nan) for k in keys}
+    for m in range(y2.shape[1]):
+        if np.ptp(y2[:, m]) == 0.0:
+            continue  # a constant output has no variance to apportion
+        res = sobol_analyze.analyze(
+            problem,
+            y2[:, m],
+            calc_second_order=False,
+            num_resamples=num_resamples,
+            conf_level=conf_level,
+            seed=seed,
+        )
+        for k in out:
+            out[k][:, m] = res[k]
+    ds = xr.Dataset(
+        {k: (("input", "output"), v) for k, v in out.items()},
+        coords={"input": labels, "output": np.arange(y2.shape[1])},
+        attrs={
+            "n_base": n_base,
+            "n_evaluations": int(x.shape[0]),
+            "seed": seed,
+            "conf_level": conf_level,
+            "num_resamples": num_resamples,
+            "seconds_model": seconds,
+        },
+    )
+    return ds.isel(output=0, drop=True) if y.ndim == 1 else ds
+
+
+def sobol_analysis(
+    case: Case,
+    *,
+    n_base: int = 4096,
+    seed: int = 0,
+    num_resamples: int = 100,
+    conf_level: float = 0.95,
+    groups: Mapping[str, Sequence[str]] | None = None,
+) -> xr.Dataset:
+    """Global sensitivity (Sobol indices) of the cumulative nettoresultat per aktør.
+
+    Inputs are independent in this analysis (declared correlations are ignored, and the
+    result says so in ``attrs["warning"]``); outcome noise is off. Profile entries of one
+    consequence form one group, as in the tornado.
+
+    Returns
+    -------
+    xarray.Dataset
+        ``S1``, ``S1_conf``, ``ST``, ``ST_conf`` per ``input`` (group) and ``actor``;
+        attributes with timings: ``seconds_total``, ``seconds_kernel``.
+    """
+    t0 = time.perf_counter()
+    model = compile_case(case)
+    gs = input_groups(model, groups)
+    names = model.uncertain_names
+    if not names:
+        raise SensitivityError(f"{case.name}: the case has no uncertain inputs to analyse")
+    group_of = [""] * len(names)
+    for g in gs:
+        for col in g.columns:
+            group_of[col] = g.name
+    dists = [model.inputs[j].dist for j in model.uncertain]
+    kernel_seconds = 0.0
+
+    def transform(u: np.ndarray) -> np.ndarray:
+        x = np.empty_like(u)
+        for j, dist in enumerate(dists):
+            x[:, j] = dist.ppf(u[:, j])
+        return x
+
+    def func(x: np.ndarray) -> np.ndarray:
+        nonlocal kernel_seconds
+        t = time.perf_counter()
+        y = evaluate(model, x)
+        kernel_seconds += time.perf_counter() - t
+        return y
+
+    use_groups = any(len(g.columns) > 1 or g.name != names[g.columns[0]] for g in gs)
+    res = sobol_indices(
+        func,
+        names,
+        n_base=n_base,
+        seed=seed,
+        num_resamples=num_resamples,
+        conf_level=conf_level,
+        groups=group_of if use_groups else None,
+        transform=transform,
+    )
+    res = res.rename({"output": "actor"}).assign_coords(actor=_actors(model))
+    label = {g.name: g.label for g in gs}
+    res = res.assign_coords(label=("input", [label[str(n)] for n in res.input.values]))
+    res.attrs.update(
+        case_name=case.name,
+        seconds_total=time.perf_counter() - t0,
+        seconds_kernel=kernel_seconds,
+        n_inputs=len(names),
+    )
+    if case.correlations:
+        res.attrs["warning"] = (
+            "Sobol-indeks forudsætter uafhængige input; casen erklærer rangkorrelationer, "
+            "som er ignoreret her. Se rangkorrelationerne (Spearman/SRRC) i stedet."
+        )
+    return res
+
+
+def rank_measures(ds: xr.Dataset) -> xr.Dataset:
+    """Spearman correlations and standardised rank regression coefficients (SRRC).
+
+    Computed from a plain Monte Carlo run (:func:`som_mc.simulate`) between each sampled
+    input and the cumulative nettoresultat over the horizon, per aktør and in total. Valid
+    with correlated inputs.
+
+    Returns
+    -------
+    xarray.Dataset
+        ``spearman(input, actor)``, ``srrc(input, actor)`` and ``srrc_r2(actor)``, the
+        share of the rank variance the linear rank regression explains.
+    """
+    x = ds.inputs.transpose("draw", "input").values
+    horizon = ds.net_result.sum("year").transpose("draw", "actor").values
+    y = np.concatenate([horizon, horizon.sum(axis=1, keepdims=True)], axis=1)
+    n, k = x.shape
+    rx = stats.rankdata(x, axis=0)
+    ry = stats.rankdata(y, axis=0)
+    zx = (rx - rx.mean(axis=0)) / np.where(rx.std(axis=0) > 0, rx.std(axis=0), 1.0)
+    spearman = np.zeros((k, y.shape[1]))
+    srrc = np.zeros((k, y.shape[1]))
+    r2 = np.zeros(y.shape[1])
+    for m in range(y.shape[1]):
+        sd = ry[:, m].std()
+        if sd == 0:
+            continue
+        zy = (ry[:, m] - ry[:, m].mean()) / sd
+        spearman[:, m] = zx.T @ zy / n
+        coef, *_ = np.linalg.lstsq(zx, zy, rcond=None)
+        srrc[:, m] = coef
+        r2[m] = 1.0 - ((zy - zx @ coef) ** 2).mean()
+    return xr.Dataset(
+        {
+            "spearman": (("input", "actor"), spearman),
+            "srrc": (("input", "actor"), srrc),
+            "srrc_r2": (("actor",), r2),
+        },
+        coords={
+            "input": ds.input.values,
+            "label": ("input", ds.input_label.values),
+            "actor": [*map(str, ds.actor.values), TOTAL],
+        },
+        attrs={"n_draws": int(n), "case_name": ds.attrs.get("case_name", "")},
+    )

@@ -1,0 +1,358 @@
+"""Uncertainty summaries of a Monte Carlo run: per cell mean ± MCSE, sd, quantiles, P(> 0).
+
+The cells are the net result per year (``yearly``), cumulated (``cumulative``), over the
+horizon (``horizon``), discounted over the horizon (``pv``) and per deltager
+(``per_participant``), each for every aktør and the total; plus the distribution of the
+break-even year. Every statistic comes from :mod:`som_mc.stats.cells`.
+
+A run is summarised from :class:`SummaryPart` objects, one per chunk of draws, computed
+wherever the chunk ran and merged in any order by :class:`Summary`; :func:`summarize` does the
+same for a results dataset held in memory. Both cut the draws into the same blocks, so a
+summary depends only on the case, seed, design, number of draws and quantile levels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import xarray as xr
+
+from som_mc.engine.kernel import cell_rows
+from som_mc.model import TOTAL
+from som_mc.sampling import BLOCK_SIZE
+from som_mc.stats.cells import (
+    HISTOGRAM_BINS,
+    HistogramEdges,
+    Piece,
+    QuantileMethod,
+    block_pieces,
+    break_even_statistics,
+    cell_statistics,
+    check_quantiles,
+    exact_quantiles,
+    merge_pieces,
+    quantile_method,
+)
+
+__all__ = [
+    "DEFAULT_QUANTILES",
+    "Summary",
+    "SummaryPart",
+    "quantile_index",
+    "segments",
+    "summarize",
+    "summary_dataset",
+    "summary_part",
+    "with_total",
+]
+
+DEFAULT_QUANTILES: tuple[float, ...] = (0.05, 0.10, 0.50, 0.90, 0.95)
+
+
+def quantile_index(ds: xr.Dataset | xr.DataArray, p: float) -> int:
+    """Position of probability `p` on the ``quantile`` coordinate (ValueError if absent)."""
+    matches = np.flatnonzero(np.isclose(ds["quantile"].values, p))
+    if not matches.size:
+        raise ValueError(f"quantile {p} not in the summary (has {list(ds['quantile'].values)})")
+    return int(matches[0])
+
+
+def with_total(da: xr.DataArray) -> xr.DataArray:
+    """Append the sum over aktører as aktør :data:`~som_mc.model.TOTAL`."""
+    total = da.sum("actor").expand_dims(actor=[TOTAL])
+    return xr.concat([da, total], dim="actor")
+
+
+def segments(n_years: int, width: int) -> dict[str, tuple[int, int, tuple[int, ...]]]:
+    """Rows of each summary prefix in the layout of :func:`som_mc.engine.kernel.cell_rows`.
+
+    Parameters
+    ----------
+    n_years : int
+        Length of the year axis.
+    width : int
+        Number of aktører plus one (the total).
+    """
+    block = n_years * width
+    tail = 2 * block
+    return {
+        "yearly": (0, block, (n_years, width)),
+        "cumulative": (block, tail, (n_years, width)),
+        "horizon": (tail, tail + width, (width,)),
+        "pv": (tail + width, tail + 2 * width, (width,)),
+        "per_participant": (tail + 2 * width, tail + 3 * width, (width,)),
+    }
+
+
+@dataclass
+class SummaryPart:
+    """What one chunk of draws contributes to a summary (mergeable, picklable).
+
+    Attributes
+    ----------
+    pieces : list of Piece
+        Moments per block of random numbers the chunk covers, in draw order.
+    break_even : ndarray of int64, shape (T + 1, A + 1)
+        Draws per first year with cumulative result >= 0 (last row: never).
+    counts : ndarray of int32, shape (R, bins), or None
+        Histogram counts (the ``"histogram"`` quantile method).
+    rows : tuple of (int, ndarray) or None
+        First draw and the chunk's rows (R, n), kept for exact quantiles.
+    """
+
+    pieces: list[Piece]
+    break_even: np.ndarray
+    counts: np.ndarray | None = None
+    rows: tuple[int, np.ndarray] | None = None
+
+
+def summary_part(
+    start: int,
+    net: np.ndarray,
+    pv: np.ndarray,
+    participants: np.ndarray,
+    *,
+    edges: HistogramEdges | None,
+) -> SummaryPart:
+    """Reduce draws ``start:start + n`` (one chunk) to a :class:`SummaryPart`.
+
+    Parameters
+    ----------
+    start : int
+        Index of the chunk's first draw in the run.
+    net, pv, participants : ndarray
+        The chunk's net result (n, T, A), discounted horizon result (n, A) and participants
+        (n, C).
+    edges : HistogramEdges or None
+        The run's histogram bins (histogram quantiles), or None to keep the rows (exact).
+    """
+    rows, first = cell_rows(net, pv, participants)
+    n_t = net.shape[1]
+    break_even = np.stack([np.bincount(f, minlength=n_t + 1) for f in first], axis=1)
+    return SummaryPart(
+        pieces=block_pieces(start, rows),
+        break_even=break_even.astype(np.int64),
+        counts=edges.counts(rows) if edges is not None else None,
+        rows=(start, rows) if edges is None else None,
+    )
+
+
+def pilot_edges(
+    net: np.ndarray, pv: np.ndarray, participants: np.ndarray, bins: int = HISTOGRAM_BINS
+) -> HistogramEdges:
+    """Histogram bins of a run from its first block of draws (the pilot)."""
+    rows, _ = cell_rows(net[:BLOCK_SIZE], pv[:BLOCK_SIZE], participants[:BLOCK_SIZE])
+    return HistogramEdges.from_rows(rows, bins)
+
+
+class Summary:
+    """Merge :class:`SummaryPart` objects, in any order, into the summary dataset.
+
+    Parameters
+    ----------
+    years : sequence of int
+        Calendar years.
+    actors : sequence of str
+        The case's aktører (the total is added).
+    quantiles : sequence of float
+        Quantile probabilities.
+    method : {"exact", "histogram"}
+        How quantiles are computed (:func:`~som_mc.stats.cells.quantile_method`).
+    edges : HistogramEdges, optional
+        The run's bins (required for ``"histogram"``).
+    """
+
+    def __init__(
+        self,
+        years: Sequence[int],
+        actors: Sequence[str],
+        quantiles: Sequence[float],
+        method: QuantileMethod,
+        edges: HistogramEdges | None = None,
+    ) -> None:
+        if method == "histogram" and edges is None:
+            raise ValueError("histogram quantiles need the run's edges")
+        self.quantiles = check_quantiles(quantiles)
+        self.years = np.asarray(years)
+        self.actors = [*actors, TOTAL]
+        self.method = method
+        self.edges = edges if method == "histogram" else None
+        self.segments = segments(len(self.years), len(self.actors))
+        self.n_rows = self.segments["per_participant"][1]
+        self.pieces: list[Piece] = []
+        self.rows: list[tuple[int, np.ndarray]] = []
+        self.counts: np.ndarray | None = None
+        self.break_even = np.zeros((len(self.years) + 1, len(self.actors)), dtype=np.int64)
+
+    @property
+    def n(self) -> int:
+        """Number of draws merged so far."""
+        return sum(p[1] for p in self.pieces)
+
+    def merge(self, part: SummaryPart) -> None:
+        """Add one chunk's contribution."""
+        self.pieces.extend(part.pieces)
+        self.break_even += part.break_even
+        if self.method == "histogram":
+            if part.counts is None:
+                raise ValueError("a histogram summary needs parts with histogram counts")
+            if self.counts is None:
+                self.counts = part.counts.astype(np.int64)
+            else:
+                self.counts += part.counts
+        else:
+            if part.rows is None:
+                raise ValueError("an exact summary needs parts that keep their rows")
+            self.rows.append(part.rows)
+
+    def horizon_total_mcse(self) -> float:
+        """MCSE of the mean cumulative total nettoresultat over the horizon, so far."""
+        row = self.segments["horizon"][1] - 1
+        n, _, m2, _ = merge_pieces(
+            [(s, k, mu[row : row + 1], q[row : row + 1], p[:1]) for s, k, mu, q, p in self.pieces]
+        )
+        return float(np.sqrt(m2[0] / (n - 1) / n)) if n > 1 else float("inf")
+
+    def result(self, attrs: dict[str, object] | None = None) -> xr.Dataset:
+        """Return the summary dataset (see :func:`summarize`)."""
+        n, mean, m2, positive = merge_pieces(self.pieces)
+        error: np.ndarray | None
+        if self.method == "histogram":
+            assert self.edges is not None and self.counts is not None
+            quant, error = self.edges.quantiles(self.counts, self.quantiles)
+        else:
+            ordered = sorted(self.rows, key=lambda r: r[0])
+            rows = (
+                ordered[0][1].copy()
+                if len(ordered) == 1
+                else np.concatenate([r for _, r in ordered], axis=1)
+            )
+            quant, error = exact_quantiles(rows, self.quantiles), None
+            del rows
+        stats = cell_statistics(n, mean, m2, positive, quant)
+        return summary_dataset(
+            stats,
+            error,
+            self.segments,
+            self.break_even,
+            n=n,
+            years=self.years,
+            actors=self.actors,
+            quantiles=self.quantiles,
+            attrs={
+                **(attrs or {}),
+                "n_draws": n,
+                "quantile_method": self.method,
+                "quantile_max_error": float(np.max(error)) if error is not None else 0.0,
+            },
+        )
+
+
+def summary_dataset(
+    stats: dict[str, np.ndarray],
+    quantile_error: np.ndarray | None,
+    segments: dict[str, tuple[int, int, tuple[int, ...]]],
+    break_even_counts: np.ndarray,
+    *,
+    n: int,
+    years: np.ndarray,
+    actors: Sequence[str],
+    quantiles: Sequence[float],
+    attrs: dict[str, object],
+) -> xr.Dataset:
+    """Assemble the summary dataset from per-row statistics.
+
+    Parameters
+    ----------
+    stats : dict
+        Per row (:func:`~som_mc.stats.cells.cell_statistics`): ``mean``, ``mcse``, ``sd``,
+        ``p_positive``, ``p_positive_se``, shape (R,); ``quantile``, shape (Q, R).
+    quantile_error : ndarray, shape (R,), or None
+        Bound on each row's quantile error (histogram quantiles); None when exact.
+    segments : dict
+        Prefix → (first row, one past the last row, cell shape).
+    break_even_counts : ndarray of int64, shape (T + 1, A + 1)
+        Draws whose first year with cumulative result >= 0 is each year (last row: never).
+    n : int
+        Number of draws.
+    years, actors, quantiles
+        Coordinates.
+    attrs : dict
+        Dataset attributes.
+
+    Returns
+    -------
+    xarray.Dataset
+        The schema documented in :func:`summarize`.
+    """
+    dims_of = {"yearly": ("year", "actor"), "cumulative": ("year", "actor")}
+    out: dict[str, tuple] = {}
+    for prefix, (lo, hi, shape) in segments.items():
+        dims = dims_of.get(prefix, ("actor",))
+        for name in ("mean", "mcse", "sd", "p_positive", "p_positive_se"):
+            out[f"{prefix}_{name}"] = (dims, stats[name][lo:hi].reshape(shape))
+        quant = stats["quantile"][:, lo:hi].reshape((len(quantiles), *shape))
+        out[f"{prefix}_quantile"] = (("quantile", *dims), quant)
+        if quantile_error is not None:
+            out[f"{prefix}_quantile_max_error"] = (dims, quantile_error[lo:hi].reshape(shape))
+    be = break_even_statistics(break_even_counts, np.asarray(years), n)
+    out["break_even_probability"] = (("year", "actor"), be["probability"])
+    out["break_even_never"] = (("actor",), be["never"])
+    out["break_even_median"] = (("actor",), be["median"])
+    summary = xr.Dataset(
+        out,
+        coords={"actor": list(actors), "year": years, "quantile": list(quantiles)},
+        attrs=attrs,
+    )
+    summary["year"].attrs["long_name"] = "År"
+    return summary
+
+
+def summarize(
+    ds: xr.Dataset,
+    *,
+    quantiles: Sequence[float] = DEFAULT_QUANTILES,
+) -> xr.Dataset:
+    """Summarise a simulation: means with MCSE, quantile bands, P(> 0), break-even.
+
+    The same numbers as the summary the run itself produced: moments per block merged in
+    draw order; quantiles exact up to
+    :data:`~som_mc.stats.cells.EXACT_QUANTILE_MAX_DRAWS` draws and from the histogram
+    sketch above (bins from the first block of draws).
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        Output of :func:`som_mc.simulate` or :func:`som_mc.load_results`.
+    quantiles : sequence of float
+        Probabilities of the quantile bands (default P5, P10, P50, P90, P95).
+
+    Returns
+    -------
+    xarray.Dataset
+        Dimensions ``actor`` (aktører + ``total``), ``year`` and ``quantile``. For each
+        prefix ``yearly``, ``cumulative``, ``horizon``, ``pv`` (discounted over the horizon)
+        and ``per_participant`` (horizon total over all participants of the draw):
+        ``*_mean``, ``*_mcse``, ``*_sd``, ``*_quantile``, ``*_p_positive`` and
+        ``*_p_positive_se`` (and ``*_quantile_max_error`` for histogram quantiles). Plus
+        ``break_even_probability`` (P(the cumulative result has reached 0 by that year)),
+        ``break_even_never`` and ``break_even_median`` (calendar year; -1 when the median
+        draw does not break even within the horizon). Attributes: the run's provenance,
+        ``n_draws``, ``quantile_method`` and ``quantile_max_error``.
+    """
+    net = np.ascontiguousarray(ds.net_result.transpose("draw", "year", "actor").values)
+    pv = np.ascontiguousarray(ds.net_result_pv.transpose("draw", "actor").values)
+    participants = np.ascontiguousarray(ds.participants.transpose("draw", "cohort").values)
+    n = net.shape[0]
+    if n == 0:
+        raise ValueError("no draws to summarise")
+    method = quantile_method(n)
+    edges = pilot_edges(net, pv, participants) if method == "histogram" else None
+    summary = Summary(ds.year.values, [str(a) for a in ds.actor.values], quantiles, method, edges)
+    step = 4 * BLOCK_SIZE
+    for lo in range(0, n, step):
+        hi = min(n, lo + step)
+        summary.merge(summary_part(lo, net[lo:hi], pv[lo:hi], participants[lo:hi], edges=edges))
+    return summary.result(dict(ds.attrs))
