@@ -49,12 +49,14 @@ import numba  # noqa: E402
 import numpy as np  # noqa: E402
 
 import som_mc  # noqa: E402
+from som_mc.engine.kernel import run_kernel
+from som_mc.engine.reference import simulate_chunk_numpy
 from som_mc.model import CaseModel, compile_case  # noqa: E402
-from som_mc.reference import simulate_chunk_numpy, summarize_numpy  # noqa: E402
 from som_mc.results import build_dataset  # noqa: E402
+from som_mc.run import simulate  # noqa: E402
 from som_mc.sampling import BLOCK_SIZE, block_bounds  # noqa: E402
-from som_mc.simulate import run_kernel, simulate  # noqa: E402
-from som_mc.summary import summarize  # noqa: E402
+from som_mc.stats import summarize  # noqa: E402
+from som_mc.stats.reference import summarize_numpy  # noqa: E402
 
 # The module itself (``som_mc.simulate`` as an attribute is the function re-exported by the
 # package, so ``import som_mc.simulate as m`` would give the function).
@@ -494,7 +496,7 @@ COLD_CHILD = r"""
 import json, sys, time
 t0 = time.perf_counter()
 import som_mc
-from som_mc.simulate import simulate
+from som_mc.run import simulate
 t_import = time.perf_counter() - t0
 case = som_mc.load_case(sys.argv[1])
 draws = int(sys.argv[2])

@@ -41,7 +41,7 @@ import numba  # noqa: E402
 import numpy as np  # noqa: E402
 
 import som_mc  # noqa: E402
-from som_mc.scale import RunSpec, run_many  # noqa: E402
+from som_mc.run import RunSpec, run_many  # noqa: E402
 
 CASE = REPO / "benchmarks" / "reference.toml"
 SEED = 1
@@ -70,7 +70,7 @@ def worker_peak_mib(client: Any) -> list[int]:
 CHILD = r"""
 import resource, sys, time
 import som_mc
-from som_mc.scale import RunSpec, run_many
+from som_mc.run import RunSpec, run_many
 case = som_mc.load_case(sys.argv[1])
 t0 = time.perf_counter()
 run_many([RunSpec.make(case, draws=int(sys.argv[2]), seed=1)])

@@ -25,7 +25,7 @@ from som_mc.catalog import (
 from som_mc.cli import main
 from som_mc.distributions import PERT, Beta, Fixed, LogNormal, from_toml
 from som_mc.errors import CatalogError
-from som_mc.simulate import simulate
+from som_mc.run import simulate
 
 CATALOG_DIR = ROOT / "distributions"
 CATALOG = load_catalog(CATALOG_DIR)
@@ -473,7 +473,7 @@ def test_provenance_lists_catalog_entries():
 
 
 def test_report_appendix_shows_catalog_entries():
-    from som_mc.report import prepare_report, render_html
+    from som_mc.present.report import prepare_report, render_html
 
     case = load_case(CASES_DIR / "recidivism.toml")
     data = prepare_report(case, simulate(case, draws=200, seed=2))

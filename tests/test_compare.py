@@ -22,15 +22,9 @@ import som_mc
 from som_mc import load_case, parse_case, simulate
 from som_mc.case import Case, case_to_dict
 from som_mc.cli import main
-from som_mc.compare import (
-    ComparisonError,
-    check_aligned,
-    compare,
-    comparison_json,
-    comparison_table,
-    unique_labels,
-)
-from som_mc.plotting import comparison_figure, plot_compare_bands, plot_paired_difference
+from som_mc.present.comparison import comparison_json, comparison_table
+from som_mc.present.plotting import comparison_figure, plot_compare_bands, plot_paired_difference
+from som_mc.run.compare import ComparisonError, check_aligned, compare, unique_labels
 
 HOUSING = CASES_DIR / "housing_first.toml"
 
@@ -123,13 +117,15 @@ def test_common_random_numbers_shrink_the_standard_error(housing, variant):
 
 
 def test_common_random_numbers_are_the_single_runs(housing, variant):
-    cmp = compare([housing, variant], draws=2000, seed=7)
+    cmp = compare([housing, variant], draws=2000, seed=7, design="lhs")
     for label, case in ((housing.name, housing), (variant.name, variant)):
-        ds = simulate(case, draws=2000, seed=7, design="lhs")  # compare's default design
+        ds = simulate(case, draws=2000, seed=7, design="lhs")
         expected = ds.net_result.cumsum("year").isel(year=-1).transpose("draw", "actor").values
         got = cmp.horizon_net_result.sel(case=label).values[:, :3]
         np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-6)
-    ind = compare([housing, variant], draws=2000, seed=7, common_random_numbers=False)
+    ind = compare(
+        [housing, variant], draws=2000, seed=7, design="lhs", common_random_numbers=False
+    )
     own = simulate(housing, draws=2000, seed=7, design="lhs").net_result.sum("year").values
     assert not np.allclose(ind.horizon_net_result.values[:, 0, :3], own)
 
@@ -262,7 +258,7 @@ def test_bad_arguments():
         compare([a, a], draws=10, seed=0, labels=["x"])
     with pytest.raises(ComparisonError, match="align must be None or one of 'union'"):
         compare([a, a], draws=10, seed=0, align="intersection")  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="draws must be a positive integer"):
+    with pytest.raises(ValueError, match="draws must be a positive whole number"):
         compare([a, a], draws=0, seed=0)
     assert unique_labels(["a", "a", "a (2)", "b"]) == ["a", "a (2)", "a (2) (2)", "b"]
 
@@ -314,14 +310,14 @@ def test_table_shows_the_comparison(housing, variant):
     cmp = compare([housing, variant], draws=2000, seed=1, labels=["hf", "flere"])
     text = comparison_table(cmp)
     assert text.startswith(
-        "Sammenligning af 2 investeringscases — Monte Carlo, 2.000 træk (lhs, seed 1), "
+        "Sammenligning af 2 investeringscases — Monte Carlo, 2.000 træk (random, seed 1), "
         "fælles tilfældige tal, kr. i 2024-priser"
     )
     for needle in ("I alt\n", "kommune\n", "P(forskel > 0)", "P(bedst)", "Forv. rang", "basis"):
         assert needle in text
     row = next(line for line in text.splitlines() if line.startswith("flere"))
     mean = float(cmp.difference_mean.sel(case="flere", actor="total"))
-    assert som_mc._format.format_number(mean) in row
+    assert som_mc.present.format.format_number(mean) in row
 
 
 # -- CLI ----------------------------------------------------------------------------------
@@ -339,7 +335,7 @@ def test_cli_compare_table(tmp_path, capsys):
     code = main(["compare", str(HOUSING), variant_file, "--draws", "2000", "--seed", "3"])
     assert code == 0
     out = capsys.readouterr().out
-    assert "Monte Carlo, 2.000 træk (lhs, seed 3), fælles tilfældige tal" in out
+    assert "Monte Carlo, 2.000 træk (random, seed 3), fælles tilfældige tal" in out
     assert "case − housing_first i samme træk" in out
     assert "\nhousing_first " in out and "\nflere " in out
 
@@ -474,17 +470,17 @@ def test_comparison_figure_has_both_panels(three):
     assert fig.axes[1].get_xlabel() == "Forskel i nettoresultat (kr.)"
 
 
-def test_lhs_default_keeps_inputs_coupled_when_their_distribution_changes():
-    """A succesrate with another mean still pairs draw by draw (monotone), unlike 'random'."""
+def test_lhs_keeps_inputs_coupled_when_their_distribution_changes():
+    """With lhs a succesrate with another mean still pairs draw by draw, unlike 'random'."""
     import inspect
 
     from scipy.stats import spearmanr
 
-    from som_mc.compare import compare
     from som_mc.distributions import Beta
+    from som_mc.run.compare import compare
     from som_mc.sampling import sample_block
 
-    assert inspect.signature(compare).parameters["design"].default == "lhs"
+    assert inspect.signature(compare).parameters["design"].default == "random"  # one default
     base, variant = Beta(alpha=38.0, beta=62.0), Beta(alpha=32.0, beta=68.0)
 
     def last_draws(dist, design):  # the end of a block, where any drift has accumulated

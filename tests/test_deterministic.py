@@ -7,7 +7,7 @@ import pytest
 from conftest import minimal_case
 
 from som_mc import deterministic, parse_case
-from som_mc.deterministic import NOT_WITHIN_HORIZON
+from som_mc.model import NOT_WITHIN_HORIZON
 
 
 def _actor(ds, var, actor):
@@ -214,7 +214,7 @@ def test_costs_reconcile_with_lines_and_consequences():
 
 
 def test_table_shows_no_break_even_for_an_actor_without_flows():
-    from som_mc.tables import deterministic_table
+    from som_mc.present.tables import deterministic_table
 
     text = deterministic_table(deterministic(parse_case(minimal_case())))
     line = next(row for row in text.splitlines() if row.startswith("Tilbagebetalingsår"))

@@ -9,13 +9,13 @@ import pytest
 from conftest import CASES_DIR, minimal_case
 
 from som_mc import deterministic, load_case, parse_case
-from som_mc._kernels import simulate_chunk
 from som_mc.case import case_to_dict
 from som_mc.distributions import from_toml
+from som_mc.engine._kernels import simulate_chunk
+from som_mc.engine.kernel import run_kernel as engine_kernel
+from som_mc.engine.reference import simulate_chunk_numpy
 from som_mc.model import CaseModel, compile_case
-from som_mc.reference import simulate_chunk_numpy
-from som_mc.simulate import run_kernel as engine_kernel
-from som_mc.simulate import simulate
+from som_mc.run import simulate
 
 
 def run_kernel(model, x, active=None, *, noise=False, func=simulate_chunk, keep_k=True):
@@ -137,7 +137,7 @@ def test_one_fixed_draw_equals_deterministic(path):
 def test_example_cases_kernel_equals_reference(path):
     case = load_case(path)
     model = compile_case(case)
-    from som_mc.simulate import _block_data  # the engine's own sampling of one block
+    from som_mc.engine.chunks import _block_data  # the engine's own sampling of one block
 
     x, active = _block_data(model, 200, 0, 7, "random", [])
     out = run_kernel(model, x, active, noise=case.outcome.noise)

@@ -16,19 +16,18 @@ from matplotlib.container import BarContainer
 from openpyxl import load_workbook
 
 import som_mc
-from som_mc._format import format_pct
-from som_mc.case import parse_case
+from som_mc.case import case_inputs, parse_case
 from som_mc.cli import main
 from som_mc.errors import SomMcError
-from som_mc.inputs import case_inputs
-from som_mc.plotting.results import (
+from som_mc.present.format import format_pct
+from som_mc.present.plotting.results import (
     fan_figure,
     plot_break_even,
     plot_fan,
     plot_horizon_distribution,
     plot_yearly,
 )
-from som_mc.report import (
+from som_mc.present.report import (
     REPORT_QUANTILES,
     input_source,
     prepare_report,
@@ -36,8 +35,8 @@ from som_mc.report import (
     report_context,
     write_xlsx,
 )
-from som_mc.report._text import Numbers
-from som_mc.summary import summarize
+from som_mc.present.report._text import Numbers
+from som_mc.stats import summarize
 from tests.conftest import CASES_DIR, minimal_case
 
 CASE_FILES = sorted(CASES_DIR.glob("*.toml"))

@@ -11,10 +11,10 @@ import xarray as xr
 from conftest import CASES_DIR
 
 import som_mc
-from som_mc import ResultsFileError, load_case
+from som_mc import OutputError, ResultsFileError, load_case
 from som_mc.cli import main
 from som_mc.results import load_results, save_results
-from som_mc.simulate import simulate
+from som_mc.run import simulate
 
 CASE = str(CASES_DIR / "housing_first.toml")
 
@@ -39,7 +39,7 @@ def test_save_load_round_trip(tmp_path: Path, small_run):
     path = save_results(small_run, tmp_path / "r.nc")
     loaded = load_results(path)
     xr.testing.assert_identical(loaded, small_run)
-    with pytest.raises(ResultsFileError, match="file exists; use --force"):
+    with pytest.raises(OutputError, match="file exists; pass overwrite=True"):
         save_results(small_run, path)
     save_results(small_run, path, overwrite=True)
 
@@ -120,8 +120,8 @@ def test_cli_deterministic_rejects_monte_carlo_options(tmp_path: Path, capsys):
     out = tmp_path / "det.nc"
     assert main(["run", CASE, "--deterministic", "--out", str(out)]) == 2
     assert capsys.readouterr().err == (
-        "som-mc: error: --out applies to Monte Carlo runs only; drop --deterministic "
-        "or the option\n"
+        "som-mc: error: --out has no effect with --deterministic (it computes on point "
+        "values); drop it or --deterministic\n"
     )
     assert not out.exists()
 

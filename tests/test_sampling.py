@@ -9,8 +9,8 @@ from scipy import stats
 
 from som_mc import parse_case
 from som_mc.distributions import PERT, LogNormal, Normal, Poisson, Triangular
+from som_mc.run import simulate
 from som_mc.sampling import CorrelationSpec, sample_block, spearman_matrix
-from som_mc.simulate import simulate
 
 DISTS = [
     PERT(low=0.1, most_likely=0.2, high=0.5),

@@ -14,10 +14,11 @@ from conftest import CASES_DIR
 
 from som_mc import load_case, simulate
 from som_mc.errors import ResultsFileError
-from som_mc.results import validate_results
+from som_mc.results import load_results, validate_results
+from som_mc.results.store import COMPLETE_VAR, open_store
+from som_mc.run import RunSpec, run_many, summarize_stream
 from som_mc.sampling import BLOCK_SIZE
-from som_mc.scale import COMPLETE_VAR, RunSpec, open_store, run_many
-from som_mc.summary import summarize_stream
+from som_mc.stats import summarize
 
 DRAWS = 3 * BLOCK_SIZE + 17  # four chunks of one block, the last one short
 
@@ -31,12 +32,16 @@ def case():
 def client():
     distributed = pytest.importorskip("dask.distributed")
     cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
     )
     client = distributed.Client(cluster)
     yield client
     client.close()
     cluster.close()
+
+
+def summaries(*args, **kwargs):
+    return [r.summary for r in run_many(*args, **kwargs)]
 
 
 def _assert_same_summary(a, b):
@@ -54,10 +59,10 @@ def _assert_same_draws(a, b):
 
 def test_local_dask_and_chunk_sizes_are_bit_identical(case, client, tmp_path):
     local_spec = RunSpec.make(case, draws=DRAWS, seed=7, chunk_draws=BLOCK_SIZE)
-    [local] = run_many([local_spec], [tmp_path / "local.zarr"])
-    [on_dask] = run_many([local_spec], [tmp_path / "dask.zarr"], executor="dask", client=client)
+    [local] = summaries([local_spec], [tmp_path / "local.zarr"])
+    [on_dask] = summaries([local_spec], [tmp_path / "dask.zarr"], executor="dask", client=client)
     big_spec = RunSpec.make(case, draws=DRAWS, seed=7, chunk_draws=2 * BLOCK_SIZE)
-    [big] = run_many([big_spec], [tmp_path / "big.zarr"], executor="dask", client=client)
+    [big] = summaries([big_spec], [tmp_path / "big.zarr"], executor="dask", client=client)
     _assert_same_summary(local, on_dask)
     _assert_same_summary(local, big)
     # the same numbers as the in-process streaming summary and the in-memory simulation
@@ -65,7 +70,6 @@ def test_local_dask_and_chunk_sizes_are_bit_identical(case, client, tmp_path):
     full = simulate(case, draws=DRAWS, seed=7)
     for name in ("local", "dask", "big"):
         _assert_same_draws(open_store(tmp_path / f"{name}.zarr").load(), full)
-    assert on_dask.attrs["executor"] == "dask"
 
 
 def test_store_opens_with_plain_xarray_and_validates(case, tmp_path):
@@ -94,17 +98,17 @@ def test_interrupted_run_resumes_to_the_same_result(case, tmp_path):
 
     with pytest.raises(_StopError):
         run_many([spec], [store], progress=stop_after_two_chunks)
-    with pytest.raises(ResultsFileError, match=r"incomplete \(2 of 4 chunks missing\).*--resume"):
+    with pytest.raises(ResultsFileError, match=r"incomplete \(2 of 4 chunks missing\).*resume=True"):
         open_store(store)
-    with pytest.raises(ResultsFileError, match="exists; use --force to overwrite it or --resume"):
+    with pytest.raises(ResultsFileError, match="exists; pass overwrite=True to replace it or resume=True"):
         run_many([spec], [store])
     other = RunSpec.make(case, draws=DRAWS, seed=4, chunk_draws=BLOCK_SIZE)
     with pytest.raises(ResultsFileError, match="different run: seed 3 \\(now 4\\)"):
         run_many([other], [store], resume=True)
     seen = []
-    [resumed] = run_many([spec], [store], resume=True, progress=seen.append)
+    [resumed] = summaries([spec], [store], resume=True, progress=seen.append)
     assert seen[0] == 2 * BLOCK_SIZE  # the two stored chunks were not simulated again
-    [fresh] = run_many([spec], [tmp_path / "fresh.zarr"])
+    [fresh] = summaries([spec], [tmp_path / "fresh.zarr"])
     _assert_same_summary(resumed, fresh)
     _assert_same_draws(open_store(store).load(), open_store(tmp_path / "fresh.zarr").load())
 
@@ -135,7 +139,7 @@ def test_killed_worker_does_not_corrupt_the_store(case, client, tmp_path):
 
     def run() -> None:
         try:
-            result["summary"] = run_many(
+            result["summary"] = summaries(
                 [spec], [tmp_path / "r.zarr"], executor="dask", client=client, progress=progress
             )[0]
         except BaseException as exc:  # reported by the assertion below
@@ -151,7 +155,7 @@ def test_killed_worker_does_not_corrupt_the_store(case, client, tmp_path):
     assert not thread.is_alive()
     assert "error" not in result, result.get("error")
     assert done_at_kill[0] > 0  # chunks were still queued or running when the worker died
-    [reference] = run_many([spec], [tmp_path / "local.zarr"])
+    [reference] = summaries([spec], [tmp_path / "local.zarr"])
     _assert_same_summary(result["summary"], reference)
     _assert_same_draws(
         open_store(tmp_path / "r.zarr").load(), open_store(tmp_path / "local.zarr").load()
@@ -183,9 +187,12 @@ def test_cli_runs_several_cases_into_a_folder(tmp_path, capsys):
     ("extra", "message"),
     [
         (["--scheduler", "tcp://127.0.0.1:1"], "--scheduler needs --executor dask"),
-        (["--executor", "dask", "--out", "x.nc"], "write a Zarr store; use --out NAME.zarr"),
+        (["--out", "x.txt"], "--out takes a netCDF file NAME.nc or a Zarr store NAME.zarr"),
         (["--resume"], "--resume needs --out"),
-        (["--executor", "dask", "--target-mcse", "1000"], "--target-mcse does not work with"),
+        (["--target-mcse", "1000", "--out", "x.zarr"], "--target-mcse stops a run early"),
+        (["--deterministic", "--draws", "5"], "--draws has no effect with --deterministic"),
+        (["--point", "median"], "--point has no effect in a Monte Carlo run"),
+        (["--out", ""], "--out '': expected a file or folder name"),
     ],
 )
 def test_cli_scale_errors_are_one_line(extra, message, capsys):
@@ -254,3 +261,32 @@ def test_cli_out_paths_that_are_folders_or_files_are_refused(tmp_path, capsys):
         err = capsys.readouterr().err
         assert message in err and err.count("\n") == 1, err
     assert afile.read_text() == "mine" and not list(folder.iterdir())
+
+
+def test_cli_json_is_identical_whatever_the_executor_chunking_and_output(tmp_path, capsys):
+    """One run pipeline: the printed numbers depend only on case, seed, draws and design."""
+    from som_mc.cli import main
+
+    base = ["run", str(CASES_DIR / "recidivism.toml"), "--draws", "40000", "--seed", "5"]
+    variants = {
+        "default": [],
+        "dask": ["--executor", "dask", "--workers", "2"],
+        "one-block chunks": ["--chunk-draws", str(BLOCK_SIZE)],
+        "three-block chunks": ["--chunk-draws", str(3 * BLOCK_SIZE)],
+        "netcdf": ["--out", str(tmp_path / "r.nc")],
+        "zarr": ["--out", str(tmp_path / "r.zarr")],
+        "dask + netcdf": ["--executor", "dask", "--workers", "2", "--out", str(tmp_path / "d.nc")],
+    }
+    outputs = {}
+    for name, extra in variants.items():
+        assert main([*base, *extra, "--json", "--quiet"]) == 0, name
+        outputs[name] = capsys.readouterr().out
+    reference = outputs.pop("default")
+    assert json.loads(reference)["quantile_method"] == "exact"
+    for name, text in outputs.items():
+        assert text == reference, name
+    # the kept draws summarise to the same numbers
+    kept = summarize(load_results(tmp_path / "r.nc"))
+    assert float(kept.horizon_mean.sel(actor="total")) == json.loads(reference)["horizon"][
+        "total"
+    ]["mean"]

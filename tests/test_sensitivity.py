@@ -12,7 +12,7 @@ from conftest import CASES_DIR, minimal_case
 from matplotlib.container import BarContainer
 
 from som_mc import load_case, parse_case, simulate
-from som_mc.plotting.sensitivity import plot_sobol, plot_spider, plot_tornado
+from som_mc.present.plotting.sensitivity import plot_sobol, plot_spider, plot_tornado
 from som_mc.sensitivity import (
     SensitivityError,
     rank_measures,

@@ -8,10 +8,14 @@ import pytest
 from conftest import CASES_DIR, minimal_case
 
 from som_mc import load_case, parse_case
-from som_mc._kernels import row_moments, summary_rows
-from som_mc.reference import summarize_numpy
-from som_mc.simulate import simulate
-from som_mc.summary import SummaryAccumulator, _row_quantiles, summarize
+from som_mc.engine._kernels import row_moments, summary_rows
+from som_mc.model import compile_case
+from som_mc.run import simulate, summarize_stream
+from som_mc.sampling import BLOCK_SIZE
+from som_mc.stats import summarize
+from som_mc.stats.cells import HistogramEdges, exact_quantiles
+from som_mc.stats.reference import summarize_numpy
+from som_mc.stats.summary import Summary, pilot_edges, summary_part
 
 
 def _rows(net, pv, participants, kernel=summary_rows):
@@ -72,7 +76,7 @@ def test_row_quantiles_equal_numpy():
     rows = np.random.default_rng(1).lognormal(size=(6, 1001))
     q = [0.0, 0.05, 0.5, 0.9, 1.0]
     expected = np.quantile(rows, q, axis=1)
-    np.testing.assert_allclose(_row_quantiles(rows.copy(), q), expected, rtol=1e-14)
+    np.testing.assert_allclose(exact_quantiles(rows.copy(), q), expected, rtol=1e-14)
 
 
 def _assert_summaries_equal(a, b, *, rtol=1e-12):
@@ -102,15 +106,29 @@ def test_summarize_equals_reference_with_noise_and_custom_quantiles():
     _assert_summaries_equal(summarize(ds, quantiles=q), summarize_numpy(ds, quantiles=q))
 
 
-def test_chunked_accumulation_equals_one_pass():
-    ds = simulate(load_case(CASES_DIR / "housing_first.toml"), draws=1000, seed=5)
+def _parts(ds, bounds, edges=None):
     net = ds.net_result.transpose("draw", "year", "actor").values
     pv = ds.net_result_pv.values
     part = ds.participants.values
-    acc = SummaryAccumulator(ds.year.values, list(ds.actor.values))
-    for lo, hi in ((0, 1), (1, 300), (300, 301), (301, 1000)):
-        acc.add(net[lo:hi], pv[lo:hi], part[lo:hi])
+    return [summary_part(lo, net[lo:hi], pv[lo:hi], part[lo:hi], edges=edges) for lo, hi in bounds]
+
+
+def test_chunked_accumulation_equals_one_pass():
+    ds = simulate(load_case(CASES_DIR / "housing_first.toml"), draws=1000, seed=5)
+    acc = Summary(ds.year.values, list(ds.actor.values), (0.05, 0.1, 0.5, 0.9, 0.95), "exact")
+    for part in _parts(ds, ((0, 1), (1, 300), (300, 301), (301, 1000))):
+        acc.merge(part)
     _assert_summaries_equal(acc.result(dict(ds.attrs)), summarize(ds), rtol=1e-11)
+
+
+def test_summary_of_stored_draws_equals_the_streamed_summary_bit_for_bit():
+    # the run's own summary and summarize() of its kept draws: one statistics core
+    case = load_case(CASES_DIR / "recidivism.toml")
+    draws = 2 * BLOCK_SIZE + 77
+    stream = summarize_stream(case, draws=draws, seed=4, chunk_size=BLOCK_SIZE)
+    kept = summarize(simulate(case, draws=draws, seed=4))
+    for var in stream.data_vars:
+        np.testing.assert_array_equal(stream[var].values, kept[var].values, err_msg=var)
 
 
 def test_summary_is_independent_of_thread_count():
@@ -126,16 +144,16 @@ def test_summary_is_independent_of_thread_count():
         np.testing.assert_array_equal(one[var].values, many[var].values)
 
 
-def test_accumulator_rejects_mismatched_shapes():
-    acc = SummaryAccumulator([2025, 2026], ["kommune"])
-    with pytest.raises(ValueError, match="expected"):
-        acc.add(np.zeros((3, 3, 1)), np.zeros((3, 1)), np.zeros((3, 1)))
+def test_exact_summary_refuses_sketched_parts():
+    ds = simulate(load_case(CASES_DIR / "housing_first.toml"), draws=100, seed=1)
+    net = ds.net_result.transpose("draw", "year", "actor").values
+    edges = pilot_edges(net, ds.net_result_pv.values, ds.participants.values)
+    acc = Summary(ds.year.values, list(ds.actor.values), (0.5,), "exact")
+    with pytest.raises(ValueError, match="exact summary"):
+        acc.merge(_parts(ds, ((0, 100),), edges)[0])
 
 
 def test_streamed_summary_is_bit_identical_whatever_the_chunking():
-    from som_mc.sampling import BLOCK_SIZE
-    from som_mc.summary import summarize_stream
-
     case = load_case(CASES_DIR / "housing_first.toml")
     draws = 2 * BLOCK_SIZE + 100
     ref = summarize_stream(case, draws=draws, seed=3, chunk_size=BLOCK_SIZE)
@@ -146,32 +164,26 @@ def test_streamed_summary_is_bit_identical_whatever_the_chunking():
 
 
 def test_partials_merge_in_any_order():
-    from som_mc.model import compile_case
-    from som_mc.simulate import iter_chunks
-    from som_mc.summary import StreamingSummary, histogram_edges, partial_summary
-
     case = load_case(CASES_DIR / "recidivism.toml")
-    model = compile_case(case)
-    edges = histogram_edges(model, 3000, seed=1)
-    parts = [
-        partial_summary(c.start, c.net, c.pv, c.participants, edges)
-        for c in iter_chunks(model, 3000, seed=1, chunk_size=1000)
-    ]
-    years, actors = case.start_year + np.arange(model.n_years), list(case.actors)
+    ds = simulate(case, draws=3000, seed=1)
+    net = ds.net_result.transpose("draw", "year", "actor").values
+    edges = pilot_edges(net, ds.net_result_pv.values, ds.participants.values)
+    years, actors = compile_case(case).years, list(case.actors)
     results = []
-    for order in ([0, 1, 2], [2, 0, 1]):
-        acc = StreamingSummary(years, actors, (0.1, 0.5, 0.9), edges)
-        for i in order:
-            acc.merge(parts[i])
-        results.append(acc.result())
-    for var in results[0].data_vars:
-        np.testing.assert_array_equal(results[0][var].values, results[1][var].values)
-    assert results[0].attrs["n_draws"] == 3000
+    for method, e in (("histogram", edges), ("exact", None)):
+        parts = _parts(ds, ((0, 1000), (1000, 2000), (2000, 3000)), e)
+        for order in ([0, 1, 2], [2, 0, 1]):
+            acc = Summary(years, actors, (0.1, 0.5, 0.9), method, e)
+            for i in order:
+                acc.merge(parts[i])
+            results.append(acc.result())
+        for var in results[-2].data_vars:
+            np.testing.assert_array_equal(results[-2][var].values, results[-1][var].values)
+        assert results[-1].attrs["n_draws"] == 3000
 
 
 def test_histogram_rows_equals_numpy_with_edge_clamping():
-    from som_mc._kernels import histogram_rows
-    from som_mc.summary import HistogramEdges
+    from som_mc.engine._kernels import histogram_rows
 
     rng = np.random.default_rng(4)
     pilot = rng.normal(size=(3, 200))
@@ -189,14 +201,27 @@ def test_histogram_rows_equals_numpy_with_edge_clamping():
 
 
 @pytest.mark.parametrize("draws", [2, 7, 1000, 5000])
-def test_streamed_quantiles_are_within_their_error_bound(draws):
-    from som_mc.summary import summarize_stream
-
+def test_sketched_quantiles_are_within_their_error_bound(draws):
     for name in ("housing_first", "cool_kids", "recidivism"):
         case = load_case(CASES_DIR / f"{name}.toml")
-        exact = summarize(simulate(case, draws=draws, seed=1))
-        stream = summarize_stream(case, draws=draws, seed=1)
+        ds = simulate(case, draws=draws, seed=1)
+        exact = summarize(ds)
+        net = ds.net_result.transpose("draw", "year", "actor").values
+        edges = pilot_edges(net, ds.net_result_pv.values, ds.participants.values)
+        acc = Summary(ds.year.values, list(case.actors), exact["quantile"].values, "histogram",
+                      edges)
+        for part in _parts(ds, ((0, draws // 2), (draws // 2, draws)), edges):
+            acc.merge(part)
+        sketch = acc.result()
         for prefix in ("yearly", "cumulative", "horizon", "pv", "per_participant"):
-            diff = np.abs(stream[f"{prefix}_quantile"] - exact[f"{prefix}_quantile"])
-            bound = stream[f"{prefix}_quantile_max_error"]
+            diff = np.abs(sketch[f"{prefix}_quantile"] - exact[f"{prefix}_quantile"])
+            bound = sketch[f"{prefix}_quantile_max_error"]
             assert bool((diff <= bound * (1 + 1e-9) + 1e-6).all()), (name, draws, prefix)
+            np.testing.assert_allclose(sketch[f"{prefix}_mean"], exact[f"{prefix}_mean"], rtol=1e-12)
+
+
+def test_quantile_rule_depends_on_draws_only():
+    from som_mc.stats.cells import EXACT_QUANTILE_MAX_DRAWS, quantile_method
+
+    assert quantile_method(EXACT_QUANTILE_MAX_DRAWS) == "exact"
+    assert quantile_method(EXACT_QUANTILE_MAX_DRAWS + 1) == "histogram"

@@ -548,7 +548,7 @@ def dask_client(scheduler: str | None = None, workers: int | None = None) -> Any
             n_workers=workers or None,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            dashboard_address=":0",
         )
     finally:
         if previous is not None:

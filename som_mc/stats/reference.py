@@ -47,12 +47,15 @@ def summarize_numpy(
     values = np.concatenate(
         [a.reshape(n, -1) for a in (net_t, cum, horizon, pv_t, per_part)], axis=1
     )  # (n, R) in the row order of som_mc._kernels.summary_rows
+    sd = values.std(axis=0, ddof=1) if n > 1 else np.zeros(values.shape[1])
+    positive = (values > 0).mean(axis=0)
     stats = {
         "mean": values.mean(axis=0),
-        "sd": values.std(axis=0, ddof=1) if n > 1 else np.zeros(values.shape[1]),
+        "mcse": sd / np.sqrt(n),
+        "sd": sd,
         "quantile": np.quantile(values, quantiles, axis=0),
-        "positive": (values > 0).mean(axis=0),
-        "quantile_max_error": None,
+        "p_positive": positive,
+        "p_positive_se": np.sqrt(positive * (1.0 - positive) / n),
     }
     first = break_even_index(np.moveaxis(cum, 1, 2))  # (n, A + 1)
     first = np.where(first == NOT_WITHIN_HORIZON, n_t, first)
@@ -60,6 +63,7 @@ def summarize_numpy(
     actors = [*(str(a) for a in ds.actor.values), TOTAL]
     return summary_dataset(
         stats,
+        None,
         segments(n_t, len(actors)),
         counts,
         n=n,
