@@ -202,14 +202,25 @@ class CostEntry(_Entry):
 
 
 class PriceIndex(_Strict):
-    """A yearly price index (e.g. Danmarks Statistik's nettoprisindeks)."""
+    """A price index (e.g. Danmarks Statistik's nettoprisindeks) for converting price years.
+
+    Give either `monthly` (published monthly levels; the yearly level of a year is computed
+    as the mean of its twelve months, and a year with fewer published months has no yearly
+    level) or `values` (yearly levels, used as given), not both.
+
+    `monthly` maps ``"YYYY"`` to the levels of consecutive months from January, or
+    ``"YYYY-MM"`` to the levels of consecutive months from month ``MM`` (a year whose first
+    published month is not January, e.g. ``"2014-06" = [99.5, ...]``); at most up to December,
+    one key per year.
+    """
 
     label: str = Field(min_length=1)
     description: str = ""
     source: str = Field(min_length=1)
     note: str = ""
     unit: str = Field(min_length=1)
-    values: dict[str, float] = Field(min_length=1)
+    values: dict[str, float] = Field(default_factory=dict)
+    monthly: dict[str, list[float]] = Field(default_factory=dict)
 
     @field_validator("values")
     @classmethod
@@ -221,22 +232,107 @@ class PriceIndex(_Strict):
                     'index keys are years such as "2024"; received {received}',
                     {"received": repr(year)},
                 )
-            if not (math.isfinite(level) and level > 0):
-                raise PydanticCustomError(
-                    "index_level",
-                    "index levels are finite numbers > 0; received {received} for {year}",
-                    {"received": repr(level), "year": year},
-                )
+            _check_level(level, year)
         return v
+
+    @field_validator("monthly")
+    @classmethod
+    def _months_and_levels(cls, v: dict[str, list[float]]) -> dict[str, list[float]]:
+        seen: set[str] = set()
+        for key, levels in v.items():
+            match = re.fullmatch(r"((?:19|20|21)\d\d)(?:-(0[1-9]|1[0-2]))?", key)
+            if match is None:
+                raise PydanticCustomError(
+                    "index_month",
+                    'monthly keys are a year such as "2023" (months from January) or a year '
+                    'and first month such as "2014-06"; received {received}',
+                    {"received": repr(key)},
+                )
+            year, first = match.group(1), int(match.group(2) or 1)
+            if year in seen:
+                raise PydanticCustomError(
+                    "index_month",
+                    "year {year} appears twice in monthly (one key per year); received {received}",
+                    {"year": year, "received": repr(key)},
+                )
+            seen.add(year)
+            if not 1 <= len(levels) <= 13 - first:
+                raise PydanticCustomError(
+                    "index_month",
+                    "{received} holds {n} monthly levels from month {first}; allowed 1 to "
+                    "{most} (up to December)",
+                    {"received": repr(key), "n": len(levels), "first": first, "most": 13 - first},
+                )
+            for i, level in enumerate(levels):
+                _check_level(level, f"{year}-{first + i:02d}")
+        return v
+
+    @model_validator(mode="after")
+    def _one_table(self) -> PriceIndex:
+        if bool(self.values) == bool(self.monthly):
+            raise PydanticCustomError(
+                "index_table",
+                "a price index has either 'monthly' (published monthly levels) or 'values' "
+                "(yearly levels); received {received}",
+                {"received": "both" if self.values else "neither"},
+            )
+        return self
+
+    def months(self, year: int) -> dict[int, float]:
+        """Return the published monthly levels of `year` (month 1-12 -> level), maybe empty."""
+        for key, levels in self.monthly.items():
+            if key[:4] == str(year):
+                first = int(key[5:] or 1)
+                return {first + i: level for i, level in enumerate(levels)}
+        return {}
+
+    @property
+    def yearly(self) -> dict[int, float]:
+        """Yearly levels by year, sorted: `values` as given, or the mean of twelve months.
+
+        With `monthly`, only years with all twelve months published have a level; it is
+        ``math.fsum(months) / 12``, not rounded.
+        """
+        if self.values:
+            return {int(y): self.values[y] for y in sorted(self.values)}
+        out: dict[int, float] = {}
+        for year in sorted(int(key[:4]) for key in self.monthly):
+            months = self.months(year)
+            if len(months) == 12:
+                out[year] = math.fsum(months.values()) / 12
+        return out
 
     @property
     def years(self) -> list[int]:
-        """The years covered, sorted."""
-        return sorted(int(y) for y in self.values)
+        """The years that have a yearly level, sorted."""
+        return list(self.yearly)
 
     def level(self, year: int) -> float | None:
-        """Index level of `year`, or None when the year is not in the table."""
-        return self.values.get(str(year))
+        """Yearly level of `year`, or None when the year has none (see :attr:`yearly`)."""
+        return self.yearly.get(year)
+
+    def missing_reason(self, year: int) -> str:
+        """Return why `year` has no yearly level (for error messages)."""
+        years = self.years
+        covers = f"{years[0]}..{years[-1]}" if years else "no complete year"
+        months = self.months(year)
+        if not months:
+            return f"has no value for {year} (it covers {covers})"
+        first, last = min(months), max(months)
+        return (
+            f"has no yearly level for {year}: only {len(months)} of 12 months are published "
+            f"({year}-{first:02d}..{year}-{last:02d}), and a yearly level is the mean of 12 "
+            f"months (years with a level: {covers})"
+        )
+
+
+def _check_level(level: float, where: str) -> None:
+    if not (math.isfinite(level) and level > 0):
+        raise PydanticCustomError(
+            "index_level",
+            "index levels are finite numbers > 0; received {received} for {year}",
+            {"received": repr(level), "year": where},
+        )
 
 
 class _CatalogFile(_Strict):
@@ -289,7 +385,16 @@ _SECTION_KIND: dict[str, EntryKind] = {
     "costs": "cost",
 }
 
-_CUSTOM_MESSAGES = ("source_form", "note_missing", "price_year_share", "price_year_missing")
+_CUSTOM_MESSAGES = (
+    "source_form",
+    "note_missing",
+    "price_year_share",
+    "price_year_missing",
+    "index_year",
+    "index_month",
+    "index_level",
+    "index_table",
+)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -461,7 +566,9 @@ class Catalog:
     def price_factor(self, from_year: int, to_year: int) -> float:
         """Factor converting kroner of `from_year` to kroner of `to_year`.
 
-        ``index[to_year] / index[from_year]``; exactly 1 when the years agree.
+        ``level(to_year) / level(from_year)`` with the yearly levels of
+        :attr:`PriceIndex.yearly` (for a monthly index: the mean of each year's twelve
+        published months); exactly 1 when the years agree.
 
         Raises
         ------
@@ -479,10 +586,8 @@ class Catalog:
         assert isinstance(index, PriceIndex)
         for year in (from_year, to_year):
             if index.level(year) is None:
-                years = index.years
                 raise KeyError(
-                    f"the price index ({self.index_entry.file}) has no value for {year} "
-                    f"(it covers {years[0]}..{years[-1]})"
+                    f"the price index ({self.index_entry.file}) {index.missing_reason(year)}"
                 )
         return float(index.level(to_year)) / float(index.level(from_year))  # type: ignore[arg-type]
 

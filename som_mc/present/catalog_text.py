@@ -92,6 +92,28 @@ def _price_text(price: PriceEntry) -> str:
     return f"{per_actor} (kr. pr. {price.unit}, {price.price_year}-priser)"
 
 
+_MONTHS = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
+
+
+def _index_text(index: PriceIndex) -> list[str]:
+    """Yearly levels (computed from twelve months for a monthly index) and the months."""
+    yearly = index.yearly
+    if not index.monthly:
+        return [_field("Værdier", "\n".join(f"{y}: {_value(v)}" for y, v in yearly.items()))]
+    levels = []
+    months = []
+    for year in sorted(int(key[:4]) for key in index.monthly):
+        published = index.months(year)
+        if year in yearly:
+            levels.append(f"{year}: {format_number(yearly[year], 2)} (gns. af 12 måneder)")
+        else:
+            levels.append(f"{year}: – (kun {len(published)} af 12 måneder; intet årsniveau)")
+        span = f"{_MONTHS[min(published) - 1]}–{_MONTHS[max(published) - 1]}"
+        listed = "; ".join(format_number(v, 1) for v in published.values())
+        months.append(f"{year} {span}: {listed}")
+    return [_field("Årsniveau", "\n".join(levels)), _field("Måneder", "\n".join(months))]
+
+
 def entry_text(catalog: Catalog, entry: CatalogEntry) -> str:
     """Everything about one entry, one field a line, in Danish."""
     data = entry.data
@@ -135,9 +157,7 @@ def entry_text(catalog: Catalog, entry: CatalogEntry) -> str:
         if data.schedule is not None:
             out.append(_field("Fordeling", "; ".join(_value(x) for x in data.schedule)))
     elif isinstance(data, PriceIndex):
-        out.append(
-            _field("Værdier", "\n".join(f"{y}: {_value(data.values[str(y)])}" for y in data.years))
-        )
+        out.extend(_index_text(data))
     out.append(_field("Kilde", entry.source))
     note = str(getattr(data, "note", "")).strip()
     if note:
