@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from som_mc.distributions._base import Distribution
+from som_mc.distributions._base import Distribution, toml_fields
 from som_mc.distributions._continuous import (
     PERT,
     Beta,
@@ -78,7 +78,7 @@ _ALTERNATES: dict[str, tuple[_Form, ...]] = {
 def _spec(cls: type[Distribution]) -> _Spec:
     to_key = cls._toml_names
     to_field = {key: name for name, key in to_key.items()}
-    fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+    fields = toml_fields(cls)
     required = tuple(to_key.get(f.name, f.name) for f in fields if f.default is dataclasses.MISSING)
     optional = tuple(
         to_key.get(f.name, f.name) for f in fields if f.default is not dataclasses.MISSING
