@@ -141,7 +141,7 @@ def set_fields(obj: object, **values: Any) -> None:
 
 
 def toml_fields(cls: type[Any]) -> tuple[dataclasses.Field[Any], ...]:
-    """The dataclass fields of `cls` that are TOML parameters.
+    """Return the dataclass fields of `cls` that are TOML parameters.
 
     Fields with ``metadata={"toml": False}`` (such as ``elicited``) are left out.
     """

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from scipy import stats
@@ -14,7 +14,7 @@ from som_mc.distributions._base import (
     check_real,
     set_fields,
 )
-from som_mc.distributions._elicitation import Elicitation, check_elicited, elicited_field
+from som_mc.distributions._elicitation import NOT_IN_TOML, Elicitation, check_elicited
 from som_mc.errors import DistributionError
 
 __all__ = [
@@ -67,7 +67,9 @@ class Uniform(Distribution):
 
     low: float
     high: float
-    elicited: Elicitation | None = elicited_field()
+    elicited: Elicitation | None = field(
+        default=None, compare=False, repr=False, metadata=NOT_IN_TOML
+    )
 
     def __post_init__(self) -> None:
         check_elicited(self.kind, self.elicited)
@@ -114,7 +116,9 @@ class Triangular(Distribution):
     low: float
     most_likely: float
     high: float
-    elicited: Elicitation | None = elicited_field()
+    elicited: Elicitation | None = field(
+        default=None, compare=False, repr=False, metadata=NOT_IN_TOML
+    )
 
     def __post_init__(self) -> None:
         check_elicited(self.kind, self.elicited)
@@ -168,7 +172,9 @@ class PERT(Distribution):
     most_likely: float
     high: float
     shape: float = 4.0
-    elicited: Elicitation | None = elicited_field()
+    elicited: Elicitation | None = field(
+        default=None, compare=False, repr=False, metadata=NOT_IN_TOML
+    )
 
     def __post_init__(self) -> None:
         check_elicited(self.kind, self.elicited)
@@ -220,7 +226,9 @@ class Normal(Distribution):
 
     mu: float
     sigma: float
-    elicited: Elicitation | None = elicited_field()
+    elicited: Elicitation | None = field(
+        default=None, compare=False, repr=False, metadata=NOT_IN_TOML
+    )
 
     def __post_init__(self) -> None:
         check_elicited(self.kind, self.elicited)
@@ -277,7 +285,9 @@ class TruncatedNormal(Distribution):
     sigma: float
     low: float = -math.inf
     high: float = math.inf
-    elicited: Elicitation | None = elicited_field()
+    elicited: Elicitation | None = field(
+        default=None, compare=False, repr=False, metadata=NOT_IN_TOML
+    )
 
     def __post_init__(self) -> None:
         check_elicited(self.kind, self.elicited)
@@ -348,7 +358,9 @@ class LogNormal(Distribution):
 
     mu: float
     sigma: float
-    elicited: Elicitation | None = elicited_field()
+    elicited: Elicitation | None = field(
+        default=None, compare=False, repr=False, metadata=NOT_IN_TOML
+    )
 
     def __post_init__(self) -> None:
         check_elicited(self.kind, self.elicited)
@@ -444,7 +456,9 @@ class Beta(Distribution):
     beta: float
     low: float = 0.0
     high: float = 1.0
-    elicited: Elicitation | None = elicited_field()
+    elicited: Elicitation | None = field(
+        default=None, compare=False, repr=False, metadata=NOT_IN_TOML
+    )
 
     def __post_init__(self) -> None:
         check_elicited(self.kind, self.elicited)
@@ -572,7 +586,9 @@ class Gamma(Distribution):
 
     shape: float
     scale: float
-    elicited: Elicitation | None = elicited_field()
+    elicited: Elicitation | None = field(
+        default=None, compare=False, repr=False, metadata=NOT_IN_TOML
+    )
 
     def __post_init__(self) -> None:
         check_elicited(self.kind, self.elicited)

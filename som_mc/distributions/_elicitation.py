@@ -6,10 +6,11 @@ carry an :class:`Elicitation` without depending on the fitting code in ``_fit.py
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import numbers
 import re
+import types
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -17,9 +18,9 @@ from typing import Any
 from som_mc.errors import DistributionError
 
 __all__ = [
+    "NOT_IN_TOML",
     "Elicitation",
     "check_elicited",
-    "elicited_field",
     "is_quantile_key",
     "parse_quantile_key",
     "quantile_key",
@@ -30,6 +31,9 @@ __all__ = [
 _CANONICAL = re.compile(r"p(0|[1-9][0-9]?)(?:_([0-9]*[1-9]))?")
 # Anything that is meant as a quantile key (checked against _CANONICAL with a message).
 _LOOKS_LIKE = re.compile(r"p[0-9][0-9_.]*")
+
+NOT_IN_TOML: Mapping[str, Any] = types.MappingProxyType({"toml": False})
+"""Dataclass field metadata of fields that are not TOML parameters (``elicited``)."""
 
 _KEY_RULE = (
     "write p<percent> with the percent strictly between 0 and 100, '_' as its decimal point "
@@ -110,11 +114,7 @@ def quantile_key(p: float) -> str:
     >>> quantile_key(0.05), quantile_key(0.5), quantile_key(0.975)
     ('p5', 'p50', 'p97_5')
     """
-    if (
-        isinstance(p, bool)
-        or not isinstance(p, numbers.Real)
-        or not 0.0 < float(p) < 1.0
-    ):
+    if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0.0 < float(p) < 1.0:
         raise DistributionError(
             f"a quantile's probability must be a number strictly between 0 and 1, got {p!r}",
             param="quantiles",
@@ -177,8 +177,11 @@ class Elicitation:
         return {"dist": self.family, **dict(self.fixed), **self.judged_quantiles()}
 
     def as_dict(self) -> dict[str, Any]:
-        """Return a JSON-ready summary with ``family``, ``judged``, ``quantiles``, ``fixed``
-        and ``max_abs_error`` (``quantiles`` are the achieved ones)."""
+        """Return a JSON-ready summary.
+
+        Keys ``family``, ``judged``, ``quantiles`` (the achieved ones), ``fixed`` and
+        ``max_abs_error``; quantiles keyed ``p10`` etc.
+        """
         return {
             "family": self.family,
             "judged": self.judged_quantiles(),
@@ -188,25 +191,13 @@ class Elicitation:
         }
 
 
-def elicited_field() -> Any:
-    """The ``elicited`` dataclass field of the continuous families.
-
-    Default ``None``; excluded from equality, hashing, ``repr`` and the TOML table
-    (``metadata={"toml": False}``).
-    """
-    return dataclasses.field(
-        default=None, compare=False, hash=False, repr=False, metadata={"toml": False}
-    )
-
-
 def check_elicited(kind: str, value: Any) -> None:
     """Raise unless `value` is ``None`` or an :class:`Elicitation` of family `kind`."""
     if value is None:
         return
     if not isinstance(value, Elicitation) or value.family != kind:
         raise DistributionError(
-            f"{kind}: elicited must be None or an Elicitation of family {kind!r}, "
-            f"got {value!r}",
+            f"{kind}: elicited must be None or an Elicitation of family {kind!r}, got {value!r}",
             param="elicited",
         )
     if not math.isfinite(value.max_abs_error):

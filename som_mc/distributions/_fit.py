@@ -14,6 +14,7 @@ exist (normal and log-normal: regression of the values on normal scores).
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 import numbers
 from collections.abc import Callable, Mapping
@@ -74,8 +75,11 @@ class FitResult:
     max_abs_error: float
 
     def as_dict(self) -> dict[str, Any]:
-        """Return the JSON form ``{"family", "parameters", "quantiles": {"p10": ...},
-        "judged": {"p10": ...}, "max_abs_error"}``."""
+        """Return the JSON form.
+
+        ``{"family", "parameters", "quantiles": {"p10": ...}, "judged": {"p10": ...},
+        "max_abs_error"}``, quantiles being the achieved ones.
+        """
         return {
             "family": self.family,
             "parameters": dict(self.parameters),
@@ -235,7 +239,7 @@ class _Problem:
         return np.where(np.isfinite(r), r, 1.0)
 
     def starts(self) -> Array:
-        """Starting points (rows), best first."""
+        """Return starting points (rows), best first."""
         kind, x, p = self.kind, self.x, self.p
         z = special.ndtri(p)
         if kind in ("normal", "lognormal"):
@@ -284,7 +288,7 @@ class _Problem:
         return np.column_stack([m.ravel() for m in mesh])
 
     def solve(self) -> Array:
-        """The best unconstrained parameter vector."""
+        """Return the best unconstrained parameter vector."""
         best: Array | None = None
         best_cost = math.inf
         for start in self.starts():
@@ -305,10 +309,12 @@ class _Problem:
             if cost < best_cost:
                 best, best_cost = theta, cost
         if best is None or not math.isfinite(best_cost):
+            judged = ", ".join(
+                f"{quantile_key(float(pi))} = {xi:g}" for pi, xi in zip(self.p, self.x, strict=True)
+            )
             raise DistributionError(
-                f"{self.kind}: could not fit the quantiles "
-                f"{', '.join(f'{quantile_key(pi)} = {xi:g}' for pi, xi in zip(self.p, self.x, strict=True))}"
-                "; check that they describe one peaked distribution",
+                f"{self.kind}: could not fit the quantiles {judged}; check that they describe "
+                "one peaked distribution",
                 param=quantile_key(float(self.p[0])),
             )
         return best
@@ -345,7 +351,7 @@ def _check_quantiles(kind: str, quantiles: Mapping[float, float]) -> tuple[Array
         key = quantile_key(float(prob))
         pairs.append((float(prob), check_real(kind, key, value)))
     pairs.sort()
-    for (p0, x0), (p1, x1) in zip(pairs, pairs[1:], strict=False):
+    for (p0, x0), (p1, x1) in itertools.pairwise(pairs):
         if p0 == p1:
             raise DistributionError(
                 f"{kind}: probability {p0} is given twice", param=quantile_key(p1)
