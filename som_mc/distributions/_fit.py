@@ -97,6 +97,7 @@ class _Family(NamedTuple):
 
 
 _INF = math.inf
+_SUGGEST = {1: "p50", 2: "p10, p90", 3: "p10, p50, p90"}
 
 _FAMILIES: dict[str, _Family] = {
     "uniform": _Family(Uniform, ("low", "high"), ("low", "high"), {}),
@@ -494,7 +495,7 @@ def fit_quantiles(family: str, quantiles: Mapping[float, float], **fixed: float)
         raise DistributionError(
             f"{family}: {len(free)} quantiles (pNN keys) are needed to fit "
             f"{', '.join(free)}, got {len(p)} ({_fmt(given)}); e.g. give "
-            f"{', '.join(['p10', 'p50', 'p90'][: len(free)] if len(free) <= 3 else given)}",
+            f"{_SUGGEST.get(len(free), 'p10, p50, p90')}",
             param=given[0] if given else "p50",
         )
     _check_support(family, p, x, fixed_values)

@@ -251,7 +251,7 @@ def _quantiles_from_toml(
         extra = f" and {', '.join(fixable)} (held fixed)" if fixable else ""
         raise DistributionError(
             f"{kind}: parameter {mixed[0]!r} cannot be combined with the quantile keys "
-            f"{shown}; give either the parameters {_one_of(spec.forms)} or quantiles "
+            f"{shown}; give either the parameters ({_one_of(spec.forms)}) or quantiles "
             f"(pNN keys){extra}",
             param=mixed[0],
         )
