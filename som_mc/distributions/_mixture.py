@@ -168,7 +168,9 @@ class Mixture(Distribution):
     def ppf(self, q: ArrayLike) -> NDArray[np.float64]:
         """Percent point function by numerical inversion of :meth:`cdf`.
 
-        ``ppf(0)`` and ``ppf(1)`` are the ends of the support; NaN outside [0, 1].
+        ``ppf(0)`` and ``ppf(1)`` are the ends of the support; NaN outside [0, 1]. Where
+        the components' supports leave a gap, the cdf is flat there and the gap's own level
+        maps to some point of the gap (a set of probability zero for sampling).
         """
         q = np.asarray(q, dtype=np.float64)
         flat = q.ravel()

@@ -110,7 +110,9 @@ def sample_block(
         ``random``: each input from its own stream. ``lhs``: a Latin hypercube within the
         block, each input's stratification permuted by its own stream. ``sobol``: one
         scrambled Sobol sequence over all inputs in the given order (so, unlike the others,
-        adding an input changes the draws of inputs after it).
+        adding an input changes the draws of inputs after it). A :class:`Mixture` is drawn
+        component by component in ``random`` (each draw's component picked by weight) and
+        through its numerically inverted ``ppf`` in ``lhs`` and ``sobol``.
     correlations : sequence of CorrelationSpec
         Rank correlations imposed by Iman–Conover within the block (marginals unchanged).
 
