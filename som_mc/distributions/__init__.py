@@ -12,6 +12,17 @@ Examples
 {'dist': 'pert', 'low': 0.15, 'mode': 0.25, 'high': 0.4, 'shape': 4.0}
 >>> from_toml(d.to_toml()) == d
 True
+
+A family can also be given by an expert's quantiles (fitted by :func:`fit_quantiles`), and
+experts can be pooled in a :class:`Mixture`:
+
+>>> e = from_toml({"dist": "beta", "p10": 0.15, "p50": 0.25, "p90": 0.40})
+>>> e.elicited.judged_quantiles()
+{'p10': 0.15, 'p50': 0.25, 'p90': 0.4}
+>>> pool = from_toml({"dist": "mixture", "components": [d.to_toml(), e.to_toml()],
+...                   "weights": [0.5, 0.5]})
+>>> from_toml(pool.to_toml()) == pool
+True
 """
 
 from som_mc.distributions._base import Distribution, PointValueMethod, point_value
@@ -26,21 +37,30 @@ from som_mc.distributions._continuous import (
     Uniform,
 )
 from som_mc.distributions._discrete import Binomial, DiscreteUniform, Poisson
+from som_mc.distributions._elicitation import Elicitation, parse_quantile_key, quantile_key
 from som_mc.distributions._empirical import Empirical
+from som_mc.distributions._fit import ELICITABLE, FitResult, fit_quantiles
 from som_mc.distributions._fixed import Fixed
-from som_mc.distributions._toml import FAMILIES, as_distribution, from_toml
+from som_mc.distributions._mixture import WEIGHT_TOLERANCE, Mixture
+from som_mc.distributions._toml import FAMILIES, KINDS, as_distribution, from_toml
 
 __all__ = [
+    "ELICITABLE",
     "FAMILIES",
+    "KINDS",
     "PERT",
+    "WEIGHT_TOLERANCE",
     "Beta",
     "Binomial",
     "DiscreteUniform",
     "Distribution",
+    "Elicitation",
     "Empirical",
+    "FitResult",
     "Fixed",
     "Gamma",
     "LogNormal",
+    "Mixture",
     "Normal",
     "PointValueMethod",
     "Poisson",
@@ -48,6 +68,9 @@ __all__ = [
     "TruncatedNormal",
     "Uniform",
     "as_distribution",
+    "fit_quantiles",
     "from_toml",
+    "parse_quantile_key",
     "point_value",
+    "quantile_key",
 ]

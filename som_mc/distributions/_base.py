@@ -23,6 +23,7 @@ __all__ = [
     "check_real",
     "point_value",
     "set_fields",
+    "toml_fields",
 ]
 
 PointValueMethod = Literal["mean", "median", "mode"]
@@ -137,6 +138,14 @@ def set_fields(obj: object, **values: Any) -> None:
     """Store normalised values on a frozen dataclass instance (for ``__post_init__``)."""
     for name, value in values.items():
         object.__setattr__(obj, name, value)
+
+
+def toml_fields(cls: type[Any]) -> tuple[dataclasses.Field[Any], ...]:
+    """Return the dataclass fields of `cls` that are TOML parameters.
+
+    Fields with ``metadata={"toml": False}`` (such as ``elicited``) are left out.
+    """
+    return tuple(f for f in dataclasses.fields(cls) if f.metadata.get("toml", True))
 
 
 class Distribution(abc.ABC):
@@ -273,7 +282,7 @@ class Distribution(abc.ABC):
         The result round-trips: ``from_toml(d.to_toml()) == d``.
         """
         table: dict[str, Any] = {"dist": self.kind}
-        for field in dataclasses.fields(self):  # type: ignore[arg-type]
+        for field in toml_fields(type(self)):
             table[self._toml_names.get(field.name, field.name)] = getattr(self, field.name)
         return table
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from scipy import stats
@@ -14,6 +14,7 @@ from som_mc.distributions._base import (
     check_real,
     set_fields,
 )
+from som_mc.distributions._elicitation import NOT_IN_TOML, Elicitation, check_elicited
 from som_mc.errors import DistributionError
 
 __all__ = [
@@ -51,6 +52,10 @@ class Uniform(Distribution):
     low, high : float
         Bounds, ``low < high``.
 
+    elicited : Elicitation or None, default None
+        Set by :func:`~som_mc.distributions.fit_quantiles` (and the ``pNN`` TOML form): the
+        expert's quantiles and the fit. Not compared, hashed or written by :meth:`to_toml`.
+
     Examples
     --------
     >>> Uniform(low=2.0, high=4.0).mean()
@@ -62,8 +67,12 @@ class Uniform(Distribution):
 
     low: float
     high: float
+    elicited: Elicitation | None = field(
+        default=None, compare=False, repr=False, metadata=NOT_IN_TOML
+    )
 
     def __post_init__(self) -> None:
+        check_elicited(self.kind, self.elicited)
         low = check_real(self.kind, "low", self.low)
         high = check_real(self.kind, "high", self.high)
         if not low < high:
@@ -90,6 +99,10 @@ class Triangular(Distribution):
     low, most_likely, high : float
         ``low <= most_likely <= high`` and ``low < high``.
 
+    elicited : Elicitation or None, default None
+        Set by :func:`~som_mc.distributions.fit_quantiles` (and the ``pNN`` TOML form): the
+        expert's quantiles and the fit. Not compared, hashed or written by :meth:`to_toml`.
+
     Examples
     --------
     >>> Triangular(low=0.0, most_likely=3.0, high=3.0).mean()
@@ -103,8 +116,12 @@ class Triangular(Distribution):
     low: float
     most_likely: float
     high: float
+    elicited: Elicitation | None = field(
+        default=None, compare=False, repr=False, metadata=NOT_IN_TOML
+    )
 
     def __post_init__(self) -> None:
+        check_elicited(self.kind, self.elicited)
         low = check_real(self.kind, "low", self.low)
         mode = check_real(self.kind, "mode", self.most_likely)
         high = check_real(self.kind, "high", self.high)
@@ -137,6 +154,10 @@ class PERT(Distribution):
     shape : float, default 4.0
         Concentration around the mode, > 0.
 
+    elicited : Elicitation or None, default None
+        Set by :func:`~som_mc.distributions.fit_quantiles` (and the ``pNN`` TOML form): the
+        expert's quantiles and the fit. Not compared, hashed or written by :meth:`to_toml`.
+
     Examples
     --------
     >>> round(PERT(low=0.0, most_likely=1.0, high=5.0).mean(), 10)
@@ -151,8 +172,12 @@ class PERT(Distribution):
     most_likely: float
     high: float
     shape: float = 4.0
+    elicited: Elicitation | None = field(
+        default=None, compare=False, repr=False, metadata=NOT_IN_TOML
+    )
 
     def __post_init__(self) -> None:
+        check_elicited(self.kind, self.elicited)
         low = check_real(self.kind, "low", self.low)
         mode = check_real(self.kind, "mode", self.most_likely)
         high = check_real(self.kind, "high", self.high)
@@ -185,6 +210,10 @@ class Normal(Distribution):
     sigma : float
         Standard deviation, > 0.
 
+    elicited : Elicitation or None, default None
+        Set by :func:`~som_mc.distributions.fit_quantiles` (and the ``pNN`` TOML form): the
+        expert's quantiles and the fit. Not compared, hashed or written by :meth:`to_toml`.
+
     Examples
     --------
     >>> Normal(mu=10.0, sigma=2.0).std()
@@ -197,8 +226,12 @@ class Normal(Distribution):
 
     mu: float
     sigma: float
+    elicited: Elicitation | None = field(
+        default=None, compare=False, repr=False, metadata=NOT_IN_TOML
+    )
 
     def __post_init__(self) -> None:
+        check_elicited(self.kind, self.elicited)
         mu = check_real(self.kind, "mean", self.mu)
         sigma = check_positive(self.kind, "sd", self.sigma)
         set_fields(self, mu=mu, sigma=sigma)
@@ -234,6 +267,10 @@ class TruncatedNormal(Distribution):
     high : float, default +inf
         Upper bound, > `low`.
 
+    elicited : Elicitation or None, default None
+        Set by :func:`~som_mc.distributions.fit_quantiles` (and the ``pNN`` TOML form): the
+        expert's quantiles and the fit. Not compared, hashed or written by :meth:`to_toml`.
+
     Examples
     --------
     >>> TruncatedNormal(mu=0.0, sigma=1.0, low=0.0).median() > 0
@@ -248,8 +285,12 @@ class TruncatedNormal(Distribution):
     sigma: float
     low: float = -math.inf
     high: float = math.inf
+    elicited: Elicitation | None = field(
+        default=None, compare=False, repr=False, metadata=NOT_IN_TOML
+    )
 
     def __post_init__(self) -> None:
+        check_elicited(self.kind, self.elicited)
         mu = check_real(self.kind, "mean", self.mu)
         sigma = check_positive(self.kind, "sd", self.sigma)
         low = check_real(self.kind, "low", self.low, allow_inf=True)
@@ -301,6 +342,10 @@ class LogNormal(Distribution):
     sigma : float
         Standard deviation of the underlying normal, > 0.
 
+    elicited : Elicitation or None, default None
+        Set by :func:`~som_mc.distributions.fit_quantiles` (and the ``pNN`` TOML form): the
+        expert's quantiles and the fit. Not compared, hashed or written by :meth:`to_toml`.
+
     Examples
     --------
     >>> d = LogNormal.from_median_p95(median=1.0, p95=2.0)
@@ -313,8 +358,12 @@ class LogNormal(Distribution):
 
     mu: float
     sigma: float
+    elicited: Elicitation | None = field(
+        default=None, compare=False, repr=False, metadata=NOT_IN_TOML
+    )
 
     def __post_init__(self) -> None:
+        check_elicited(self.kind, self.elicited)
         mu = check_real(self.kind, "mu", self.mu)
         sigma = check_positive(self.kind, "sigma", self.sigma)
         set_fields(self, mu=mu, sigma=sigma)
@@ -389,6 +438,10 @@ class Beta(Distribution):
     high : float, default 1.0
         Upper bound, > `low`.
 
+    elicited : Elicitation or None, default None
+        Set by :func:`~som_mc.distributions.fit_quantiles` (and the ``pNN`` TOML form): the
+        expert's quantiles and the fit. Not compared, hashed or written by :meth:`to_toml`.
+
     Examples
     --------
     >>> d = Beta.from_mean_sd(mean=0.3, sd=0.1)
@@ -403,8 +456,12 @@ class Beta(Distribution):
     beta: float
     low: float = 0.0
     high: float = 1.0
+    elicited: Elicitation | None = field(
+        default=None, compare=False, repr=False, metadata=NOT_IN_TOML
+    )
 
     def __post_init__(self) -> None:
+        check_elicited(self.kind, self.elicited)
         alpha = check_positive(self.kind, "alpha", self.alpha)
         beta = check_positive(self.kind, "beta", self.beta)
         low = check_real(self.kind, "low", self.low)
@@ -514,6 +571,10 @@ class Gamma(Distribution):
     scale : float
         Scale theta, > 0.
 
+    elicited : Elicitation or None, default None
+        Set by :func:`~som_mc.distributions.fit_quantiles` (and the ``pNN`` TOML form): the
+        expert's quantiles and the fit. Not compared, hashed or written by :meth:`to_toml`.
+
     Examples
     --------
     >>> Gamma(shape=2.0, scale=1.5).mean()
@@ -525,8 +586,12 @@ class Gamma(Distribution):
 
     shape: float
     scale: float
+    elicited: Elicitation | None = field(
+        default=None, compare=False, repr=False, metadata=NOT_IN_TOML
+    )
 
     def __post_init__(self) -> None:
+        check_elicited(self.kind, self.elicited)
         shape = check_positive(self.kind, "shape", self.shape)
         scale = check_positive(self.kind, "scale", self.scale)
         set_fields(self, shape=shape, scale=scale)

@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from som_mc.distributions._base import Distribution
+from som_mc.distributions._base import Distribution, toml_fields
 from som_mc.distributions._continuous import (
     PERT,
     Beta,
@@ -23,11 +23,14 @@ from som_mc.distributions._continuous import (
     Uniform,
 )
 from som_mc.distributions._discrete import Binomial, DiscreteUniform, Poisson
+from som_mc.distributions._elicitation import is_quantile_key, parse_quantile_key
 from som_mc.distributions._empirical import Empirical
+from som_mc.distributions._fit import ELICITABLE, fit_quantiles, quantile_fixable
 from som_mc.distributions._fixed import Fixed
+from som_mc.distributions._mixture import Mixture
 from som_mc.errors import DistributionError
 
-__all__ = ["FAMILIES", "as_distribution", "from_toml"]
+__all__ = ["FAMILIES", "KINDS", "as_distribution", "from_toml"]
 
 FAMILIES: Mapping[str, type[Distribution]] = types.MappingProxyType(
     {
@@ -49,7 +52,11 @@ FAMILIES: Mapping[str, type[Distribution]] = types.MappingProxyType(
         )
     }
 )
-"""Distribution families by their TOML ``dist`` name."""
+"""Distribution families by their TOML ``dist`` name (single families; a ``mixture`` of
+them is listed in :data:`KINDS`)."""
+
+KINDS: tuple[str, ...] = (*FAMILIES, Mixture.kind)
+"""Every accepted ``dist`` name: the families and ``mixture``."""
 
 
 class _Form(NamedTuple):
@@ -78,7 +85,7 @@ _ALTERNATES: dict[str, tuple[_Form, ...]] = {
 def _spec(cls: type[Distribution]) -> _Spec:
     to_key = cls._toml_names
     to_field = {key: name for name, key in to_key.items()}
-    fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+    fields = toml_fields(cls)
     required = tuple(to_key.get(f.name, f.name) for f in fields if f.default is dataclasses.MISSING)
     optional = tuple(
         to_key.get(f.name, f.name) for f in fields if f.default is not dataclasses.MISSING
@@ -123,6 +130,15 @@ def from_toml(table: Mapping[str, Any]) -> Distribution:
     - ``discrete_uniform``: low, high
     - ``binomial``: n, p
     - ``empirical``: values (a non-empty list of numbers)
+    - ``mixture``: components (a list of distribution tables), weights (one per
+      component, > 0, summing to 1)
+
+    Every continuous parametric family (uniform, triangular, pert, normal, truncnormal,
+    lognormal, beta, gamma) may instead be given by an expert's quantiles, keys ``pNN``
+    (``p10`` is the 10th percentile, ``p97_5`` the 97.5th), fitted by
+    :func:`~som_mc.distributions.fit_quantiles`; only bounds (``low``/``high``, and
+    ``shape`` for pert) may be given alongside, held fixed. For lognormal the existing
+    ``{median, p95}`` form keeps its meaning.
 
     Parameters
     ----------
@@ -150,7 +166,7 @@ def from_toml(table: Mapping[str, Any]) -> Distribution:
             f"a distribution must be a table with a 'dist' key, got {table!r} "
             f"({type(table).__name__})"
         )
-    known = list(FAMILIES)
+    known = list(KINDS)
     if "dist" not in table:
         raise DistributionError(
             f"distribution table has no 'dist' key (got keys: {', '.join(map(str, table))}); "
@@ -158,6 +174,8 @@ def from_toml(table: Mapping[str, Any]) -> Distribution:
             param="dist",
         )
     kind = table["dist"]
+    if kind == Mixture.kind:
+        return _mixture_from_toml(table)
     if not isinstance(kind, str) or kind not in _SPECS:
         hint = _did_you_mean(kind, known) if isinstance(kind, str) else ""
         raise DistributionError(
@@ -165,6 +183,9 @@ def from_toml(table: Mapping[str, Any]) -> Distribution:
             param="dist",
         )
     spec = _SPECS[kind]
+    quantile_keys = [key for key in table if is_quantile_key(key)]
+    if quantile_keys and not _claimed_by_a_form(spec, table, quantile_keys):
+        return _quantiles_from_toml(kind, spec, table, quantile_keys)
     allowed = ["dist", *dict.fromkeys(k for form in spec.forms for k in form.keys), *spec.optional]
     unknown = [key for key in table if key not in allowed]
     if unknown:
@@ -198,6 +219,98 @@ def from_toml(table: Mapping[str, Any]) -> Distribution:
             param=missing[0],
         )
     return form.build(**{key: table[key] for key in (*form.keys, *spec.optional) if key in table})
+
+
+def _claimed_by_a_form(spec: _Spec, table: Mapping[str, Any], quantile_keys: list[str]) -> bool:
+    """Return whether the quantile-like keys belong to a complete ordinary form.
+
+    That is lognormal's ``{median, p95}``, where ``p95`` keeps its old meaning.
+    """
+    return any(
+        all(key in table for key in form.keys) and set(quantile_keys) <= set(form.keys)
+        for form in spec.forms
+    )
+
+
+def _quantiles_from_toml(
+    kind: str, spec: _Spec, table: Mapping[str, Any], quantile_keys: list[str]
+) -> Distribution:
+    """Fit the family to the ``pNN`` keys of `table` (see :func:`fit_quantiles`)."""
+    shown = ", ".join(quantile_keys)
+    if kind not in ELICITABLE:
+        raise DistributionError(
+            f"{kind}: quantile keys ({shown}) are only allowed for the continuous families "
+            f"{', '.join(ELICITABLE)}; give the parameters {_one_of(spec.forms)}",
+            param=quantile_keys[0],
+        )
+    fixable = quantile_fixable(kind)
+    parameters = dict.fromkeys(k for form in spec.forms for k in (*form.keys, *spec.optional))
+    others = [key for key in table if key != "dist" and key not in quantile_keys]
+    mixed = [key for key in others if key in parameters and key not in fixable]
+    if mixed:
+        extra = f" and {', '.join(fixable)} (held fixed)" if fixable else ""
+        raise DistributionError(
+            f"{kind}: parameter {mixed[0]!r} cannot be combined with the quantile keys "
+            f"{shown}; give either the parameters ({_one_of(spec.forms)}) or quantiles "
+            f"(pNN keys){extra}",
+            param=mixed[0],
+        )
+    unknown = [key for key in others if key not in fixable]
+    if unknown:
+        first = str(unknown[0])
+        allowed = ["dist", *fixable, "pNN"]
+        raise DistributionError(
+            f"{kind}: unknown key {first!r}{_did_you_mean(first, [*fixable, *parameters])}; "
+            f"with quantiles the allowed keys are {', '.join(allowed)}",
+            param=first,
+        )
+    quantiles: dict[float, Any] = {}
+    for key in quantile_keys:
+        quantiles[parse_quantile_key(kind, key)] = table[key]
+    fixed = {key: table[key] for key in others}
+    return fit_quantiles(kind, quantiles, **fixed).distribution
+
+
+def _mixture_from_toml(table: Mapping[str, Any]) -> Mixture:
+    """Build a :class:`Mixture`; errors in a component name its key path."""
+    allowed = ["dist", "components", "weights"]
+    unknown = [key for key in table if key not in allowed]
+    if unknown:
+        first = str(unknown[0])
+        raise DistributionError(
+            f"mixture: unknown key {first!r}{_did_you_mean(first, allowed)}; allowed keys: "
+            f"{', '.join(allowed)}",
+            param=first,
+        )
+    for key in ("components", "weights"):
+        if key not in table:
+            raise DistributionError(
+                f"mixture: missing key {key!r}; give components = [{{ dist = ... }}, ...] and "
+                "weights = [...] (one per component, summing to 1)",
+                param=key,
+            )
+    raw = table["components"]
+    if isinstance(raw, str | bytes | Mapping) or not isinstance(raw, list | tuple):
+        raise DistributionError(
+            f"mixture: components must be a list of distribution tables, got {raw!r} "
+            f"({type(raw).__name__})",
+            param="components",
+        )
+    components: list[Distribution] = []
+    for i, item in enumerate(raw):
+        where = f"components[{i}]"
+        if not isinstance(item, Mapping):
+            raise DistributionError(
+                f"mixture: {where} must be a distribution table {{ dist = ... }}, got "
+                f"{item!r} ({type(item).__name__})",
+                param=where,
+            )
+        try:
+            components.append(from_toml(item))
+        except DistributionError as exc:
+            param = f"{where}.{exc.param}" if exc.param else where
+            raise DistributionError(f"mixture: {where}: {exc.message}", param=param) from None
+    return Mixture(components=tuple(components), weights=table["weights"])
 
 
 def as_distribution(x: float | Distribution | Mapping[str, Any]) -> Distribution:

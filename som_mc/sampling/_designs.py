@@ -21,6 +21,7 @@ from som_mc.distributions import (
     Distribution,
     Gamma,
     LogNormal,
+    Mixture,
     Normal,
     Poisson,
     Triangular,
@@ -68,6 +69,15 @@ def _random_draws(dist: Distribution, gen: np.random.Generator, n: int) -> np.nd
         return gen.integers(dist.low, dist.high, n, endpoint=True).astype(np.float64)
     if isinstance(dist, Binomial):
         return gen.binomial(dist.n, dist.p, n).astype(np.float64)
+    if isinstance(dist, Mixture):
+        # pick each draw's component, then draw each component's share in one go
+        w = np.asarray(dist.weights, dtype=np.float64)
+        which = np.searchsorted(np.cumsum(w / w.sum())[:-1], gen.random(n), side="right")
+        out = np.empty(n)
+        for i, comp in enumerate(dist.components):
+            mask = which == i
+            out[mask] = _random_draws(comp, gen, int(mask.sum()))
+        return out
     return np.asarray(dist.ppf(gen.random(n)), dtype=np.float64)
 
 
@@ -97,7 +107,9 @@ def sample_block(
         ``random``: each input from its own stream. ``lhs``: a Latin hypercube within the
         block, each input's stratification permuted by its own stream. ``sobol``: one
         scrambled Sobol sequence over all inputs in the given order (so, unlike the others,
-        adding an input changes the draws of inputs after it).
+        adding an input changes the draws of inputs after it). A :class:`Mixture` is drawn
+        component by component in ``random`` (each draw's component picked by weight) and
+        through its numerically inverted ``ppf`` in ``lhs`` and ``sobol``.
     correlations : sequence of CorrelationSpec
         Rank correlations imposed by Iman–Conover within the block (marginals unchanged).
 
