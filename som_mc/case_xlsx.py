@@ -486,6 +486,10 @@ class _Writer:
         cell: Cell = ws.cell(row=row, column=col)
         if value is None:
             return cell
+        if isinstance(value, float) and float(f"{value:.16g}") != value:
+            # openpyxl writes numbers with 16 significant digits; a 17th is kept as text
+            # (read back exactly by _text_number). Only computed values need it.
+            value = repr(value)
         if isinstance(value, str):
             try:
                 cell.value = value
@@ -668,9 +672,7 @@ class _Writer:
             else:
                 paragraphs.append(" ".join(lines))
         for row, text in enumerate(paragraphs, start=1):
-            cell = ws.cell(row=row, column=1)
-            cell.value = text.lstrip("# ")
-            cell.data_type = "s"
+            cell = self.put(ws, row, 1, text.lstrip("# ") if text.startswith("#") else text)
             cell.alignment = Alignment(wrap_text=True, vertical="top")
             if text.startswith("#"):
                 cell.font = Font(bold=True, size=14 if text.startswith("# ") else 12)
@@ -827,7 +829,7 @@ class _Writer:
         horizon = self.data.get("horizon_years")
         if isinstance(horizon, int) and not isinstance(horizon, bool) and 0 < horizon <= 100:
             n_years = max(n_years, horizon)
-        n_years = max(n_years, 1 if items else 10)
+        n_years = max(n_years, 10 if self.template or not items else 1)
         meta = [f.header for f in _CONS_META]
         values = [
             _SCALE_HEADER,
@@ -1183,7 +1185,7 @@ class _Reader:
         if not isinstance(value, str):
             return [value]
         parts = re.split(f"[{seps}]", value)
-        out = [p for p in parts if p.strip()]
+        out = [p.strip() for p in parts if p.strip()]
         if not out:
             raise self.error(
                 loc, f"expected a list separated by {' or '.join(seps)}; received {value!r}"
