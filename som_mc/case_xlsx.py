@@ -1913,7 +1913,7 @@ def convert(
         wb = _Writer(data, str(s)).build()
         _atomic_write(d, lambda tmp: wb.save(tmp))
     else:
-        text = tomli_w.dumps(read_workbook(s))
+        text = tomli_w.dumps(read_workbook(s), multiline_strings=True)
         _atomic_write(d, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
