@@ -1718,7 +1718,8 @@ class _Reader:
         prices = {k[len("price.") :]: v for k, v in groups.items() if k.startswith("price.")}
         price_cols = [c for k, c in value_cols.items() if k.startswith("price.")]
         if price_cols:
-            self.note(f"{key}.price", sh.loc(first, min(price_cols), f"{what}, priser"))
+            if "price" not in item:  # no priskatalog reference: point at the prices
+                self.locations[f"{key}.price"] = sh.loc(first, min(price_cols), f"{what}, priser")
         if prices:
             if "price" in item:
                 raise self.error(

@@ -473,7 +473,36 @@ def _formula_cell(wb):
     ws.cell(row=2, column=_header_col(ws, "værdi")).value = "=100*3"
 
 
+def _no_prices(wb):
+    ws = wb["Konsekvenser"]
+    for header in ("pris kommune", "pris stat"):
+        ws.cell(row=2, column=_header_col(ws, header)).value = None
+
+
+def _pert_success(wb):
+    ws = wb["Indsats"]
+    row = _kv_row(ws, "success_rate")
+    ws.cell(row=row, column=_header_col(ws, "værdi")).value = None
+    for header, value in (("fordeling", "pert"), ("lav", 0.5), ("typisk", 0.3), ("høj", 0.6)):
+        ws.cell(row=row, column=_header_col(ws, header)).value = value
+
+
 BAD_CELLS = [
+    (
+        _no_prices,
+        "Konsekvenser!{pris kommune}2 (konsekvens 'herberg', priser)",
+        "required key is missing",
+    ),
+    (
+        _pert_success,
+        "Indsats!{lav}11 (succesrate, lav = low)",
+        "pert: low (0.5) must be <= mode (0.3)",
+    ),
+    (
+        _set_cost("katalog", "catalog:hjemloeshed/cti_bostoete"),
+        "Omkostninger!{katalog}2 (omkostning 'opstart', katalog)",
+        "(did you mean 'hjemloeshed/cti_bostoette'?)",
+    ),
     (
         _set_cons("pris kommune", "ca. 2300"),
         "Konsekvenser!{pris kommune}2 (konsekvens 'herberg', pris kommune)",
