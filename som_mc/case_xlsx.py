@@ -42,6 +42,13 @@ thousands separator, or one point two three four), is refused with a hint; type 
 into the cell as a number instead. A merged cell holds its value in its top-left cell; in the
 row-per-line sheets a cell merged downwards counts for every row it covers. Formulas are
 read through the value the spreadsheet program last computed.
+
+Limitations: TOML comments are not carried; the workbook has no per-value source (``kilde``
+is the line's ``source``); lists in one cell (``aktører``, ``betalingsår``,
+``betalingsprofil``, ``værdier``) cannot hold names with ``,`` or ``;``; a computed float
+that needs 17 significant digits is stored as text so that it stays exact; the drop-down of
+aktører lists the actors known when the workbook was written (other names give a warning,
+not an error). Whitespace-only cells count as blank.
 """
 
 from __future__ import annotations
