@@ -1,0 +1,849 @@
+"""Case workbooks: template, TOML <-> xlsx round trips, cell-level errors, spreadsheet quirks."""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import openpyxl
+import pytest
+from conftest import CASES_DIR, minimal_case
+from openpyxl.worksheet.worksheet import Worksheet
+
+from som_mc.case import case_hash, load_case, parse_case
+from som_mc.case_xlsx import (
+    _number_text,
+    _text_number,
+    convert,
+    load_case_file,
+    read_workbook,
+    write_workbook,
+)
+from som_mc.deterministic import deterministic
+from som_mc.errors import CaseFileError, SomMcError
+
+CASE_FILES = sorted(CASES_DIR.glob("*.toml"))
+
+#: A case exercising every feature of the format (cases/README.md): every distribution
+#: family and parameterisation, costs of every kind with saved costs and schedules, a
+#: during-forløb consequence, per-year distributions in a profile, revenue items, catalog
+#: references with overrides, correlations, outcome noise and drop-off, per_cohort horizon,
+#: discounting and actors beyond the default.
+FULL: dict[str, Any] = {
+    "name": "Alle nøgler: =SUM(A1) er tekst",
+    "description": "Linje 1\nLinje 2 med 'citat' og \"anførsel\"",
+    "target_group": "Aktivitetsparate kontanthjælpsmodtagere",
+    "price_year": 2024,
+    "start_year": 2025,
+    "horizon_years": 10,
+    "horizon_mode": "per_cohort",
+    "discount_rate": 0.035,
+    "actors": ["kommune", "kommune_beskaeftigelse", "region", "stat"],
+    "success_rate": {"dist": "pert", "low": 0.1, "mode": 0.2, "high": 0.3, "shape": 5.0},
+    "source": "+illustrative",
+    "participants": {
+        "per_year": [
+            {"dist": "discrete_uniform", "low": 40, "high": 50},
+            {"dist": "poisson", "mean": 50},
+            {"dist": "binomial", "n": 60, "p": 0.8},
+            50,
+        ],
+        "course_years": 1.5,
+    },
+    "outcome": {
+        "noise": True,
+        "dropoff_rate": {"dist": "beta", "alpha": 2, "beta": 38},
+    },
+    "costs": [
+        {
+            "name": "opstart",
+            "label": "Opstart og uddannelse",
+            "actor": "kommune",
+            "kind": "one_off",
+            "year": 0,
+            "amount": {"dist": "triangular", "low": 200000, "mode": 250000, "high": 400000},
+            "source": "illustrative",
+        },
+        {
+            "name": "drift",
+            "actor": "kommune_beskaeftigelse",
+            "kind": "yearly",
+            "years": [0, 1, 2, 3],
+            "amount": {"dist": "normal", "mean": 300000, "sd": 30000},
+        },
+        {
+            "name": "mentor",
+            "actor": "kommune",
+            "kind": "per_participant",
+            "schedule": [0.6, 0.4],
+            "amount": {"dist": "lognormal", "median": 40000, "p95": 60000},
+        },
+        {
+            "name": "sparet_aktivering",
+            "actor": "kommune",
+            "kind": "per_participant",
+            "saved": True,
+            "amount": 10000,
+        },
+        {"name": "evaluering", "actor": "stat", "kind": "one_off", "year": 2, "amount": 1234.5},
+        {
+            "name": "supervision",
+            "actor": "region",
+            "kind": "yearly",
+            "amount": {"dist": "gamma", "shape": 4, "scale": 500},
+            "saved": False,
+        },
+        {
+            "name": "lognormal_mu",
+            "actor": "stat",
+            "kind": "one_off",
+            "amount": {"dist": "lognormal", "mu": 7.8, "sigma": 0.3},
+        },
+        {
+            "name": "lognormal_mean",
+            "actor": "stat",
+            "kind": "one_off",
+            "amount": {"dist": "lognormal", "mean": 2600, "sd": 800},
+        },
+        {
+            "name": "gamma_mean",
+            "actor": "stat",
+            "kind": "one_off",
+            "amount": {"dist": "gamma", "mean": 2000, "sd": 1000},
+        },
+        {
+            "name": "fast",
+            "actor": "stat",
+            "kind": "one_off",
+            "amount": {"dist": "fixed", "value": 42},
+        },
+        {"uses": "catalog:hjemloeshed/cti_bostoette", "name": "bostoette", "schedule": [1.0]},
+    ],
+    "consequences": [
+        {
+            "name": "kontanthjaelp",
+            "label": "Kontanthjælp",
+            "unit": "uger",
+            "profile": [-8, -10, -10, -10, -10, -10, -10, -10],
+            "scale": {"dist": "normal", "mean": 1.0, "sd": 0.51},
+            "price": {"kommune_beskaeftigelse": 2300, "stat": 700},
+            "source": "illustrative",
+        },
+        {
+            "name": "indkomstskat",
+            "unit": "kr. lønindkomst",
+            "profile": [
+                {"dist": "pert", "low": 10000, "mode": 20000, "high": 40000},
+                40000,
+                {"dist": "empirical", "values": [45000.0, 50000.0, 1.234, 52000.5]},
+                50000,
+            ],
+            "scale": {"dist": "truncnormal", "mean": 1.0, "sd": 0.51, "low": 0, "high": 3},
+            "price": {"kommune": -0.23, "stat": -0.19},
+        },
+        {
+            "name": "psykiatri",
+            "unit": "kontakter",
+            "profile": [-1.0, -0.8, -0.5],
+            "scale": {"dist": "truncnormal", "mean": 1.0, "sd": 0.5, "low": 0},
+            "price": {"region": {"dist": "gamma", "mean": 3000, "sd": 1000}},
+        },
+        {
+            "name": "misbrug_under_forloeb",
+            "unit": "forløb",
+            "applies_to": "participants",
+            "profile": [0.1, 0.05],
+            "price": {"kommune": {"dist": "uniform", "low": 25000, "high": 35000}},
+        },
+        {
+            "name": "beta_pris",
+            "unit": "andel",
+            "profile": [{"dist": "beta", "mean": 0.38, "sd": 0.05}],
+            "price": {"stat": {"dist": "beta", "alpha": 2, "beta": 5, "low": 100, "high": 200}},
+        },
+        {"uses": "catalog:hjemloeshed/herberg"},
+        {
+            "uses": "catalog:hjemloeshed/somatik",
+            "name": "somatik_lokal",
+            "price": {"region": 8000},
+        },
+        {
+            "name": "herberg_egen",
+            "unit": "døgn",
+            "profile": [-10, -5],
+            "price": "catalog:prices/herberg_doegn",
+        },
+    ],
+    "correlations": [
+        {"inputs": ["success_rate", "consequences.kontanthjaelp.scale"], "rank": 0.5},
+        {"inputs": ["costs.opstart.amount", "costs.drift.amount"], "rank": -0.3},
+    ],
+}
+
+
+def _hash(data: dict[str, Any]) -> str:
+    return case_hash(parse_case(data))
+
+
+def _roundtrip(data: dict[str, Any] | None, tmp_path: Path) -> dict[str, Any]:
+    out = tmp_path / "case.xlsx"
+    write_workbook(out, data, overwrite=True)
+    return read_workbook(out)
+
+
+def _header_col(ws: Worksheet, header: str, row: int = 1) -> int:
+    for cell in ws[row]:
+        if cell.value == header:
+            return cell.column
+    raise AssertionError(
+        f"no header {header!r} in {ws.title} row {row}: {[c.value for c in ws[row]]}"
+    )
+
+
+def _kv_row(ws: Worksheet, key: str) -> int:
+    for cell in ws["B"]:
+        if cell.value == key:
+            return cell.row
+    raise AssertionError(f"no key {key!r} on {ws.title}")
+
+
+def _edit(path: Path, edit) -> None:
+    wb = openpyxl.load_workbook(path)
+    edit(wb)
+    wb.save(path)
+
+
+def _error(path: Path) -> CaseFileError:
+    with pytest.raises(CaseFileError) as info:
+        load_case_file(path)
+    return info.value
+
+
+# --- round trips ------------------------------------------------------------------------------
+
+
+def test_full_case_is_valid():
+    case = parse_case(FULL)
+    assert case.costs[-1].name == "bostoette"
+    assert len(case.catalog_uses) >= 4
+
+
+@pytest.mark.parametrize("path", CASE_FILES, ids=lambda p: p.stem)
+def test_example_cases_round_trip(path, tmp_path):
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    back = _roundtrip(raw, tmp_path)
+    assert back == raw
+    assert _hash(back) == case_hash(load_case(path))
+    assert case_hash(load_case_file(tmp_path / "case.xlsx")) == case_hash(load_case(path))
+
+
+def test_full_case_round_trip(tmp_path):
+    back = _roundtrip(FULL, tmp_path)
+    assert back == FULL
+    assert _hash(back) == _hash(FULL)
+
+
+def test_resolved_case_round_trip(tmp_path):
+    """A case written out in full (catalog references resolved) round-trips too."""
+    from som_mc.case import case_to_dict
+
+    plain = case_to_dict(parse_case(FULL))
+    back = _roundtrip(plain, tmp_path)
+    assert _hash(back) == _hash(FULL)
+
+
+@pytest.mark.parametrize("path", [*CASE_FILES, None], ids=lambda p: p.stem if p else "full")
+def test_convert_both_ways(path, tmp_path):
+    if path is None:
+        import tomli_w
+
+        path = tmp_path / "full.toml"
+        path.write_text(tomli_w.dumps(FULL), encoding="utf-8")
+    xlsx = tmp_path / "case.xlsx"
+    toml = tmp_path / "back.toml"
+    convert(path, xlsx)
+    convert(xlsx, toml)
+    assert case_hash(load_case(toml)) == case_hash(load_case(path))
+    assert case_hash(load_case_file(xlsx)) == case_hash(load_case(path))
+    assert tomllib.loads(toml.read_text(encoding="utf-8")) == tomllib.loads(
+        path.read_text(encoding="utf-8")
+    )
+
+
+def test_convert_refuses_other_suffixes_and_existing(tmp_path):
+    src = CASE_FILES[0]
+    with pytest.raises(CaseFileError, match=r"convert a \.toml case file to an \.xlsx"):
+        convert(src, tmp_path / "x.toml")
+    dst = tmp_path / "x.xlsx"
+    dst.write_bytes(b"")
+    with pytest.raises(CaseFileError, match=r"overwrite=True"):
+        convert(src, dst)
+    convert(src, dst, overwrite=True)
+    assert read_workbook(dst) == tomllib.loads(src.read_text(encoding="utf-8"))
+
+
+def test_catalog_references_resolve_like_toml(tmp_path):
+    path = CASES_DIR / "cool_kids.toml"
+    xlsx = tmp_path / "cool.xlsx"
+    convert(path, xlsx)
+    from_xlsx = load_case_file(xlsx)
+    from_toml = load_case(path)
+    assert from_xlsx == from_toml
+    assert from_xlsx.catalog_uses == from_toml.catalog_uses
+
+
+# --- the template -----------------------------------------------------------------------------
+
+
+def test_template_reads_as_empty_case(tmp_path):
+    out = tmp_path / "ny.xlsx"
+    write_workbook(out)
+    assert read_workbook(out) == {}
+    err = _error(out)
+    assert err.key is not None and err.key.startswith("Indsats!C2 (navn)")
+    assert "required key is missing" in err.message
+
+
+def test_template_layout(tmp_path):
+    out = tmp_path / "ny.xlsx"
+    write_workbook(out)
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == [
+        "Vejledning",
+        "Indsats",
+        "Deltagere",
+        "Udfald",
+        "Omkostninger",
+        "Konsekvenser",
+        "Korrelationer",
+        "Lister",
+    ]
+    assert wb["Lister"].sheet_state == "hidden"
+    assert "Vejledning" in str(wb["Vejledning"]["A1"].value)
+    costs = wb["Omkostninger"]
+    assert costs.freeze_panes == "B2"
+    heads = [c.value for c in costs[1]]
+    for head in ("navn", "aktør", "type", "fordeling", "lav", "typisk", "høj", "katalog", "kilde"):
+        assert head in heads
+    lists = {str(dv.formula1) for dv in costs.data_validations.dataValidation}
+    assert {"Lister!$A$2:$A$14", "Lister!$B$2:$B$4", "Lister!$C$2:$C$4"} <= lists
+    assert costs.cell(row=2, column=1).value.startswith("#")  # the commented example
+    assert costs.column_dimensions["A"].width > 8
+    heads = [c.value for c in wb["Konsekvenser"][1]]
+    assert {"parameter", "skalafaktor", "år 0", "år 9", "pris kommune", "pris stat"} <= set(heads)
+
+
+def test_number_formats_are_danish_display(tmp_path):
+    out = tmp_path / "c.xlsx"
+    write_workbook(out, FULL)
+    wb = openpyxl.load_workbook(out)
+    ws = wb["Omkostninger"]
+    row = 2  # opstart
+    assert ws.cell(row=row, column=_header_col(ws, "lav")).number_format == "#,##0"
+    ws = wb["Indsats"]
+    value = _header_col(ws, "værdi")
+    assert ws.cell(row=_kv_row(ws, "price_year"), column=value).number_format == "0"
+
+
+# --- safety ------------------------------------------------------------------------------------
+
+
+def test_no_formulas_from_user_text(tmp_path):
+    data = minimal_case(name='=HYPERLINK("http://x")', source="@SUM(1)", target_group="-1+2")
+    data["costs"][0]["label"] = "+cmd|' /C calc'!A0"
+    data["consequences"][0]["unit"] = "=1+1"
+    out = tmp_path / "c.xlsx"
+    write_workbook(out, data)
+    wb = openpyxl.load_workbook(out)
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (ws.title, cell.coordinate, cell.value)
+                if isinstance(cell.value, str) and cell.value[:1] in "=+-@":
+                    assert cell.quotePrefix, (ws.title, cell.coordinate)
+    assert read_workbook(out) == data
+
+
+def test_overwrite_refused(tmp_path):
+    out = tmp_path / "c.xlsx"
+    write_workbook(out)
+    with pytest.raises(SomMcError, match=r"already exists; pass overwrite=True"):
+        write_workbook(out, minimal_case())
+    assert read_workbook(out) == {}
+    write_workbook(out, minimal_case(), overwrite=True)
+    assert read_workbook(out) == minimal_case()
+    assert [p.name for p in tmp_path.iterdir()] == ["c.xlsx"]  # no temporary files left
+
+
+@pytest.mark.skipif(os.name == "nt", reason="symlinks")
+def test_symlink_refused(tmp_path):
+    target = tmp_path / "real.xlsx"
+    write_workbook(target)
+    link = tmp_path / "link.xlsx"
+    link.symlink_to(target)
+    for overwrite in (False, True):
+        with pytest.raises(CaseFileError, match="symbolic link"):
+            write_workbook(link, minimal_case(), overwrite=overwrite)
+    dangling = tmp_path / "dangling.xlsx"
+    dangling.symlink_to(tmp_path / "nowhere.xlsx")
+    with pytest.raises(CaseFileError, match="symbolic link"):
+        write_workbook(dangling)
+    assert not (tmp_path / "nowhere.xlsx").exists()
+    assert read_workbook(target) == {}
+    with pytest.raises(CaseFileError, match="symbolic link"):
+        convert(CASE_FILES[0], link, overwrite=True)
+
+
+def test_unrepresentable_data_named_by_key(tmp_path):
+    data = minimal_case()
+    data["costs"][0]["amount"] = {"dist": "pert", "lo": 1}
+    with pytest.raises(CaseFileError, match=r"costs\[0\]\.amount\.lo: .*unknown distribution"):
+        write_workbook(tmp_path / "c.xlsx", data)
+    with pytest.raises(CaseFileError, match=r"unknown key 'sucess_rate'"):
+        write_workbook(tmp_path / "c.xlsx", {**minimal_case(), "sucess_rate": 1})
+    assert not (tmp_path / "c.xlsx").exists()
+
+
+def test_unknown_suffix(tmp_path):
+    with pytest.raises(CaseFileError, match=r"expected a \.toml case file or an \.xlsx"):
+        load_case_file(tmp_path / "case.ods")
+
+
+def test_not_a_workbook(tmp_path):
+    bad = tmp_path / "bad.xlsx"
+    bad.write_text("not a zip")
+    with pytest.raises(CaseFileError, match="cannot read the workbook"):
+        read_workbook(bad)
+    with pytest.raises(CaseFileError, match="file not found"):
+        read_workbook(tmp_path / "missing.xlsx")
+
+
+# --- errors name sheet and cell -----------------------------------------------------------------
+
+
+def _set_kv(sheet: str, key: str, header: str, value: Any):
+    def edit(wb):
+        ws = wb[sheet]
+        ws.cell(row=_kv_row(ws, key), column=_header_col(ws, header)).value = value
+
+    return edit
+
+
+def _set_cost(header: str, value: Any, row: int = 2, **more: Any):
+    def edit(wb):
+        ws = wb["Omkostninger"]
+        ws.cell(row=row, column=_header_col(ws, header)).value = value
+        for h, v in more.items():
+            ws.cell(row=row, column=_header_col(ws, {"vaerdi": "værdi"}.get(h, h))).value = v
+
+    return edit
+
+
+def _set_cons(header: str, value: Any, row: int = 2):
+    def edit(wb):
+        ws = wb["Konsekvenser"]
+        ws.cell(row=row, column=_header_col(ws, header)).value = value
+
+    return edit
+
+
+def _set_deltagere(header: str, value: Any, row: int = 4):
+    def edit(wb):
+        ws = wb["Deltagere"]
+        ws.cell(row=row, column=_header_col(ws, header, row=3)).value = value
+
+    return edit
+
+
+def _rename_header(sheet: str, old: str, new: str):
+    def edit(wb):
+        ws = wb[sheet]
+        ws.cell(row=1, column=_header_col(ws, old)).value = new
+
+    return edit
+
+
+def _formula_cell(wb):
+    ws = wb["Omkostninger"]
+    ws.cell(row=2, column=_header_col(ws, "værdi")).value = "=100*3"
+
+
+def _no_prices(wb):
+    ws = wb["Konsekvenser"]
+    for header in ("pris kommune", "pris stat"):
+        ws.cell(row=2, column=_header_col(ws, header)).value = None
+
+
+def _pert_success(wb):
+    ws = wb["Indsats"]
+    row = _kv_row(ws, "success_rate")
+    ws.cell(row=row, column=_header_col(ws, "værdi")).value = None
+    for header, value in (("fordeling", "pert"), ("lav", 0.5), ("typisk", 0.3), ("høj", 0.6)):
+        ws.cell(row=row, column=_header_col(ws, header)).value = value
+
+
+BAD_CELLS = [
+    (
+        _no_prices,
+        "Konsekvenser!{pris kommune}2 (konsekvens 'herberg', priser)",
+        "required key is missing",
+    ),
+    (
+        _pert_success,
+        "Indsats!{lav}11 (succesrate, lav = low)",
+        "pert: low (0.5) must be <= mode (0.3)",
+    ),
+    (
+        _set_cost("katalog", "catalog:hjemloeshed/cti_bostoete"),
+        "Omkostninger!{katalog}2 (omkostning 'opstart', katalog)",
+        "(did you mean 'hjemloeshed/cti_bostoette'?)",
+    ),
+    (
+        _set_cons("pris kommune", "ca. 2300"),
+        "Konsekvenser!{pris kommune}2 (konsekvens 'herberg', pris kommune)",
+        "expected a number or a distribution; received 'ca. 2300'",
+    ),
+    (
+        _set_kv("Indsats", "horizon_years", "værdi", "ti"),
+        "Indsats!C7 (tidshorisont (år))",
+        "expected a whole number; received 'ti'",
+    ),
+    (
+        _set_kv("Indsats", "horizon_years", "værdi", 2.5),
+        "Indsats!C7 (tidshorisont (år))",
+        "expected a whole number; received 2.5",
+    ),
+    (
+        _set_kv("Indsats", "success_rate", "værdi", 1.5),
+        "Indsats!C11 (succesrate)",
+        "a succesrate must lie in [0, 1]; received 1.5",
+    ),
+    (
+        _set_kv("Indsats", "success_rate", "værdi", "26 %"),
+        None,  # 26 % stored as text is 0.26: valid
+        None,
+    ),
+    (
+        _set_kv("Indsats", "horizon_mode", "værdi", "kalender"),
+        "Indsats!C8 (horisont)",
+        "expected one of 'calendar' or 'per_cohort'; received 'kalender'",
+    ),
+    (
+        _set_kv("Indsats", "horizon_mode", "lav", 3),
+        "Indsats!{lav}8 (horisont)",
+        "horisont is a single value; write it in column 'værdi'",
+    ),
+    (
+        _set_kv("Udfald", "outcome.noise", "værdi", "måske"),
+        "Udfald!C2 (tilfældigt antal succeser)",
+        "expected ja or nej; received 'måske'",
+    ),
+    (
+        _set_cost("sparet", "måske"),
+        "Omkostninger!E2 (omkostning 'opstart', sparet)",
+        "expected ja or nej; received 'måske'",
+    ),
+    (
+        _set_cost("fordeling", "perty", vaerdi=None),
+        "Omkostninger!{fordeling}2 (omkostning 'opstart', beløb, fordeling)",
+        "unknown fordeling 'perty' (did you mean 'pert'?)",
+    ),
+    (
+        _set_cost("lav", 100),
+        "Omkostninger!{lav}2 (omkostning 'opstart', beløb, lav = low)",
+        "a parameter without a fordeling",
+    ),
+    (
+        _set_cost("aktør", "komune"),
+        "Omkostninger!C2 (omkostning 'opstart', aktør)",
+        "unknown actor 'komune'; declared actors are kommune, region, stat",
+    ),
+    (
+        _set_cost("værdi", datetime.datetime(2024, 3, 1)),
+        "Omkostninger!{værdi}2 (omkostning 'opstart', beløb)",
+        "received a date or time (2024-03-01 00:00:00); format the cell as a number",
+    ),
+    (
+        _set_cost("betalingsår", "0; x"),
+        "Omkostninger!G2 (omkostning 'opstart', betalingsår)",
+        "expected a whole number; received 'x'",
+    ),
+    (
+        _set_cost("betalingsår", "0; 1"),
+        "Omkostninger!G2 (omkostning 'opstart', betalingsår)",
+        "key 'years' does not apply to a cost line of kind 'one_off'",
+    ),
+    (
+        _formula_cell,
+        "Omkostninger!{værdi}2",
+        "a formula (=100*3) without a computed value",
+    ),
+    (
+        _set_deltagere("værdi", "1.234"),
+        "Deltagere!{værdi}4 (optag 0)",
+        "the text '1.234' can be read two ways",
+    ),
+    (
+        _set_deltagere("værdi", -3),
+        "Deltagere!{værdi}4 (optag 0)",
+        "a number of participants must lie in [0, inf]",
+    ),
+    (
+        _set_deltagere("optag (modelår)", 2),
+        "Deltagere!A4 (optag 0)",
+        "expected optag 0 here; received 2",
+    ),
+    (
+        _set_cons("år 0", None),
+        "Konsekvenser!{år 0}2 (konsekvens 'herberg', år 0)",
+        "the profile has a gap at år 0",
+    ),
+    (
+        _rename_header("Omkostninger", "kilde", "kidle"),
+        "Omkostninger!{kidle}1",
+        "unknown column 'kidle' (did you mean 'kilde'?)",
+    ),
+    (
+        _set_cons("enhed", None),
+        "Konsekvenser!C2 (konsekvens 'herberg', enhed)",
+        "required key is missing",
+    ),
+]
+
+
+@pytest.mark.parametrize(("edit", "key", "message"), BAD_CELLS)
+def test_bad_cell_is_named(edit, key, message, tmp_path):
+    out = tmp_path / "case.xlsx"
+    write_workbook(out, minimal_case())
+    headers: dict[str, str] = {}
+    ws = openpyxl.load_workbook(out)[key.split("!")[0] if key else "Indsats"]
+    for row in (1, 3):
+        for cell in ws[row]:
+            if isinstance(cell.value, str):
+                headers.setdefault(cell.value, cell.column_letter)
+    _edit(out, edit)
+    if key is None:
+        load_case_file(out)
+        return
+    err = _error(out)
+    if "{kidle}" in key:
+        headers["kidle"] = headers["kilde"]
+    expected_key = key.format(**{h: headers[h] for h in headers if "{" + h + "}" in key})
+    assert err.key is not None and err.key.startswith(expected_key), err.key
+    assert message in err.message
+    text = str(err)
+    assert "\n" not in text
+    assert text.startswith(f"{out}: {err.key}: ")
+
+
+def test_bad_cell_in_vertical_group(tmp_path):
+    out = tmp_path / "case.xlsx"
+    data = minimal_case()
+    data["consequences"][0]["price"]["kommune"] = {
+        "dist": "pert",
+        "low": 90,
+        "mode": 100,
+        "high": 120,
+    }
+    write_workbook(out, data)
+    wb = openpyxl.load_workbook(out)
+    ws = wb["Konsekvenser"]
+    param = _header_col(ws, "parameter")
+    rows = {ws.cell(row=r, column=param).value: r for r in range(2, ws.max_row + 1)}
+    assert list(rows) == ["værdi", "fordeling", "lav", "typisk", "høj"]
+    col = _header_col(ws, "pris kommune")
+    ws.cell(row=rows["lav"], column=col).value = 130
+    wb.save(out)
+    err = _error(out)
+    letter = openpyxl.utils.get_column_letter(col)
+    assert (
+        err.key
+        == f"Konsekvenser!{letter}{rows['lav']} (konsekvens 'herberg', pris kommune, lav = low)"
+    )
+    assert "low (130.0) must be <= mode (100.0)" in err.message
+
+
+# --- an edited workbook gives the expected result ----------------------------------------------
+
+
+def test_edited_succesrate_changes_result_like_edited_toml(tmp_path):
+    path = CASES_DIR / "housing_first.toml"
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    xlsx = tmp_path / "hf.xlsx"
+    write_workbook(xlsx, raw)
+    edited = copy.deepcopy(raw)
+    edited["success_rate"] = {"dist": "triangular", "low": 0.2, "mode": 0.35, "high": 0.5}
+
+    def edit(wb):
+        ws = wb["Indsats"]
+        row = _kv_row(ws, "success_rate")
+        ws.cell(row=row, column=_header_col(ws, "katalog")).value = None
+        for header, value in (
+            ("fordeling", "triangular"),
+            ("lav", 0.2),
+            ("typisk", 0.35),
+            ("høj", 0.5),
+        ):
+            ws.cell(row=row, column=_header_col(ws, header)).value = value
+
+    _edit(xlsx, edit)
+    from_xlsx = load_case_file(xlsx)
+    from_toml = parse_case(edited)
+    assert case_hash(from_xlsx) == case_hash(from_toml)
+    a, b = deterministic(from_xlsx), deterministic(from_toml)
+    np.testing.assert_array_equal(a["net_result"].values, b["net_result"].values)
+    before = deterministic(load_case(path))
+    assert not np.allclose(a["net_result"].values, before["net_result"].values)
+
+
+# --- what spreadsheet programs produce -----------------------------------------------------------
+
+
+def test_numbers_stored_as_text(tmp_path):
+    out = tmp_path / "c.xlsx"
+    write_workbook(out, minimal_case())
+
+    def edit(wb):
+        ws = wb["Indsats"]
+        value = _header_col(ws, "værdi")
+        for key, text in (
+            ("price_year", "2024"),
+            ("success_rate", "0,5"),
+            ("horizon_years", " 3 "),
+        ):
+            cell = ws.cell(row=_kv_row(ws, key), column=value)
+            cell.value = text
+            cell.data_type = "s"
+        ws = wb["Omkostninger"]
+        ws.cell(row=2, column=_header_col(ws, "værdi")).value = "300"
+        ws = wb["Konsekvenser"]
+        ws.cell(row=2, column=_header_col(ws, "pris kommune")).value = "1.000,0"
+        ws.cell(row=2, column=_header_col(ws, "år 1")).value = "-1,0"
+        ws.cell(row=2, column=_header_col(ws, "pris stat")).value = "5,0e1"
+        ws.cell(row=2, column=_header_col(ws, "år 0")).value = "\u22122"  # Unicode minus
+
+    _edit(out, edit)
+    data = read_workbook(out)
+    assert data["price_year"] == 2024 and data["horizon_years"] == 3
+    assert data["success_rate"] == 0.5
+    assert data["consequences"][0]["price"] == {"kommune": 1000.0, "stat": 50.0}
+    assert data["consequences"][0]["profile"] == [-2, -1.0]
+    expected = minimal_case()
+    expected["consequences"][0]["price"] = {"kommune": 1000, "stat": 50}
+    assert _hash(data) == _hash(expected)
+
+
+def test_empty_rows_blank_columns_merged_cells_and_sheet_order(tmp_path):
+    data = minimal_case()
+    data["costs"].append({"name": "drift", "actor": "kommune", "kind": "yearly", "amount": 50})
+    out = tmp_path / "c.xlsx"
+    write_workbook(out, data)
+
+    def edit(wb):
+        ws = wb["Omkostninger"]
+        ws.insert_cols(3)  # an extra blank column
+        ws.insert_rows(1)  # a title row above the header
+        ws["A1"] = "Omkostninger i Minimal"
+        ws.merge_cells("A1:F1")
+        aktor = _header_col(ws, "aktør", row=2)
+        ws.cell(row=4, column=aktor).value = None
+        ws.merge_cells(start_row=3, end_row=4, start_column=aktor, end_column=aktor)
+        for r in range(5, 40):  # formatted but empty trailing rows
+            ws.cell(row=r, column=1).value = "   "
+            ws.cell(row=r, column=2).number_format = "0.00"
+        ind = wb["Indsats"]
+        beskrivelse = _kv_row(ind, "description")
+        value = _header_col(ind, "værdi")
+        ind.cell(row=beskrivelse, column=value).value = "Lang tekst"
+        ind.merge_cells(
+            start_row=beskrivelse, end_row=beskrivelse, start_column=value, end_column=value + 4
+        )
+        wb.move_sheet("Korrelationer", offset=-5)
+        wb.move_sheet("Indsats", offset=5)
+        wb["Konsekvenser"]["Z1"] = "note: kilde tjekket"
+        wb["Konsekvenser"]["Z2"] = "ok"
+
+    _edit(out, edit)
+    back = read_workbook(out)
+    assert back == {**data, "description": "Lang tekst"}
+
+
+def test_formula_with_cached_value_is_read(tmp_path):
+    """LibreOffice and Excel store the last computed value beside a formula."""
+    out = tmp_path / "c.xlsx"
+    write_workbook(out, minimal_case())
+    _edit(out, _formula_cell)
+    # Simulate a spreadsheet program's save: put the cached value into the sheet XML.
+    import zipfile
+
+    src = zipfile.ZipFile(out)
+    items = {n: src.read(n) for n in src.namelist()}
+    src.close()
+    sheet = next(n for n, b in items.items() if n.startswith("xl/worksheets/") and b"100*3" in b)
+    items[sheet] = items[sheet].replace(b"<f>100*3</f><v></v>", b"<f>100*3</f><v>300</v>")
+    if b"<v>300</v>" not in items[sheet]:
+        items[sheet] = items[sheet].replace(b"<f>100*3</f>", b"<f>100*3</f><v>300</v>")
+    with zipfile.ZipFile(out, "w") as dst:
+        for n, b in items.items():
+            dst.writestr(n, b)
+    assert read_workbook(out)["costs"][0]["amount"] == 300
+
+
+def test_comment_rows_are_skipped(tmp_path):
+    out = tmp_path / "c.xlsx"
+    write_workbook(out, minimal_case())
+
+    def edit(wb):
+        ws = wb["Omkostninger"]
+        ws.insert_rows(2)
+        ws["A2"] = "# ikke med endnu"
+        ws.cell(row=2, column=_header_col(ws, "værdi")).value = "ca. 10"
+
+    _edit(out, edit)
+    assert read_workbook(out) == minimal_case()
+
+
+# --- numbers as text --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("1234", 1234),
+        ("-12", -12),
+        ("1234.5", 1234.5),
+        ("1234,5", 1234.5),
+        ("-0,23", -0.23),
+        ("0.125", 0.125),
+        ("1.234,5", 1234.5),
+        ("1,234.5", 1234.5),
+        ("12.345.678", 12345678),
+        ("1,234,567", 1234567),
+        ("1 234 567", 1234567),
+        ("2\u00a0300", 2300),
+        ("26 %", 0.26),
+        ("1e6", 1e6),
+        ("\u22120,5", -0.5),
+        (" 7 ", 7),
+    ],
+)
+def test_text_number(text, value):
+    assert _text_number(text) == value
+
+
+@pytest.mark.parametrize(
+    "text", ["1.234", "1,234", "-12.500", "ca. 2300", "2.300 kr.", "1,2,3", "", "nan", "inf"]
+)
+def test_text_number_refused(text):
+    with pytest.raises(ValueError):
+        _text_number(text)
+
+
+@pytest.mark.parametrize("x", [0.6, 1.234, 123.456, 1e-05, 52000.5, 3, -0.23, 1234567.891])
+def test_number_text_reads_back_exactly(x):
+    assert _text_number(_number_text(x)) == x
