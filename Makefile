@@ -1,6 +1,7 @@
 # Two commands for a fresh machine with Python >= 3.11:
 #   make demo   set up .venv and run the example case
-#   make test   set up .venv and run lint + the whole test suite + the notebooks (what CI runs)
+#   make test   set up .venv and run lint, type checks, the whole test suite and the notebooks
+#               (what CI runs)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -24,6 +25,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 	$(NB_SMALL) $(BIN)/python -m pytest --nbmake --nbmake-timeout=300 notebooks
 

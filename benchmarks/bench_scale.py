@@ -2,7 +2,7 @@
 
 One process, one run, on ``benchmarks/reference.toml`` (69 uncertain inputs, noise on):
 
-a. throughput   draws per second of ``som_mc.scale.run_many`` (streamed summary, no store)
+a. throughput   draws per second of ``som_mc.run.run_many`` (streamed summary, no store)
                 for 10^5 and 10^6 draws: local executor (numba threads in this process) and
                 Dask LocalCluster with 1 and 2 single-threaded worker processes (cluster
                 start-up excluded, reported separately). All results are checked to be
@@ -110,7 +110,8 @@ def main() -> int:
     print("\na. throughput, streamed summary (no store)")
     local: dict[int, Any] = {}
     for n in sizes:
-        t, (summary,) = timed(lambda n=n: run_many([specs[n]]))
+        t, (result,) = timed(lambda n=n: run_many([specs[n]]))
+        summary = result.summary
         local[n] = summary
         results[f"local_{n}"] = t
         line(f"local executor, {n:,} draws", f"{t:.2f} s", f"{n / t:,.0f} draws/s")
@@ -125,9 +126,10 @@ def main() -> int:
         line(f"LocalCluster start-up, {workers} worker(s)", f"{startup:.2f} s")
         run_many([specs[sizes[0]]], executor="dask", client=client)  # warm the workers
         for n in sizes:
-            t, (summary,) = timed(
+            t, (result,) = timed(
                 lambda n=n, client=client: run_many([specs[n]], executor="dask", client=client)
             )
+            summary = result.summary
             if not same(summary, local[n]):
                 raise SystemExit(f"dask ({workers} workers) differs from local at {n} draws")
             results[f"dask{workers}_{n}"] = t

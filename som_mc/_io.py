@@ -52,7 +52,7 @@ def check_writable(path: str | Path, *, overwrite: bool = False) -> Path:
 
 
 def atomic_write(
-    path: str | Path, write: Callable[[Path], None], *, overwrite: bool = False
+    path: str | Path, write: Callable[[Path], object], *, overwrite: bool = False
 ) -> Path:
     """Write a file atomically: `write` fills a temporary path that is renamed to `path`.
 

@@ -16,7 +16,7 @@ from conftest import CASES_DIR, minimal_case
 from openpyxl.worksheet.worksheet import Worksheet
 
 from som_mc.case import case_hash, load_case, parse_case
-from som_mc.case_xlsx import (
+from som_mc.case.xlsx import (
     _number_text,
     _text_number,
     convert,
@@ -24,7 +24,7 @@ from som_mc.case_xlsx import (
     read_workbook,
     write_workbook,
 )
-from som_mc.deterministic import deterministic
+from som_mc.engine import deterministic
 from som_mc.errors import CaseFileError, SomMcError
 
 CASE_FILES = sorted(CASES_DIR.glob("*.toml"))

@@ -98,9 +98,11 @@ def test_interrupted_run_resumes_to_the_same_result(case, tmp_path):
 
     with pytest.raises(_StopError):
         run_many([spec], [store], progress=stop_after_two_chunks)
-    with pytest.raises(ResultsFileError, match=r"incomplete \(2 of 4 chunks missing\).*resume=True"):
+    incomplete = r"incomplete \(2 of 4 chunks missing\).*resume=True"
+    with pytest.raises(ResultsFileError, match=incomplete):
         open_store(store)
-    with pytest.raises(ResultsFileError, match="exists; pass overwrite=True to replace it or resume=True"):
+    exists = "exists; pass overwrite=True to replace it or resume=True"
+    with pytest.raises(ResultsFileError, match=exists):
         run_many([spec], [store])
     other = RunSpec.make(case, draws=DRAWS, seed=4, chunk_draws=BLOCK_SIZE)
     with pytest.raises(ResultsFileError, match="different run: seed 3 \\(now 4\\)"):

@@ -217,7 +217,9 @@ def test_sketched_quantiles_are_within_their_error_bound(draws):
             diff = np.abs(sketch[f"{prefix}_quantile"] - exact[f"{prefix}_quantile"])
             bound = sketch[f"{prefix}_quantile_max_error"]
             assert bool((diff <= bound * (1 + 1e-9) + 1e-6).all()), (name, draws, prefix)
-            np.testing.assert_allclose(sketch[f"{prefix}_mean"], exact[f"{prefix}_mean"], rtol=1e-12)
+            np.testing.assert_allclose(
+                sketch[f"{prefix}_mean"], exact[f"{prefix}_mean"], rtol=1e-12
+            )
 
 
 def test_quantile_rule_depends_on_draws_only():

@@ -1,6 +1,7 @@
 """Investeringscases: the file format, loading with clear errors, and the named inputs.
 
-A case is read from TOML (:func:`load_case`) or a mapping (:func:`parse_case`) into a
+A case is read from TOML (:func:`load_case`), an Excel workbook (:func:`load_case_file`,
+:mod:`som_mc.case.xlsx`) or a mapping (:func:`parse_case`) into a
 validated, immutable :class:`Case`; every scalar in it is an input with a stable name
 (:func:`case_inputs`).
 """
@@ -8,6 +9,7 @@ validated, immutable :class:`Case`; every scalar in it is an input with a stable
 from som_mc.case.inputs import InputSpec, case_inputs, uncertain_inputs
 from som_mc.case.load import case_hash, case_to_dict, load_case, parse_case
 from som_mc.case.schema import Case, Consequence, Correlation, CostLine, Outcome, Participants
+from som_mc.case.xlsx import convert, load_case_file, read_workbook, write_workbook
 
 __all__ = [
     "Case",
@@ -20,7 +22,11 @@ __all__ = [
     "case_hash",
     "case_inputs",
     "case_to_dict",
+    "convert",
     "load_case",
+    "load_case_file",
     "parse_case",
+    "read_workbook",
     "uncertain_inputs",
+    "write_workbook",
 ]

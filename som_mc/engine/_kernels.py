@@ -17,7 +17,7 @@ __all__ = ["histogram_rows", "row_moments", "simulate_chunk", "summary_rows"]
 _JIT = {"cache": True, "nogil": True, "fastmath": False}
 
 
-@numba.njit(parallel=True, **_JIT)
+@numba.njit(parallel=True, **_JIT)  # type: ignore[call-overload]
 def simulate_chunk(
     x: np.ndarray,
     uncertain: np.ndarray,
@@ -158,7 +158,7 @@ def simulate_chunk(
                 out_pv[i, a] = pv
 
 
-@numba.njit(parallel=True, **_JIT)
+@numba.njit(parallel=True, **_JIT)  # type: ignore[call-overload]
 def summary_rows(
     net: np.ndarray,
     pv: np.ndarray,
@@ -222,7 +222,7 @@ def summary_rows(
             rows[tail + 2 * width + a, i] = running / n_part if n_part > 0 else 0.0
 
 
-@numba.njit(parallel=True, **_JIT)
+@numba.njit(parallel=True, **_JIT)  # type: ignore[call-overload]
 def row_moments(rows: np.ndarray, mean: np.ndarray, m2: np.ndarray, positive: np.ndarray) -> None:
     """Mean, sum of squared deviations and count of values > 0 of each row.
 
@@ -256,7 +256,7 @@ def row_moments(rows: np.ndarray, mean: np.ndarray, m2: np.ndarray, positive: np
         positive[r] = count
 
 
-@numba.njit(parallel=True, **_JIT)
+@numba.njit(parallel=True, **_JIT)  # type: ignore[call-overload]
 def histogram_rows(rows: np.ndarray, lo: np.ndarray, width: np.ndarray, counts: np.ndarray) -> None:
     """Add each row's values to its fixed-bin histogram (values outside go to the edge bins).
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from functools import partial
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import xarray as xr
@@ -74,11 +75,11 @@ def _write_table(ds: xr.Dataset, out: Path, name: str) -> None:
 def _save_figure(ax: object, out: Path, name: str) -> None:
     fig = ax.figure  # type: ignore[attr-defined]
     for ext in ("png", "svg"):
-        atomic_write(
-            out / f"{name}.{ext}",
-            lambda tmp, ext=ext: fig.savefig(tmp, dpi=150, format=ext),
-            overwrite=True,
-        )
+        atomic_write(out / f"{name}.{ext}", partial(_savefig, fig, ext), overwrite=True)
+
+
+def _savefig(fig: Any, fmt: str, path: Path) -> None:
+    fig.savefig(path, dpi=150, format=fmt)
 
 
 def _signed(value: float) -> str:

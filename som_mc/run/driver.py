@@ -164,7 +164,8 @@ def run_chunk(
     ChunkResult
     """
     if kernel_threads is not None:
-        numba.set_num_threads(max(1, min(kernel_threads, numba.config.NUMBA_NUM_THREADS)))
+        limit = int(numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
+        numba.set_num_threads(max(1, min(kernel_threads, limit)))
     model = _model(spec)
     start, stop = spec.bounds(index)
     chunk = next(
@@ -502,7 +503,7 @@ def _local_results(job: _Job, keep_draws: bool) -> Iterator[ChunkResult]:
             for offset, chunk in enumerate(chunks):
                 yield _finish(spec, job.model, lo + offset, chunk, job.edges, store, keep_draws)
         finally:
-            chunks.close()
+            chunks.close()  # type: ignore[attr-defined]  # a generator: stops its samplers
 
 
 # --------------------------------------------------------------------------------------------
@@ -554,7 +555,7 @@ def dask_client(scheduler: str | None = None, workers: int | None = None) -> Any
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
     client = Client(cluster)
-    client._som_mc_cluster = cluster  # closed with the client (see _close)
+    client._som_mc_cluster = cluster  # type: ignore[attr-defined]  # closed with the client
     return client
 
 

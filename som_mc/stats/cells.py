@@ -125,7 +125,7 @@ def merge_pieces(pieces: Sequence[Piece]) -> tuple[int, np.ndarray, np.ndarray, 
     return n, mean, m2, positive
 
 
-def exact_quantiles(rows: np.ndarray, q: Sequence[float]) -> np.ndarray:
+def exact_quantiles(rows: np.ndarray, q: Sequence[float] | np.ndarray) -> np.ndarray:
     """Quantiles of each row (NumPy's default linear method), shape ``(len(q), R)``.
 
     Sorts `rows` in place: each contiguous row is sorted by NumPy (which releases the GIL), the
@@ -232,7 +232,9 @@ def cell_statistics(
     }
 
 
-def describe_rows(rows: np.ndarray, q: Sequence[float], *, start: int = 0) -> dict[str, np.ndarray]:
+def describe_rows(
+    rows: np.ndarray, q: Sequence[float] | np.ndarray, *, start: int = 0
+) -> dict[str, np.ndarray]:
     """Cell statistics of draws held in memory, with exact quantiles.
 
     Parameters

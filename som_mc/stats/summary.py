@@ -166,7 +166,7 @@ class Summary:
 
     def __init__(
         self,
-        years: Sequence[int],
+        years: Sequence[int] | np.ndarray,
         actors: Sequence[str],
         quantiles: Sequence[float],
         method: QuantileMethod,

@@ -153,7 +153,7 @@ def plot_fan(
     )
     ax.axhline(0, color="black", linewidth=0.8)
     money_axis(ax.yaxis)
-    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.xaxis.get_major_locator().set_params(integer=True)  # type: ignore[call-arg]
     ax.set_xlabel(_t(lang, "year"))
     ax.set_ylabel(_t(lang, "cum"))
     ax.set_title(_t(lang, "fan_title").format(actor=_actor_name(actor, lang)), fontsize=10)

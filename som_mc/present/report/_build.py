@@ -6,6 +6,7 @@ import base64
 import io
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -172,7 +173,7 @@ def report_context(data: ReportData, *, lang: Lang = "da") -> dict[str, Any]:
     attrs = s.attrs
     tot = s.sel(actor=TOTAL)
     years = [int(y) for y in s.year.values]
-    headline = {
+    headline: dict[str, Any] = {
         "mean": float(tot.horizon_mean),
         "p5": float(_q(tot.horizon_quantile, 0.05)),
         "p95": float(_q(tot.horizon_quantile, 0.95)),
@@ -352,9 +353,9 @@ def save_figures(
         check_writable(path, overwrite=overwrite)
     for name, fig in figs.items():
         for ext in formats:
-            atomic_write(
-                folder / f"{name}.{ext}",
-                lambda tmp, fig=fig, ext=ext: fig.savefig(tmp, dpi=150, format=ext),
-                overwrite=True,
-            )
+            atomic_write(folder / f"{name}.{ext}", partial(_savefig, fig, ext), overwrite=True)
     return paths
+
+
+def _savefig(fig: Figure, fmt: str, path: Path) -> None:
+    fig.savefig(path, dpi=150, format=fmt)

@@ -77,7 +77,8 @@ from openpyxl.utils.exceptions import IllegalCharacterError, InvalidFileExceptio
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from som_mc.case import Case, Consequence, CostLine, load_case, parse_case
+from som_mc.case.load import load_case, parse_case
+from som_mc.case.schema import Case, Consequence, CostLine
 from som_mc.distributions import FAMILIES
 from som_mc.errors import CaseFileError
 
@@ -1458,10 +1459,10 @@ class _Reader:
                         "this value cannot come from the catalog; leave 'katalog' empty",
                     )
             else:
-                col = columns.get("værdi")
-                if col is None:
+                vcol = columns.get("værdi")
+                if vcol is None:
                     raise self.error(_Loc(sh.title, ""), "no column 'værdi'")
-                loc = sh.loc(row, col, f.header)
+                loc = sh.loc(row, vcol, f.header)
                 self.note(key, loc)
                 for head, c in columns.items():
                     if head not in ("felt", "nøgle", "værdi") and not _is_blank(sh.value(row, c)):
@@ -1470,7 +1471,7 @@ class _Reader:
                             f"{f.header} is a single value; write it in column 'værdi' "
                             f"(received {_describe(sh.value(row, c))} in column {head!r})",
                         )
-                raw = sh.value(row, col)
+                raw = sh.value(row, vcol)
                 value = None if raw is None else self.field(f, raw, loc)
             if value is not None:
                 out[f.key] = value
@@ -1710,9 +1711,11 @@ class _Reader:
             missing = [t for t in range(max(given) + 1) if f"profile[{t}]" not in groups]
             if missing:
                 t = missing[0]
-                col = value_cols.get(f"profile[{t}]")
+                pcol = value_cols.get(f"profile[{t}]")
                 loc = (
-                    sh.loc(first, col, f"{what}, år {t}") if col else sh.loc(first, param_col, what)
+                    sh.loc(first, pcol, f"{what}, år {t}")
+                    if pcol
+                    else sh.loc(first, param_col, what)
                 )
                 raise self.error(
                     loc,
@@ -1922,7 +1925,10 @@ def convert(
         _atomic_write(d, lambda tmp: wb.save(tmp))
     else:
         text = tomli_w.dumps(read_workbook(s), multiline_strings=True)
-        _atomic_write(d, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        def write_toml(tmp: Path) -> None:
+            tmp.write_text(text, encoding="utf-8")
+
+        _atomic_write(d, write_toml)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
