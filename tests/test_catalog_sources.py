@@ -28,7 +28,7 @@ INDEX_FILE = CATALOG_DIR / "price_index.toml"
 
 #: Sourced entries from before public URLs were recorded, with the reason they have none.
 NO_URL = {
-    "prices/lukket_faengsel_doegn": "Fængselsforbundet 2013 (SOM_SPEC §5); no URL recorded",
+    "prices/lukket_faengsel_doegn": "Fængselsforbundet 2013 (public material); no URL recorded",
 }
 
 _URL = re.compile(r"https?://\S+")

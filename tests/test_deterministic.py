@@ -1,4 +1,4 @@
-"""Hand-computed checks of the deterministic SØM calculation (SOM_SPEC.md §2)."""
+"""Hand-computed checks of the deterministic SØM calculation (docs/method.md §2)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The deterministic SØM calculation on point values (SOM_SPEC.md §2).
+"""The deterministic SØM calculation on point values (docs/method.md §2).
 
 This is the reference every later part of som_mc must reproduce: with every input fixed and
 outcome noise off, one Monte Carlo draw equals this calculation. It is written as plain

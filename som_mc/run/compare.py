@@ -1,4 +1,4 @@
-"""Comparing investeringscases with common random numbers (SOM_SPEC §4).
+"""Comparing investeringscases with common random numbers (docs/method.md §4).
 
 A kommune choosing between indsatser, or between versions of one indsats, wants the
 difference between them, not two independent forecasts. :func:`compare` runs every case with
