@@ -224,11 +224,10 @@ class Summary:
             quant, error = self.edges.quantiles(self.counts, self.quantiles)
         else:
             ordered = sorted(self.rows, key=lambda r: r[0])
-            rows = (
-                ordered[0][1].copy()
-                if len(ordered) == 1
-                else np.concatenate([r for _, r in ordered], axis=1)
-            )
+            # sorted in place: the summary is spent once its result is taken
+            parts = [r for _, r in ordered]
+            rows = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
+            self.rows = []
             quant, error = exact_quantiles(rows, self.quantiles), None
             del rows
         stats = cell_statistics(n, mean, m2, positive, quant)
@@ -351,7 +350,7 @@ def summarize(
     method = quantile_method(n)
     edges = pilot_edges(net, pv, participants) if method == "histogram" else None
     summary = Summary(ds.year.values, [str(a) for a in ds.actor.values], quantiles, method, edges)
-    step = 4 * BLOCK_SIZE
+    step = n if method == "exact" else 4 * BLOCK_SIZE  # same blocks, so the same numbers
     for lo in range(0, n, step):
         hi = min(n, lo + step)
         summary.merge(summary_part(lo, net[lo:hi], pv[lo:hi], participants[lo:hi], edges=edges))
