@@ -127,7 +127,11 @@ def _dist_text(toml: Mapping[str, Any], num: Numbers) -> str:
     for key, value in toml.items():
         if key == "dist":
             continue
-        if isinstance(value, list):
+        if isinstance(value, list) and value and isinstance(value[0], Mapping):
+            shown = "; ".join(_dist_text(v, num) for v in value[:6])  # mixture components
+            more = f"; … ({len(value)})" if len(value) > 6 else ""
+            params.append(f"{key} = [{shown}{more}]")
+        elif isinstance(value, list):
             shown = "; ".join(num.value(float(v)) for v in value[:6])
             more = f"; … ({len(value)})" if len(value) > 6 else ""
             params.append(f"{key} = [{shown}{more}]")
