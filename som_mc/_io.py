@@ -15,7 +15,7 @@ from pathlib import Path
 
 from som_mc.errors import OutputError
 
-__all__ = ["atomic_write", "atomic_write_bytes", "atomic_write_text", "check_writable"]
+__all__ = ["atomic_write", "atomic_write_text", "check_writable"]
 
 
 def check_writable(path: str | Path, *, overwrite: bool = False) -> Path:
@@ -92,11 +92,6 @@ def atomic_write(
         tmp.unlink(missing_ok=True)
         raise
     return path
-
-
-def atomic_write_bytes(path: str | Path, data: bytes, *, overwrite: bool = False) -> Path:
-    """Write bytes atomically (see :func:`atomic_write`)."""
-    return atomic_write(path, lambda tmp: tmp.write_bytes(data), overwrite=overwrite)
 
 
 def atomic_write_text(path: str | Path, text: str, *, overwrite: bool = False) -> Path:

@@ -6,6 +6,7 @@ from typing import Literal, get_args
 
 __all__ = [
     "BLOCK_SIZE",
+    "DEFAULT_CHUNK",
     "DEFAULT_DESIGN",
     "DESIGNS",
     "EXECUTORS",
@@ -43,6 +44,9 @@ DEFAULT_DESIGN: Design = "random"
 
 #: Draws per block of random numbers: each named input draws block b from its own stream.
 BLOCK_SIZE = 16384
+
+#: Draws per chunk of a run unless told otherwise (whole blocks; changes no number).
+DEFAULT_CHUNK = 4 * BLOCK_SIZE
 
 #: Where the chunks of a run are computed.
 Executor = Literal["local", "dask"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import NoReturn
 
-from som_mc.types import BLOCK_SIZE, DEFAULT_DESIGN, DESIGNS
+from som_mc.types import DEFAULT_DESIGN, DESIGNS
 
 __all__ = [
     "EXIT_USAGE",
@@ -27,9 +27,6 @@ __all__ = [
 ]
 
 EXIT_USAGE = 2
-
-#: Default chunk of a run (draws), a whole number of blocks.
-DEFAULT_CHUNK = 4 * BLOCK_SIZE
 
 
 #: How library parameters read on the command line (the library names its own parameters).

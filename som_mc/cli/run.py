@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from som_mc.cli.options import (
-    DEFAULT_CHUNK,
     add_catalog,
     add_design,
     add_json,
@@ -24,7 +23,7 @@ from som_mc.cli.options import (
     positive_float,
     positive_int,
 )
-from som_mc.types import BLOCK_SIZE, EXECUTORS
+from som_mc.types import BLOCK_SIZE, DEFAULT_CHUNK, EXECUTORS
 
 __all__ = ["command", "progress_bar", "register"]
 

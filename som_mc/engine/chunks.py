@@ -27,6 +27,7 @@ from som_mc.sampling import (
     sample_block,
     stream,
 )
+from som_mc.types import DEFAULT_CHUNK
 
 __all__ = [
     "DEFAULT_CHUNK",
@@ -38,8 +39,6 @@ __all__ = [
     "sampling_threads",
 ]
 
-#: Draws per kernel call unless told otherwise (bounded memory for any number of draws).
-DEFAULT_CHUNK = 4 * BLOCK_SIZE
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,8 +7,6 @@
 from som_mc.model.axes import (
     NOT_WITHIN_HORIZON,
     TOTAL,
-    TOTAL_LABELS,
-    actors_with_total,
     break_even_index,
     n_model_years,
     year_axis,
@@ -19,9 +17,7 @@ __all__ = [
     "NOT_WITHIN_HORIZON",
     "NO_INPUT",
     "TOTAL",
-    "TOTAL_LABELS",
     "CaseModel",
-    "actors_with_total",
     "break_even_index",
     "compile_case",
     "n_model_years",

@@ -15,8 +15,6 @@ from som_mc.case import Case
 __all__ = [
     "NOT_WITHIN_HORIZON",
     "TOTAL",
-    "TOTAL_LABELS",
-    "actors_with_total",
     "break_even_index",
     "n_model_years",
     "year_axis",
@@ -24,9 +22,6 @@ __all__ = [
 
 #: Label of the all-aktør total in every result with an ``actor`` dimension.
 TOTAL = "total"
-
-#: Names an aktør may not have, because they mean the total in a table or in JSON.
-TOTAL_LABELS: frozenset[str] = frozenset({"total", "i alt"})
 
 #: Value of ``break_even_year`` when the cumulative result never reaches 0 within the horizon.
 NOT_WITHIN_HORIZON = -1
@@ -76,7 +71,3 @@ def year_axis(case: Case) -> np.ndarray:
     """Calendar years of a case's year axis (``start_year`` onwards, :func:`n_model_years`)."""
     return case.start_year + np.arange(n_model_years(case), dtype=np.int64)
 
-
-def actors_with_total(case: Case) -> list[str]:
-    """Return the case's aktører followed by :data:`TOTAL`."""
-    return [*case.actors, TOTAL]

@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from som_mc.case import Case, InputSpec, case_inputs
-from som_mc.model.axes import TOTAL, n_model_years, year_axis
+from som_mc.model.axes import n_model_years, year_axis
 
 __all__ = ["CaseModel", "compile_case"]
 
@@ -65,11 +65,6 @@ class CaseModel:
     def actors(self) -> list[str]:
         """The case's aktører, in the case's order."""
         return list(self.case.actors)
-
-    @property
-    def actors_with_total(self) -> list[str]:
-        """The aktører followed by the total (:data:`~som_mc.model.axes.TOTAL`)."""
-        return [*self.case.actors, TOTAL]
 
     @property
     def n_cohorts(self) -> int:

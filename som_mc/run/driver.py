@@ -204,7 +204,7 @@ def run_edges(spec: RunSpec) -> HistogramEdges | None:
 class _DrawsSink:
     """Keeps every draw in memory and builds the results dataset at the end."""
 
-    def __init__(self, model: CaseModel, spec: RunSpec) -> None:
+    def __init__(self, model: CaseModel) -> None:
         self.model = model
         self.parts: dict[int, Chunk] = {}
 
@@ -291,7 +291,7 @@ def _prepare(
         store=store,
         edges=edges,
         summary=summary,
-        draws=_DrawsSink(model, spec) if keep_draws else None,
+        draws=_DrawsSink(model) if keep_draws else None,
         todo=list(range(spec.n_chunks)),
     )
     if store is None:

@@ -159,12 +159,6 @@ class RunSpec:
             shared=tuple(sorted((shared or {}).items())),
         )
 
-    def replace(self, **changes: object) -> RunSpec:
-        """Return a copy with some fields changed (the case hash is recomputed if needed)."""
-        if "case" in changes:
-            changes.setdefault("case_sha256", "")
-        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
-
     @property
     def n_chunks(self) -> int:
         """Number of chunks."""
