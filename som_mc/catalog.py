@@ -29,7 +29,7 @@ import os
 import re
 import sys
 import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -61,6 +61,7 @@ __all__ = [
     "TargetGroupEntry",
     "default_catalog_dir",
     "is_money_unit",
+    "is_sourced",
     "load_catalog",
     "resolve_references",
     "scale_distribution",
@@ -74,6 +75,18 @@ REFERENCE_PREFIX = "catalog:"
 
 #: The exact ``source`` of a number that is not taken from a public source.
 ILLUSTRATIVE = "illustrative"
+
+
+def is_sourced(source: str) -> bool:
+    """Whether a ``source`` text names a source.
+
+    The one definition of *sourced*, for catalog entries and for the ``source`` a case line
+    writes itself (:func:`som_mc.case.input_provenance` builds on it): a source is a non-empty
+    text that does not start with the word ``illustrative`` (so ``"illustrative"`` and
+    ``"illustrative: two therapists, …"`` are not sources; a catalog entry's is either a
+    source or exactly ``"illustrative"``).
+    """
+    return bool(source.strip()) and not source.strip().lower().startswith(ILLUSTRATIVE)
 
 EntryKind = Literal["target_group", "consequence", "price", "success_rate", "cost", "price_index"]
 
@@ -476,6 +489,13 @@ class CatalogUse:
         None when it has no money).
     file : str
         Name of the catalog file of the entry (e.g. ``hjemloeshed.toml``).
+    fields : tuple of str
+        Key paths in the case whose values the entry provided, e.g.
+        ``("consequences[0].scale", "consequences[0].profile")``; a field the case overrides
+        locally is not listed (its value is the case's own).
+    local_source : str
+        The ``source`` the case wrote itself on the line that uses the entry (``""`` when
+        none): the source of the line's locally overridden values.
     """
 
     entry: str
@@ -485,6 +505,13 @@ class CatalogUse:
     price_year: int | None
     price_factor: float | None
     file: str
+    fields: tuple[str, ...] = ()
+    local_source: str = ""
+
+    @property
+    def sourced(self) -> bool:
+        """Whether the entry has a public source (not ``illustrative``)."""
+        return is_sourced(self.source)
 
     def as_dict(self) -> dict[str, Any]:
         """Plain mapping (for JSON provenance)."""
@@ -496,6 +523,7 @@ class CatalogUse:
             "price_year": self.price_year,
             "price_factor": self.price_factor,
             "file": self.file,
+            "fields": list(self.fields),
         }
 
 
@@ -938,7 +966,14 @@ class _Resolver:
                 key,
             ) from None
 
-    def record(self, entry: CatalogEntry, used_by: str, factor: float | None) -> None:
+    def record(
+        self,
+        entry: CatalogEntry,
+        used_by: str,
+        factor: float | None,
+        fields: Sequence[str] = (),
+        local_source: Any = "",
+    ) -> None:
         self.uses.append(
             CatalogUse(
                 entry=entry.name,
@@ -948,6 +983,8 @@ class _Resolver:
                 price_year=entry.price_year,
                 price_factor=factor,
                 file=Path(entry.file).name,
+                fields=tuple(fields),
+                local_source=local_source if isinstance(local_source, str) else "",
             )
         )
 
@@ -957,22 +994,27 @@ class _Resolver:
         except ValueError as exc:
             raise self.error(str(exc), key) from None
 
-    def price(self, reference: Any, key: str) -> tuple[dict[str, Distribution], CatalogEntry]:
+    def price(
+        self, reference: Any, key: str, local_source: Any = ""
+    ) -> tuple[dict[str, Distribution], CatalogEntry]:
         entry = self.entry(reference, "price", key)
         data = entry.data
         assert isinstance(data, PriceEntry)
         if data.price_year is None:
-            self.record(entry, key, None)
+            self.record(entry, key, None, (key,), local_source)
             return dict(data.price), entry
         factor = self.factor(entry, key, "price")
-        self.record(entry, key, factor)
+        self.record(entry, key, factor, (key,), local_source)
         return {a: self.scaled(d, factor, f"{key}.{a}") for a, d in data.price.items()}, entry
 
     def consequence(self, item: Mapping[str, Any], i: int) -> dict[str, Any]:
         where = f"consequences[{i}]"
         local = {k: v for k, v in item.items() if k != "uses"}
+        own_source = local.get("source", "")
         if "uses" not in item:  # only its price refers to the catalog
-            local["price"], price_entry = self.price(local["price"], f"{where}.price")
+            local["price"], price_entry = self.price(
+                local["price"], f"{where}.price", own_source
+            )
             local.setdefault("source", f"{price_entry.name}: {price_entry.source}")
             return local
         entry = self.entry(item["uses"], "consequence", f"{where}.uses")
@@ -993,15 +1035,18 @@ class _Resolver:
         else:
             factor = None
             resolved["profile"] = list(cons.profile)
-        self.record(entry, where, factor)
+        provided = [f"{where}.{k}" for k in ("scale", "profile") if k not in local]
+        self.record(entry, where, factor, provided, own_source)
         sources = [f"{entry.name}: {cons.source}"]
         if "price" not in local:
             resolved["price"], price_entry = self.price(
-                REFERENCE_PREFIX + cons.price, f"{where}.price"
+                REFERENCE_PREFIX + cons.price, f"{where}.price", own_source
             )
             sources.append(f"{price_entry.name}: {price_entry.source}")
         elif _is_reference(local["price"]):
-            local["price"], price_entry = self.price(local["price"], f"{where}.price")
+            local["price"], price_entry = self.price(
+                local["price"], f"{where}.price", own_source
+            )
             sources.append(f"{price_entry.name}: {price_entry.source}")
         resolved["source"] = "; ".join(sources)
         resolved.update(local)
@@ -1028,7 +1073,8 @@ class _Resolver:
         else:
             factor = self.factor(entry, f"{where}.uses", "amount")
             resolved["amount"] = self.scaled(cost.amount, factor, f"{where}.amount")
-        self.record(entry, where, factor)
+        provided = () if "amount" in local else (f"{where}.amount",)
+        self.record(entry, where, factor, provided, local.get("source", ""))
         resolved.update(local)
         return resolved
 
@@ -1043,7 +1089,7 @@ class _Resolver:
         entry = self.entry(item["uses"], "success_rate", "success_rate.uses")
         rate = entry.data
         assert isinstance(rate, SuccessRateEntry)
-        self.record(entry, "success_rate", None)
+        self.record(entry, "success_rate", None, ("success_rate",))
         return rate.value
 
     def resolve(self) -> dict[str, Any]:

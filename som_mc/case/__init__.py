@@ -8,6 +8,7 @@ validated, immutable :class:`Case`; every scalar in it is an input with a stable
 
 from som_mc.case.inputs import InputSpec, case_inputs, uncertain_inputs
 from som_mc.case.load import case_hash, case_to_dict, load_case, parse_case
+from som_mc.case.provenance import InputProvenance, Provenance, input_provenance
 from som_mc.case.schema import Case, Consequence, Correlation, CostLine, Outcome, Participants
 from som_mc.case.xlsx import convert, load_case_file, read_workbook, write_workbook
 
@@ -16,12 +17,15 @@ __all__ = [
     "Consequence",
     "Correlation",
     "CostLine",
+    "InputProvenance",
     "InputSpec",
     "Outcome",
     "Participants",
+    "Provenance",
     "case_hash",
     "case_inputs",
     "case_to_dict",
+    "input_provenance",
     "convert",
     "load_case",
     "load_case_file",
