@@ -114,8 +114,8 @@ def test_every_entry_is_sourced_and_usable(name):
 
 
 def test_sourced_numbers_are_the_published_ones():
-    prison = CATALOG.get("prices/lukket_faengsel_doegn").data
-    assert prison.price["stat"] == Fixed(value=1899) and prison.price_year == 2013
+    prison = CATALOG.get("prices/kf_lukket_faengsel_doegn_2015").data
+    assert prison.price["stat"] == Fixed(value=1878) and prison.price_year == 2015
     herberg = CATALOG.get("prices/herberg_doegn").data
     assert sum(d.mean() for d in herberg.price.values()) > 1100
     dsi = CATALOG.get("kriminalitet/dsi_mentor").data.value
@@ -480,9 +480,11 @@ def test_provenance_lists_catalog_entries():
         "price_year": None,
         "price_factor": None,
         "file": "hjemloeshed.toml",
+        "fields": ["consequences[0].scale", "consequences[0].profile"],
     }
     price = next(e for e in entries if e["entry"] == "prices/herberg_doegn")
     assert price["price_year"] == 2024 and price["price_factor"] == 1.0
+    assert price["fields"] == ["consequences[0].price"]
     assert json.loads(deterministic(case).attrs["catalog_entries"]) == entries
     assert (
         json.loads(simulate(parse_case(minimal_case()), draws=8, seed=1).attrs["catalog_entries"])

@@ -26,10 +26,6 @@ CATALOG_DIR = ROOT / "distributions"
 CATALOG = load_catalog(CATALOG_DIR)
 INDEX_FILE = CATALOG_DIR / "price_index.toml"
 
-#: Sourced entries from before public URLs were recorded, with the reason they have none.
-NO_URL = {
-    "prices/lukket_faengsel_doegn": "Fængselsforbundet 2013 (public material); no URL recorded",
-}
 
 _URL = re.compile(r"https?://\S+")
 _QUOTE = re.compile(r'"[^"]{4,}"')
@@ -45,15 +41,13 @@ SOURCED = [e.name for e in CATALOG if e.source != ILLUSTRATIVE]
 def test_enough_sourced_entries_with_a_url():
     with_url = [n for n in SOURCED if _URL.search(CATALOG.get(n).source)]
     assert len(with_url) >= 25
-    assert set(SOURCED) - set(with_url) == set(NO_URL)
+    assert set(SOURCED) == set(with_url)  # a source without a URL is not a source
 
 
 @pytest.mark.parametrize("name", SOURCED)
 def test_sourced_entry_has_url_and_quote(name):
     entry = CATALOG.get(name)
     note = str(getattr(entry.data, "note", ""))
-    if name in NO_URL:
-        return
     assert _URL.search(entry.source), f"{name}: source {entry.source!r} has no http(s) URL"
     assert _QUOTE.search(note), f"{name}: note has no quoted passage"
 
@@ -106,6 +100,8 @@ def test_weekly_benefit_is_the_monthly_sats(name, monthly):
         ("prices/kf_fodlaenke_doegn_2015", 392),
         ("prices/almen_praksis_kontakt_2022", 352 + 110),
         ("prices/specialklasse_uge", 4638),
+        ("prices/saerlig_plads_psykiatri_doegn_2019", 3959),
+        ("prices/saerlig_plads_psykiatri_doegn_2022", 4165),
     ],
 )
 def test_published_unit_prices_unchanged(name, published):

@@ -26,6 +26,15 @@ def register(sub: Any) -> None:
     c = csub.add_parser("list", help="list the entries")
     add_catalog(c)
     c.add_argument("--kind", choices=KINDS, default=None, help="only entries of this kind")
+    only = c.add_mutually_exclusive_group()
+    only.add_argument(
+        "--sourced", action="store_true", help="only entries with a public source (a URL)"
+    )
+    only.add_argument(
+        "--illustrative",
+        action="store_true",
+        help="only illustrative entries (source = \"illustrative\": no public source)",
+    )
     c.set_defaults(func=list_entries)
     c = csub.add_parser("show", help="show one entry (or one file's entries)")
     add_catalog(c)
@@ -41,17 +50,23 @@ def register(sub: Any) -> None:
 
 def list_entries(args: argparse.Namespace) -> int:
     """List the catalog's entries."""
-    from som_mc.catalog import load_catalog
+    from som_mc.catalog import is_sourced, load_catalog
     from som_mc.present.catalog_text import catalog_table
 
     catalog = load_catalog(args.catalog)
     entries = [e for e in catalog if args.kind is None or e.kind == args.kind]
-    illustrative = sum(e.source == "illustrative" for e in entries)
-    print(
-        f"Katalog: {catalog.root} — {len(entries)} poster, heraf {illustrative} "
-        "illustrative (ikke fra en offentlig kilde)\n"
-    )
-    print(catalog_table(entries))
+    illustrative = sum(not is_sourced(e.source) for e in entries)
+    if args.sourced or args.illustrative:
+        entries = [e for e in entries if is_sourced(e.source) == args.sourced]
+        what = "med en offentlig kilde" if args.sourced else "illustrative (ingen offentlig kilde)"
+        print(f"Katalog: {catalog.root} — {len(entries)} poster {what}\n")
+    else:
+        print(
+            f"Katalog: {catalog.root} — {len(entries)} poster, heraf {illustrative} "
+            "illustrative (ikke fra en offentlig kilde)\n"
+        )
+    if entries:
+        print(catalog_table(entries))
     return 0
 
 

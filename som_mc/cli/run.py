@@ -194,16 +194,20 @@ def command(args: argparse.Namespace) -> int:
 
 
 def _deterministic(args: argparse.Namespace) -> int:
+    from som_mc.case import input_provenance
     from som_mc.case import load_case_file as load_case
     from som_mc.engine import deterministic
     from som_mc.present.tables import deterministic_json, deterministic_table
 
     for i, path in enumerate(args.case):
-        ds = deterministic(load_case(path, catalog=args.catalog), point=args.point or "mean")
+        case = load_case(path, catalog=args.catalog)
+        ds = deterministic(case, point=args.point or "mean")
+        prov = input_provenance(case)
         if args.json:
-            _dump(deterministic_json(ds))
+            _dump({**deterministic_json(ds), "provenance": prov.as_dict()})
         else:
             print(("\n" if i else "") + deterministic_table(ds))
+            print(f"\nKilder: {prov.line()}")
     return 0
 
 
@@ -321,7 +325,10 @@ def _print(
         write_csv,
     )
 
+    from som_mc.case import input_provenance
+
     summaries = [r.summary for r in results]
+    provs = [input_provenance(r.spec.case) for r in results]
     by_case = dict(zip(labels, summaries, strict=True))
     if table is not None:
         write_csv(table, combined_rows(by_case), overwrite=True)
@@ -333,23 +340,27 @@ def _print(
             _dump(
                 {
                     "cases": [
-                        {**summary_json(s), "case_file": str(p)}
-                        for p, s in zip(args.case, summaries, strict=True)
+                        {**summary_json(s), "case_file": str(p), "provenance": v.as_dict()}
+                        for p, s, v in zip(args.case, summaries, provs, strict=True)
                     ],
                     "combined": combined_rows(by_case),
                 }
             )
         else:
-            _dump(summary_json(summaries[0]))
+            _dump({**summary_json(summaries[0]), "provenance": provs[0].as_dict()})
         if saved:
             print("som-mc: results saved in " + ", ".join(saved), file=sys.stderr)
         return 0
     if len(results) > 1:
         print(combined_table(by_case))
+        print("\nKilder:")
+        for label, prov in zip(labels, provs, strict=True):
+            print(f"  {label}: {prov.line()}")
         if out is None:
             print("\n(Tilføj --out MAPPE for at gemme alle træk: én NAVN.zarr pr. case.)")
     else:
         print(summary_table(summaries[0]))
+        print(f"\nKilder: {provs[0].line()}")
     if saved:
         print("\nResultater gemt i " + ", ".join(saved))
     if table is not None:

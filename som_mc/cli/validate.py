@@ -21,6 +21,7 @@ def register(sub: Any) -> None:
 
 def command(args: argparse.Namespace) -> int:
     """Validate every case file; exit 2 if any fails."""
+    from som_mc.case import input_provenance
     from som_mc.case import load_case_file as load_case
     from som_mc.case import uncertain_inputs
     from som_mc.errors import SomMcError
@@ -39,4 +40,5 @@ def command(args: argparse.Namespace) -> int:
             f"{len(case.costs)} omkostningsposter, {len(case.consequences)} konsekvenser, "
             f"{n_uncertain} usikre input"
         )
+        print(f"    Kilder: {input_provenance(case).line()}")
     return EXIT_USAGE if failed else 0

@@ -15,7 +15,7 @@ import numpy as np
 import xarray as xr
 
 from som_mc._version import __version__
-from som_mc.case import Case
+from som_mc.case import Case, input_provenance
 from som_mc.distributions import point_value
 from som_mc.errors import ResultsFileError
 from som_mc.model import CaseModel
@@ -25,6 +25,7 @@ __all__ = [
     "build_dataset",
     "catalog_entries_json",
     "provenance",
+    "provenance_attrs",
     "validate_results",
 ]
 
@@ -152,11 +153,30 @@ def provenance(case: Case, **run: object) -> dict[str, object]:
             sum(point_value(n, "mean") for n in case.participants.per_year)
         ),
         "catalog_entries": catalog_entries_json(case),
+        **provenance_attrs(case),
         "som_mc_version": __version__,
         "numpy_version": np.__version__,
         "numba_version": numba.__version__,
         "xarray_version": xr.__version__,
         **run,
+    }
+
+
+def provenance_attrs(case: Case) -> dict[str, object]:
+    """Which uncertain inputs rest on illustrative numbers (:func:`som_mc.case.input_provenance`).
+
+    ``n_uncertain_inputs``, ``n_illustrative_inputs``, ``provenance_line`` (the Danish line)
+    and ``illustrative_inputs``: a JSON list of the illustrative uncertain inputs, each with
+    ``name``, ``key``, ``label``, ``kind``, ``origin``, ``entry`` and ``source``.
+    """
+    prov = input_provenance(case)
+    return {
+        "n_uncertain_inputs": prov.n_uncertain,
+        "n_illustrative_inputs": prov.n_illustrative,
+        "provenance_line": prov.line(),
+        "illustrative_inputs": json.dumps(
+            [p.as_dict() for p in prov.illustrative], ensure_ascii=False
+        ),
     }
 
 
