@@ -43,7 +43,7 @@ from som_mc._validation import describe as _describe
 from som_mc._validation import format_pydantic_error as _format_pydantic_error
 from som_mc.distributions import Distribution, Fixed, from_toml
 from som_mc.errors import CaseFileError, CatalogError
-from som_mc.types import AppliesTo, CostKind
+from som_mc.types import DEFAULT_ACTORS, AppliesTo, CostKind
 
 __all__ = [
     "CATALOG_ENV",
@@ -87,6 +87,7 @@ def is_sourced(source: str) -> bool:
     source or exactly ``"illustrative"``).
     """
     return bool(source.strip()) and not source.strip().lower().startswith(ILLUSTRATIVE)
+
 
 EntryKind = Literal["target_group", "consequence", "price", "success_rate", "cost", "price_index"]
 
@@ -496,6 +497,10 @@ class CatalogUse:
     local_source : str
         The ``source`` the case wrote itself on the line that uses the entry (``""`` when
         none): the source of the line's locally overridden values.
+    warnings : tuple of str
+        Lines ``key path: message`` about a use that is valid but probably unintended (a
+        local price table for fewer aktører than the entry's price; see
+        :mod:`som_mc.case.lint`).
     """
 
     entry: str
@@ -507,6 +512,7 @@ class CatalogUse:
     file: str
     fields: tuple[str, ...] = ()
     local_source: str = ""
+    warnings: tuple[str, ...] = ()
 
     @property
     def sourced(self) -> bool:
@@ -973,6 +979,7 @@ class _Resolver:
         factor: float | None,
         fields: Sequence[str] = (),
         local_source: Any = "",
+        warnings: Sequence[str] = (),
     ) -> None:
         self.uses.append(
             CatalogUse(
@@ -985,6 +992,7 @@ class _Resolver:
                 file=Path(entry.file).name,
                 fields=tuple(fields),
                 local_source=local_source if isinstance(local_source, str) else "",
+                warnings=tuple(warnings),
             )
         )
 
@@ -1012,9 +1020,7 @@ class _Resolver:
         local = {k: v for k, v in item.items() if k != "uses"}
         own_source = local.get("source", "")
         if "uses" not in item:  # only its price refers to the catalog
-            local["price"], price_entry = self.price(
-                local["price"], f"{where}.price", own_source
-            )
+            local["price"], price_entry = self.price(local["price"], f"{where}.price", own_source)
             local.setdefault("source", f"{price_entry.name}: {price_entry.source}")
             return local
         entry = self.entry(item["uses"], "consequence", f"{where}.uses")
@@ -1036,7 +1042,8 @@ class _Resolver:
             factor = None
             resolved["profile"] = list(cons.profile)
         provided = [f"{where}.{k}" for k in ("scale", "profile") if k not in local]
-        self.record(entry, where, factor, provided, own_source)
+        warnings = self.partial_price(cons, local, where)
+        self.record(entry, where, factor, provided, own_source, warnings)
         sources = [f"{entry.name}: {cons.source}"]
         if "price" not in local:
             resolved["price"], price_entry = self.price(
@@ -1044,13 +1051,33 @@ class _Resolver:
             )
             sources.append(f"{price_entry.name}: {price_entry.source}")
         elif _is_reference(local["price"]):
-            local["price"], price_entry = self.price(
-                local["price"], f"{where}.price", own_source
-            )
+            local["price"], price_entry = self.price(local["price"], f"{where}.price", own_source)
             sources.append(f"{price_entry.name}: {price_entry.source}")
         resolved["source"] = "; ".join(sources)
         resolved.update(local)
         return resolved
+
+    def partial_price(
+        self, cons: ConsequenceEntry, local: Mapping[str, Any], where: str
+    ) -> tuple[str, ...]:
+        """Warn when a local price table names fewer aktører than the entry's price."""
+        price = local.get("price")
+        if not isinstance(price, Mapping):
+            return ()
+        catalog_price = self.catalog.entries.get(cons.price)
+        if catalog_price is None or not isinstance(catalog_price.data, PriceEntry):
+            return ()
+        actors = self.data.get("actors", DEFAULT_ACTORS)
+        declared = set(actors) if isinstance(actors, list) else set(DEFAULT_ACTORS)
+        missing = [a for a in catalog_price.data.price if a not in price and a in declared]
+        if not missing:
+            return ()
+        return (
+            f"{where}.price: names only {', '.join(map(str, price))}, but the catalog price "
+            f"{catalog_price.name!r} it replaces also prices {', '.join(missing)}; a local price "
+            "table replaces the whole entry, so those aktører get no price (name them too, "
+            "with 0 if that is meant)",
+        )
 
     def cost(self, item: Mapping[str, Any], i: int) -> dict[str, Any]:
         where = f"costs[{i}]"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import math
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from som_mc._validation import describe, format_pydantic_error
 from som_mc.case.inputs import case_inputs
+from som_mc.case.lint import case_warnings, report_warnings
 from som_mc.case.schema import Case, case_hash, case_to_dict
 from som_mc.catalog import Catalog, resolve_references
 from som_mc.distributions import Distribution
@@ -245,7 +246,13 @@ def parse_case(
     return case
 
 
-def load_case(path: str | Path, *, catalog: Catalog | str | Path | None = None) -> Case:
+def load_case(
+    path: str | Path,
+    *,
+    catalog: Catalog | str | Path | None = None,
+    strict: bool = False,
+    warn: Callable[[str], None] | None = None,
+) -> Case:
     """Load and validate an investeringscase from a TOML file.
 
     Parameters
@@ -255,6 +262,11 @@ def load_case(path: str | Path, *, catalog: Catalog | str | Path | None = None) 
     catalog : Catalog, str or Path, optional
         The distribution catalog for ``uses = "catalog:…"`` references (see
         :func:`parse_case`).
+    strict : bool
+        Treat warnings (:mod:`som_mc.case.lint`: a money amount written like ``42.500``, a
+        partial price override) as errors.
+    warn : callable, optional
+        Receives each warning line (default: one line on stderr).
 
     Returns
     -------
@@ -264,7 +276,8 @@ def load_case(path: str | Path, *, catalog: Catalog | str | Path | None = None) 
     Raises
     ------
     CaseFileError
-        If the file cannot be read, is not valid TOML or does not follow the case format.
+        If the file cannot be read, is not valid TOML or does not follow the case format
+        (or, with `strict`, for the first warning).
 
     Examples
     --------
@@ -289,4 +302,6 @@ def load_case(path: str | Path, *, catalog: Catalog | str | Path | None = None) 
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise CaseFileError(f"malformed TOML: {exc}", file=file) from None
-    return parse_case(data, file=file, catalog=catalog)
+    case = parse_case(data, file=file, catalog=catalog)
+    report_warnings(case_warnings(case, text, data), file=file, strict=strict, warn=warn)
+    return case

@@ -138,7 +138,7 @@ class Provenance:
         return f"{n} af {total} {what} bygger på illustrative tal (ingen kilde)"
 
     def as_dict(self) -> dict[str, object]:
-        """Counts, the line and the illustrative uncertain inputs (for ``--json``)."""
+        """Return counts, the line and the illustrative uncertain inputs (for ``--json``)."""
         return {
             "n_uncertain": self.n_uncertain,
             "n_illustrative": self.n_illustrative,
@@ -169,7 +169,7 @@ def _covers(field: str, key: str) -> bool:
 
 
 def _line(key: str) -> str:
-    """The case line of a key path: ``costs[1]``, ``consequences[0]`` or the key itself."""
+    """Return the case line of a key path: ``costs[1]``, ``consequences[0]`` or the key."""
     if key.startswith(("costs[", "consequences[")):
         return key.split("]", 1)[0] + "]"
     return key
@@ -196,10 +196,10 @@ def input_provenance(case: Case) -> Provenance:
         line_sources[f"costs[{i}]"] = cost.source
     for i, cons in enumerate(case.consequences):
         line_sources[f"consequences[{i}]"] = cons.source
-    for use in uses:  # a catalog line's source is the catalog's; its own is `local_source`
-        line = _line(use.used_by)
+    for u in uses:  # a catalog line's source is the catalog's; its own is `local_source`
+        line = _line(u.used_by)
         if line in line_sources:
-            line_sources[line] = use.local_source
+            line_sources[line] = u.local_source
     out = []
     for spec in case_inputs(case):
         use: CatalogUse | None = next(

@@ -77,6 +77,7 @@ from openpyxl.utils.exceptions import IllegalCharacterError, InvalidFileExceptio
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from som_mc.case.lint import case_warnings, report_warnings
 from som_mc.case.load import load_case, parse_case
 from som_mc.case.schema import Case, Consequence, CostLine
 from som_mc.distributions import FAMILIES
@@ -1842,7 +1843,11 @@ def _locate(key: str, locations: Mapping[str, _Loc]) -> str:
 
 
 def load_case_file(
-    path: str | os.PathLike[str], catalog: Catalog | str | Path | None = None
+    path: str | os.PathLike[str],
+    catalog: Catalog | str | Path | None = None,
+    *,
+    strict: bool = False,
+    warn: Callable[[str], None] | None = None,
 ) -> Case:
     """Load and validate a case from a TOML case file or a case workbook.
 
@@ -1854,6 +1859,10 @@ def load_case_file(
     catalog : Catalog, str or Path, optional
         The distribution catalog for ``catalog:`` references (see
         :func:`som_mc.case.parse_case`).
+    strict : bool
+        Treat warnings as errors (:mod:`som_mc.case.lint`; ``--strict``).
+    warn : callable, optional
+        Receives each warning line (default: one line on stderr).
 
     Returns
     -------
@@ -1863,13 +1872,14 @@ def load_case_file(
     Raises
     ------
     CaseFileError
-        If the file cannot be read or the case is invalid. For a workbook the key names the
+        If the file cannot be read or the case is invalid (with `strict`, also for the
+        first warning). For a workbook the key names the
         sheet and cell, e.g. ``Omkostninger!K3 (omkostning 'opstart', beløb, lav = low)``.
     """
     p = Path(path)
     suffix = p.suffix.lower()
     if suffix == ".toml":
-        return load_case(p, catalog=catalog)
+        return load_case(p, catalog=catalog, strict=strict, warn=warn)
     if suffix != ".xlsx":
         raise CaseFileError(
             f"unknown file type {p.suffix or '(none)'!r}; expected a .toml case file or an "
@@ -1878,11 +1888,17 @@ def load_case_file(
         )
     data, locations = _read(p)
     try:
-        return parse_case(data, file=str(p), catalog=catalog)
+        case = parse_case(data, file=str(p), catalog=catalog)
     except CaseFileError as exc:
         if exc.file != str(p) or exc.key is None:
             raise
         raise CaseFileError(exc.message, file=exc.file, key=_locate(exc.key, locations)) from None
+    messages = [  # the key path of each warning becomes its sheet and cell
+        f"{_locate(key, locations)}: {rest}"
+        for key, _, rest in (m.partition(": ") for m in case_warnings(case))
+    ]
+    report_warnings(messages, file=str(p), strict=strict, warn=warn)
+    return case
 
 
 def convert(
@@ -1925,6 +1941,7 @@ def convert(
         _atomic_write(d, lambda tmp: wb.save(tmp))
     else:
         text = tomli_w.dumps(read_workbook(s), multiline_strings=True)
+
         def write_toml(tmp: Path) -> None:
             tmp.write_text(text, encoding="utf-8")
 

@@ -24,7 +24,7 @@ def register(sub: Any) -> None:
     )
     csub = p.add_subparsers(dest="catalog_command", required=True, metavar="ACTION")
     c = csub.add_parser("list", help="list the entries")
-    add_catalog(c)
+    add_catalog(c, cases=False)
     c.add_argument("--kind", choices=KINDS, default=None, help="only entries of this kind")
     only = c.add_mutually_exclusive_group()
     only.add_argument(
@@ -33,17 +33,17 @@ def register(sub: Any) -> None:
     only.add_argument(
         "--illustrative",
         action="store_true",
-        help="only illustrative entries (source = \"illustrative\": no public source)",
+        help='only illustrative entries (source = "illustrative": no public source)',
     )
     c.set_defaults(func=list_entries)
     c = csub.add_parser("show", help="show one entry (or one file's entries)")
-    add_catalog(c)
+    add_catalog(c, cases=False)
     c.add_argument("name", metavar="NAME", help="entry name, e.g. hjemloeshed/herberg")
     c.set_defaults(func=show)
     c = csub.add_parser(
         "search", help="find entries by a word in their name, label, description, source or note"
     )
-    add_catalog(c)
+    add_catalog(c, cases=False)
     c.add_argument("word", metavar="WORD", help="text to look for (case-insensitive)")
     c.set_defaults(func=search)
 

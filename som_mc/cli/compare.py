@@ -86,7 +86,7 @@ def command(args: argparse.Namespace) -> int:
                 f"got {text!r}"
             )
         shared[name.strip()] = stream.strip()
-    cases = [load_case(path, catalog=args.catalog) for path in args.case]
+    cases = [load_case(path, catalog=args.catalog, strict=args.strict) for path in args.case]
     check_aligned(cases, names=args.case, align=args.align, option="--align union")
     cmp = compare(
         cases,

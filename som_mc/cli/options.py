@@ -21,6 +21,7 @@ __all__ = [
     "add_json",
     "add_quiet",
     "add_seed",
+    "add_strict",
     "cli_message",
     "positive_float",
     "positive_int",
@@ -92,14 +93,29 @@ def positive_float(text: str) -> float:
     return value
 
 
-def add_catalog(parser: argparse.ArgumentParser) -> None:
-    """``--catalog DIR``: the distribution catalog for ``catalog:`` references."""
+def add_catalog(parser: argparse.ArgumentParser, *, cases: bool = True) -> None:
+    """``--catalog DIR``: the distribution catalog for ``catalog:`` references.
+
+    With `cases` (every command that loads a case file) also ``--strict``.
+    """
     parser.add_argument(
         "--catalog",
         metavar="DIR",
         default=None,
         help="distribution catalog folder for 'catalog:' references (default: $SOM_MC_CATALOG, "
         "else the repository's distributions/)",
+    )
+    if cases:
+        add_strict(parser)
+
+
+def add_strict(parser: argparse.ArgumentParser) -> None:
+    """``--strict``: warnings about a case file (e.g. ``amount = 42.500``) become errors."""
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="treat warnings about a case file as errors (exit 2), e.g. amount = 42.500, "
+        "which TOML reads as 42,5",
     )
 
 

@@ -68,7 +68,7 @@ def command(args: argparse.Namespace) -> int:
         check_writable(path, overwrite=args.force)
     if args.results and (args.seed is not None):
         raise SomMcError("--seed has no effect with --results (the results file has its seed)")
-    case = load_case(args.case, catalog=args.catalog)
+    case = load_case(args.case, catalog=args.catalog, strict=args.strict)
     if args.results:
         ds = load_results(args.results)
     else:

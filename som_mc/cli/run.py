@@ -200,7 +200,7 @@ def _deterministic(args: argparse.Namespace) -> int:
     from som_mc.present.tables import deterministic_json, deterministic_table
 
     for i, path in enumerate(args.case):
-        case = load_case(path, catalog=args.catalog)
+        case = load_case(path, catalog=args.catalog, strict=args.strict)
         ds = deterministic(case, point=args.point or "mean")
         prov = input_provenance(case)
         if args.json:
@@ -253,7 +253,7 @@ def _monte_carlo(args: argparse.Namespace) -> int:
                 f"{first} and {args.case[i]} have the same file name {label!r}, which names "
                 "their rows and stores; rename one"
             )
-    cases = [load_case(path, catalog=args.catalog) for path in args.case]
+    cases = [load_case(path, catalog=args.catalog, strict=args.strict) for path in args.case]
     stores: list[Path | None]
     table: Path | None = None
     if out is None or netcdf:
@@ -317,6 +317,7 @@ def _print(
     table: Path | None,
     out: Path | None,
 ) -> int:
+    from som_mc.case import input_provenance
     from som_mc.present.tables import (
         combined_rows,
         combined_table,
@@ -324,8 +325,6 @@ def _print(
         summary_table,
         write_csv,
     )
-
-    from som_mc.case import input_provenance
 
     summaries = [r.summary for r in results]
     provs = [input_provenance(r.spec.case) for r in results]

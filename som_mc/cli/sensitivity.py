@@ -101,7 +101,7 @@ def command(args: argparse.Namespace) -> int:
     from som_mc.present.sensitivity_files import run_sensitivity
     from som_mc.sampling import normalize_seed
 
-    case = load_case(args.case, catalog=args.catalog)
+    case = load_case(args.case, catalog=args.catalog, strict=args.strict)
     out = Path(args.out) if args.out else Path(f"sensitivity_{Path(args.case).stem}")
     seed = normalize_seed(args.seed)
     report = run_sensitivity(

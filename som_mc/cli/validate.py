@@ -21,15 +21,14 @@ def register(sub: Any) -> None:
 
 def command(args: argparse.Namespace) -> int:
     """Validate every case file; exit 2 if any fails."""
-    from som_mc.case import input_provenance
+    from som_mc.case import input_provenance, uncertain_inputs
     from som_mc.case import load_case_file as load_case
-    from som_mc.case import uncertain_inputs
     from som_mc.errors import SomMcError
 
     failed = 0
     for path in args.case:
         try:
-            case = load_case(path, catalog=args.catalog)
+            case = load_case(path, catalog=args.catalog, strict=args.strict)
         except SomMcError as exc:
             print(f"som-mc: error: {cli_message(exc)}", file=sys.stderr)
             failed += 1

@@ -66,9 +66,10 @@ def convert(args: argparse.Namespace) -> int:
     from som_mc.case import case_hash, convert, load_case_file
     from som_mc.errors import SomMcError
 
-    before = load_case_file(args.src, catalog=args.catalog)  # only valid cases are converted
+    # only valid cases are converted; the warnings are the source's (printed once)
+    before = load_case_file(args.src, catalog=args.catalog, strict=args.strict)
     convert(args.src, args.dst, overwrite=args.force)
-    after = load_case_file(args.dst, catalog=args.catalog)
+    after = load_case_file(args.dst, catalog=args.catalog, warn=lambda line: None)
     if case_hash(after) != case_hash(before):
         raise SomMcError(f"{args.dst}: the converted case differs from {args.src} (a bug)")
     print(f"{args.src} -> {args.dst} (samme case, SHA-256 {case_hash(after)[:12]}…)")
