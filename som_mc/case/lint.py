@@ -29,6 +29,7 @@ __all__ = ["case_warnings", "report_warnings", "thousands_warnings"]
 
 #: A number that reads as a Danish thousands-grouped integer: 1-3 digits, a point, 3 digits.
 _GROUPED = re.compile(r"(?<![\w.+-])([+-]?[1-9]\d{0,2}\.\d{3})(?![\w.])")
+_MONEY_SECTIONS = ("costs", "consequences")
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\"' -]+?)\s*\]\]?\s*$")
 
 
@@ -142,7 +143,16 @@ def thousands_warnings(text: str, data: Mapping[str, Any]) -> list[str]:
     for where, literal in found:
         section, _, index = where.partition("\0")
         value = float(literal)
-        for path, v in _money_values(data, section, None if index == "None" else int(index)):
+        if section in _MONEY_SECTIONS and index != "None":
+            candidates = _money_values(data, section, int(index))
+        else:  # top level (``costs = [{ … }]``) or a table we do not track: search all lines
+            candidates = (
+                pair
+                for name in _MONEY_SECTIONS
+                for i in range(len(data.get(name) or ()))
+                for pair in _money_values(data, name, i)
+            )
+        for path, v in candidates:
             if v == value and path not in seen:
                 seen.add(path)
                 whole = literal.replace(".", "")
