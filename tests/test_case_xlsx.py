@@ -5,6 +5,8 @@ from __future__ import annotations
 import copy
 import datetime
 import os
+import shutil
+import subprocess
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -847,3 +849,126 @@ def test_text_number_refused(text):
 @pytest.mark.parametrize("x", [0.6, 1.234, 123.456, 1e-05, 52000.5, 3, -0.23, 1234567.891])
 def test_number_text_reads_back_exactly(x):
     assert _text_number(_number_text(x)) == x
+
+
+def _set_corr(row: dict[int, Any]):
+    def edit(wb):
+        ws = wb["Korrelationer"]
+        for col, value in row.items():
+            ws.cell(row=2, column=col).value = value
+
+    return edit
+
+
+def _unknown_indsats_key(wb):
+    ws = wb["Indsats"]
+    row = ws.max_row + 1
+    ws.cell(row=row, column=1).value = "tidshorisont"
+    ws.cell(row=row, column=2).value = "horizon_yeers"
+    ws.cell(row=row, column=3).value = 3
+
+
+MORE_BAD_CELLS = [
+    (
+        _set_cost("type", "engang"),
+        "Omkostninger!D2 (omkostning 'opstart', type)",
+        "expected one of 'one_off', 'yearly' or 'per_participant'; received 'engang'",
+    ),
+    (
+        _set_corr({1: "success_rate", 2: "consequences.herberg.price.kommune", 3: "stærk"}),
+        "Korrelationer!C2 (korrelation 1, rangkorrelation)",
+        "expected a number; received 'stærk'",
+    ),
+    (
+        _set_corr({1: "success_rate", 2: "consequences.herberg.price.kommune", 3: 1.5}),
+        "Korrelationer!C2 (korrelation 1, rangkorrelation)",
+        "expected a number < 1.0; received 1.5",
+    ),
+    (
+        _set_corr({1: "sucess_rate", 2: "consequences.herberg.price.kommune", 3: 0.5}),
+        "Korrelationer!A2 (korrelation 1, input 1)",
+        "unknown input 'sucess_rate' (did you mean 'success_rate'?)",
+    ),
+    (
+        _unknown_indsats_key,
+        "Indsats!B13",
+        "unknown key 'horizon_yeers' (did you mean 'horizon_years'?)",
+    ),
+]
+
+
+@pytest.mark.parametrize(("edit", "key", "message"), MORE_BAD_CELLS)
+def test_more_bad_cells_are_named(edit, key, message, tmp_path):
+    # uncertain inputs, so that a correlation between them is allowed
+    data = minimal_case(success_rate={"dist": "beta", "mean": 0.5, "sd": 0.1})
+    data["consequences"][0]["price"]["kommune"] = {"dist": "normal", "mean": 100, "sd": 10}
+    out = tmp_path / "case.xlsx"
+    write_workbook(out, data)
+    _edit(out, edit)
+    err = _error(out)
+    assert err.key == key and message in err.message
+    assert "\n" not in str(err) and str(err).startswith(f"{out}: {key}: ")
+
+
+def test_a_case_key_without_a_sheet_is_refused_by_name(tmp_path, monkeypatch):
+    # A part of the case format the workbook cannot hold yet (e.g. a future [[scenarios]])
+    # is one clear line, never dropped silently.
+    import som_mc.case.xlsx as xlsx
+
+    known = xlsx._format_keys
+    monkeypatch.setattr(
+        xlsx, "_format_keys", lambda where: known(where) | ({"scenarios"} if not where else set())
+    )
+    data = {**minimal_case(), "scenarios": [{"name": "lav"}]}
+    with pytest.raises(CaseFileError) as info:
+        write_workbook(tmp_path / "c.xlsx", data)
+    assert str(info.value) == (
+        "<case>: scenarios: cannot be written to a workbook: 'scenarios' is part of the case "
+        "format but has no sheet yet; keep this case as TOML (converting would drop it)"
+    )
+    assert not (tmp_path / "c.xlsx").exists()
+    monkeypatch.setattr(
+        xlsx, "_format_keys", lambda where: known(where) | ({"evidence"} if where else set())
+    )
+    data = minimal_case()
+    data["costs"][0]["evidence"] = {"grade": "B"}
+    with pytest.raises(CaseFileError, match=r"costs\[0\]\.evidence: .*'evidence' is part of"):
+        write_workbook(tmp_path / "c.xlsx", data)
+
+
+# --- LibreOffice -----------------------------------------------------------------------------
+
+SOFFICE = shutil.which("soffice")
+
+
+@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed")
+def test_workbooks_saved_by_libreoffice_read_the_same(tmp_path):
+    """Every example case and the empty template, re-saved by LibreOffice Calc (headless)."""
+    src = tmp_path / "src"
+    src.mkdir()
+    for path in CASE_FILES:
+        write_workbook(src / f"{path.stem}.xlsx", tomllib.loads(path.read_text(encoding="utf-8")))
+    write_workbook(src / "template.xlsx", None)
+    out = tmp_path / "out"
+    assert SOFFICE is not None
+    subprocess.run(
+        [
+            SOFFICE,
+            f"-env:UserInstallation=file://{tmp_path / 'profile'}",
+            "--headless",
+            "--calc",
+            "--convert-to",
+            "xlsx:Calc MS Excel 2007 XML",
+            "--outdir",
+            str(out),
+            *sorted(str(p) for p in src.glob("*.xlsx")),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    for path in CASE_FILES:
+        saved = out / f"{path.stem}.xlsx"
+        assert saved.read_bytes() != (src / saved.name).read_bytes()  # really re-written
+        assert case_hash(load_case_file(saved)) == case_hash(load_case(path)), path.stem
+    assert read_workbook(out / "template.xlsx") == read_workbook(src / "template.xlsx")

@@ -79,7 +79,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from som_mc.case.lint import case_warnings, report_warnings
 from som_mc.case.load import load_case, parse_case
-from som_mc.case.schema import Case, Consequence, CostLine
+from som_mc.case.schema import Case, Consequence, Correlation, CostLine, Outcome, Participants
 from som_mc.distributions import FAMILIES
 from som_mc.errors import CaseFileError
 
@@ -298,24 +298,53 @@ _CORR: Final[tuple[_Field, ...]] = (
     _Field("rank", "rangkorrelation", "float", "Spearman-rangkorrelation mellem -1 og 1.", "0,5"),
 )
 
+
+@dataclasses.dataclass(frozen=True)
+class _Section:
+    """One top-level table of a case and the sheet that holds it.
+
+    Adding a part of the case format to the workbook is one entry here plus a writer method
+    ``_Writer.<method>(ws)`` and a reader method ``_Reader.<method>(sheet)`` (returning the
+    table or list, empty when the sheet holds nothing), and a paragraph in the Vejledning.
+    """
+
+    key: str  #: the case's top-level key
+    sheet: str  #: the sheet's title
+    method: str  #: name of the writer and reader methods
+    fill_down: bool = True  #: merged cells count for every row they cover
+
+
+#: The sheets after *Indsats* (which holds the top-level keys), in workbook order.
+_SECTIONS: Final[tuple[_Section, ...]] = (
+    _Section("participants", "Deltagere", "participants"),
+    _Section("outcome", "Udfald", "outcome", fill_down=False),
+    _Section("costs", "Omkostninger", "costs"),
+    _Section("consequences", "Konsekvenser", "consequences", fill_down=False),
+    _Section("correlations", "Korrelationer", "correlations"),
+)
 _SHEETS: Final = {
     "indsats": "Indsats",
-    "deltagere": "Deltagere",
-    "udfald": "Udfald",
-    "omkostninger": "Omkostninger",
-    "konsekvenser": "Konsekvenser",
-    "korrelationer": "Korrelationer",
+    **{sec.sheet.lower(): sec.sheet for sec in _SECTIONS},
 }
-_SECTION_SHEET: Final = {
-    "participants": "Deltagere",
-    "outcome": "Udfald",
-    "costs": "Omkostninger",
-    "consequences": "Konsekvenser",
-    "correlations": "Korrelationer",
-}
+_SECTION_SHEET: Final = {sec.key: sec.sheet for sec in _SECTIONS}
 _GUIDE: Final = "Vejledning"
 _LISTS: Final = "Lister"
 _TOP_KEYS: Final = (*(f.key for f in _INDSATS), *_SECTION_SHEET)
+
+
+def _format_keys(where: str) -> set[str]:
+    """Keys the case format knows at `where` (``""``, ``costs[0]``, ``outcome`` …)."""
+    model: type[Any] = {
+        "": Case,
+        "participants": Participants,
+        "outcome": Outcome,
+        "costs": CostLine,
+        "consequences": Consequence,
+        "correlations": Correlation,
+    }[where.split("[", 1)[0]]
+    return set(model.model_fields)
+
+
 _FREE_PREFIXES: Final = ("note", "bemærk", "kommentar")
 
 _HEAD_FONT: Final = Font(bold=True)
@@ -642,6 +671,12 @@ class _Writer:
 
     def unknown(self, table: Mapping[str, Any], allowed: Sequence[str], where: str) -> None:
         for k in table:
+            if k not in allowed and k in _format_keys(where):
+                raise self.fail(
+                    f"{k!r} is part of the case format but has no sheet yet; keep this case "
+                    "as TOML (converting would drop it)",
+                    f"{where}{'.' if where else ''}{k}",
+                )
             if k not in allowed:
                 close = difflib.get_close_matches(str(k), list(allowed), n=1)
                 hint = f" (did you mean {close[0]!r}?)" if close else ""
@@ -658,13 +693,8 @@ class _Writer:
         guide.title = _GUIDE
         self.guide(guide)
         self.key_value(self.wb.create_sheet(_SHEETS["indsats"]), _INDSATS, self.data, "")
-        self.participants(self.wb.create_sheet(_SHEETS["deltagere"]))
-        outcome = self.table(self.data.get("outcome"), "outcome")
-        self.unknown(outcome, [f.key for f in _UDFALD], "outcome")
-        self.key_value(self.wb.create_sheet(_SHEETS["udfald"]), _UDFALD, outcome, "outcome.")
-        self.costs(self.wb.create_sheet(_SHEETS["omkostninger"]))
-        self.consequences(self.wb.create_sheet(_SHEETS["konsekvenser"]))
-        self.correlations(self.wb.create_sheet(_SHEETS["korrelationer"]))
+        for sec in _SECTIONS:
+            getattr(self, sec.method)(self.wb.create_sheet(sec.sheet))
         self.list_sheet(self.wb.create_sheet(_LISTS))
         for (title, col), width in self.widths.items():
             ws = self.wb[title]
@@ -732,6 +762,11 @@ class _Writer:
             self.widths[(ws.title, col_of[h])] = 70
             for row in range(2, len(fields) + 2):
                 ws.cell(row=row, column=col_of[h]).alignment = Alignment(wrap_text=True)
+
+    def outcome(self, ws: Worksheet) -> None:
+        outcome = self.table(self.data.get("outcome"), "outcome")
+        self.unknown(outcome, [f.key for f in _UDFALD], "outcome")
+        self.key_value(ws, _UDFALD, outcome, "outcome.")
 
     def participants(self, ws: Worksheet) -> None:
         table = self.table(self.data.get("participants"), "participants")
@@ -1351,27 +1386,16 @@ class _Reader:
                 file=self.file,
             )
         data = self.key_value(indsats, _INDSATS, "")
-        deltagere = sheet("deltagere", fill_down=True)
-        if deltagere is not None:
-            participants = self.participants(deltagere)
-            if participants:
-                data["participants"] = participants
-        udfald = sheet("udfald")
-        if udfald is not None:
-            outcome = self.key_value(udfald, _UDFALD, "outcome.")
-            if outcome:
-                data["outcome"] = outcome
-        for name, section, read in (
-            ("omkostninger", "costs", self.costs),
-            ("konsekvenser", "consequences", self.consequences),
-            ("korrelationer", "correlations", self.correlations),
-        ):
-            ws = sheet(name, fill_down=name != "konsekvenser")
+        for sec in _SECTIONS:
+            ws = sheet(_norm(sec.sheet), fill_down=sec.fill_down)
             if ws is not None:
-                items = read(ws)
-                if items:
-                    data[section] = items
+                value = getattr(self, sec.method)(ws)
+                if value:
+                    data[sec.key] = value
         return data
+
+    def outcome(self, sh: _Sheet) -> dict[str, Any]:
+        return self.key_value(sh, _UDFALD, "outcome.")
 
     def group_known(self, head: str) -> bool:
         return head == _DIST_HEADER or head in _PARAM_KEYS
