@@ -972,3 +972,22 @@ def test_workbooks_saved_by_libreoffice_read_the_same(tmp_path):
         assert saved.read_bytes() != (src / saved.name).read_bytes()  # really re-written
         assert case_hash(load_case_file(saved)) == case_hash(load_case(path)), path.stem
     assert read_workbook(out / "template.xlsx") == read_workbook(src / "template.xlsx")
+
+
+def test_edited_succesrate_gives_the_hand_computed_result(tmp_path):
+    # 10 deltagere, profile -2 and -1 herbergsdøgn per success (both years inside the 3-year
+    # horizon), price 100 (kommune) + 50 (stat), one-off cost 300 (kommune). With succesrate s
+    # the net result is 10·s·(2 + 1)·(100, 0, 50) - (300, 0, 0) per aktør.
+    out = tmp_path / "c.xlsx"
+    write_workbook(out, minimal_case())
+
+    def expected(s: float) -> list[float]:
+        return [10 * s * 3 * 100 - 300, 0.0, 10 * s * 3 * 50]
+
+    before = deterministic(load_case_file(out)).net_result.sum("year").values
+    np.testing.assert_allclose(before, expected(0.5), rtol=1e-12)
+    _edit(out, _set_kv("Indsats", "success_rate", "værdi", 0.3))
+    after = deterministic(load_case_file(out)).net_result.sum("year").values
+    np.testing.assert_allclose(after, expected(0.3), rtol=1e-12)  # 600, 0, 450
+    _edit(out, _set_kv("Indsats", "success_rate", "værdi", "30 %"))  # typed as text
+    np.testing.assert_array_equal(deterministic(load_case_file(out)).net_result.sum("year"), after)
