@@ -1145,7 +1145,7 @@ class _Sheet:
         raise self.reader.error(
             _Loc(self.title, ""),
             f"no header row with a column {anchor!r} in the first {scan} rows; start from "
-            "the template (som_mc.case_xlsx.write_workbook) and keep its header row",
+            "the template (som-mc template NY.xlsx) and keep its header row",
         )
 
     def columns(self, row: int, heads: list[str], known: Callable[[str], bool]) -> dict[str, int]:
@@ -1382,7 +1382,7 @@ class _Reader:
         if indsats is None:
             raise CaseFileError(
                 f"no sheet 'Indsats' (sheets: {', '.join(wb.sheetnames)}); start from the "
-                "template (som_mc.case_xlsx.write_workbook)",
+                "template (som-mc template NY.xlsx)",
                 file=self.file,
             )
         data = self.key_value(indsats, _INDSATS, "")
@@ -1997,8 +1997,9 @@ Denne projektmappe beskriver én SØM-beregning (en investeringscase): en indsat
 målgruppe med deltagere, succesrate, omkostninger og konsekvenser. som_mc læser den som en
 casefil, med samme indhold som en TOML-casefil (se cases/README.md).
 
-Læs den med som_mc.case_xlsx.load_case_file("min_case.xlsx"), eller konvertér den til TOML med
-som_mc.case_xlsx.convert("min_case.xlsx", "min_case.toml").
+Alle som-mc-kommandoer læser den direkte (som-mc validate min_case.xlsx, som-mc run
+min_case.xlsx); som-mc convert min_case.xlsx min_case.toml konverterer den til TOML og tilbage.
+En ny, tom skabelon: som-mc template ny.xlsx.
 
 ## Fanerne
 
@@ -2062,6 +2063,14 @@ som "1.234" kan læses på to måder og afvises: skriv den som et tal.
 catalog:boern_angst/cool_kids (succesrate). Felter, der udfyldes ved siden af, erstatter
 katalogpostens værdier. 'priskatalog' henviser kun til en pris, fx
 catalog:prices/herberg_doegn.
+
+## Kilder
+
+Skriv i 'kilde', hvor tallene kommer fra, helst med en internetadresse. Et usikkert input uden
+kilde, eller med en kilde der begynder med 'illustrative', tælles som illustrativt: som-mc
+validate og run skriver fx "9 af 10 usikre input bygger på illustrative tal (ingen kilde)", og
+rapporten viser listen. Tal fra kataloget har katalogpostens kilde; et felt, du selv udfylder
+ved siden af en katalogpost, har rækkens egen kilde.
 
 ## Regler
 
