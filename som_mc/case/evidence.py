@@ -41,6 +41,7 @@ __all__ = [
     "apply_evidence",
     "check_evidence",
     "resolve_evidence",
+    "update_summary",
 ]
 
 EVIDENCE_NOTE = "bruger posterior fra [evidence]"
@@ -208,3 +209,34 @@ def resolve_evidence(case: Case, *, prior: bool = False, file: str | None = None
         data.pop("evidence", None)
         return parse_case(data, file=file), "bruger prior (før [evidence]; --prior)"
     return apply_evidence(case, file=file).case, EVIDENCE_NOTE
+
+
+def _moments(dist: Distribution) -> dict[str, float]:
+    p5, p95 = (float(v) for v in dist.ppf([0.05, 0.95]))
+    return {"mean": float(dist.mean()), "sd": float(dist.std()), "p5": p5, "p95": p95}
+
+
+def update_summary(update: EvidenceUpdate) -> dict[str, Any]:
+    """Return prior vs posterior per updated input as JSON-ready data.
+
+    Returns
+    -------
+    dict
+        ``{"inputs": {name: {"prior": {mean, sd, p5, p95}, "posterior": {mean, sd, p5,
+        p95}, "observed": {...}, "predictive": {"p5": .., "p95": ..} (succesrate only)}},
+        "dropped_correlations": [[a, b], ...]}``.
+    """
+    inputs: dict[str, Any] = {}
+    for u in update.inputs:
+        item: dict[str, Any] = {
+            "prior": _moments(u.prior),
+            "posterior": _moments(u.posterior),
+            "observed": u.observed,
+        }
+        if u.predictive is not None:
+            item["predictive"] = {"p5": u.predictive[0], "p95": u.predictive[1]}
+        inputs[u.name] = item
+    return {
+        "inputs": inputs,
+        "dropped_correlations": [list(pair) for pair in update.dropped_correlations],
+    }

@@ -23,6 +23,7 @@ from som_mc.cli.options import (
     positive_float,
     positive_int,
 )
+from som_mc.cli.update import add_prior, evidence_case
 from som_mc.types import BLOCK_SIZE, DEFAULT_CHUNK, EXECUTORS
 
 __all__ = ["command", "progress_bar", "register"]
@@ -54,6 +55,7 @@ def register(sub: Any) -> None:
     )
     p.add_argument("case", metavar="CASE", nargs="+", help="case file(s) (TOML)")
     add_catalog(p)
+    add_prior(p)
     p.add_argument(
         "--deterministic",
         action="store_true",
@@ -199,7 +201,8 @@ def _deterministic(args: argparse.Namespace) -> int:
     from som_mc.present.tables import deterministic_json, deterministic_table
 
     for i, path in enumerate(args.case):
-        ds = deterministic(load_case(path, catalog=args.catalog), point=args.point or "mean")
+        case = evidence_case(load_case(path, catalog=args.catalog), args, path)
+        ds = deterministic(case, point=args.point or "mean")
         if args.json:
             _dump(deterministic_json(ds))
         else:
@@ -249,7 +252,7 @@ def _monte_carlo(args: argparse.Namespace) -> int:
                 f"{first} and {args.case[i]} have the same file name {label!r}, which names "
                 "their rows and stores; rename one"
             )
-    cases = [load_case(path, catalog=args.catalog) for path in args.case]
+    cases = [evidence_case(load_case(path, catalog=args.catalog), args, path) for path in args.case]
     stores: list[Path | None]
     table: Path | None = None
     if out is None or netcdf:
