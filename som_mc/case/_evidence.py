@@ -165,8 +165,7 @@ def check_evidence(case: Any, file: str | None = None) -> None:
             years = line_years(case, name)
             if len(value) > len(years):
                 raise _fail(
-                    f"{len(value)} realised amounts but cost line {name!r} has {len(years)} "
-                    "years",
+                    f"{len(value)} realised amounts but cost line {name!r} has {len(years)} years",
                     file,
                     key,
                 )

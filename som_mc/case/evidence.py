@@ -25,7 +25,6 @@ correlated). The result has no ``[evidence]`` table, so it is never updated twic
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -149,7 +148,9 @@ def apply_evidence(case: Case, *, file: str | None = None) -> EvidenceUpdate:
                 assert not isinstance(realised, list)
                 costs.append({**raw, "amount": float(realised)})
                 updates.append(
-                    InputUpdate(name, line.amount, Fixed(value=float(realised)), {"amount": realised})
+                    InputUpdate(
+                        name, line.amount, Fixed(value=float(realised)), {"amount": realised}
+                    )
                 )
                 fixed_names.add(name)
                 continue
@@ -178,7 +179,10 @@ def apply_evidence(case: Case, *, file: str | None = None) -> EvidenceUpdate:
                     name,
                     line.amount,
                     line.amount if rest else Fixed(value=float(realised[-1])),
-                    {"amounts": list(realised), "years": [case.start_year + y for y in years[: len(realised)]]},
+                    {
+                        "amounts": list(realised),
+                        "years": [case.start_year + y for y in years[: len(realised)]],
+                    },
                 )
             )
         data["costs"] = costs
@@ -196,7 +200,9 @@ def apply_evidence(case: Case, *, file: str | None = None) -> EvidenceUpdate:
     return EvidenceUpdate(case=new, inputs=tuple(updates), dropped_correlations=tuple(dropped))
 
 
-def resolve_evidence(case: Case, *, prior: bool = False, file: str | None = None) -> tuple[Case, str | None]:
+def resolve_evidence(
+    case: Case, *, prior: bool = False, file: str | None = None
+) -> tuple[Case, str | None]:
     """Return the case to simulate and the note to show (``None`` without evidence).
 
     With ``prior=True`` the case is run as it was before the evidence (the ``[evidence]``

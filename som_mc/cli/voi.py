@@ -1,4 +1,4 @@
-"""``som-mc voi``: value of information -- what is it worth knowing more about?"""
+"""``som-mc voi``: value of information -- what is it worth knowing more about."""
 
 from __future__ import annotations
 

@@ -13,6 +13,7 @@ Given a prior distribution for a succesrate ``p`` and an observation of ``s`` su
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -286,7 +287,7 @@ def binomial_posterior(prior: Distribution, successes: int, trials: int) -> Dist
 def prior_predictive(
     prior: Distribution, trials: int, levels: tuple[float, float] = (0.05, 0.95)
 ) -> tuple[int, int, NDArray[np.float64]]:
-    """The prior-predictive distribution of the number of successes in `trials` trials.
+    """Return the prior-predictive interval and pmf of the successes in `trials` trials.
 
     ``P(S = k) = E_prior[Binom(k; n, p)]``, integrated over the prior by Gauss-Legendre
     quadrature in the prior's quantile levels (exact for any continuous prior, smooth in
@@ -315,8 +316,10 @@ def prior_predictive(
         nodes, weights = np.polynomial.legendre.leggauss(400)
         # 400 Gauss-Legendre nodes on each of 8 equal sub-intervals of the levels (0, 1)
         edges = np.linspace(0.0, 1.0, 9)
-        u = np.concatenate([(a + b) / 2 + (b - a) / 2 * nodes for a, b in zip(edges, edges[1:])])
-        wu = np.concatenate([(b - a) / 2 * weights for a, b in zip(edges, edges[1:])])
+        u = np.concatenate(
+            [(a + b) / 2 + (b - a) / 2 * nodes for a, b in itertools.pairwise(edges)]
+        )
+        wu = np.concatenate([(b - a) / 2 * weights for a, b in itertools.pairwise(edges)])
         p = np.clip(np.asarray(prior.ppf(u), dtype=np.float64), 0.0, 1.0)
         pmf = (stats.binom.pmf(k[:, None], n, p[None, :]) * wu[None, :]).sum(axis=1)
     pmf = pmf / pmf.sum()

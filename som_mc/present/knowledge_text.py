@@ -20,7 +20,7 @@ def _label(result: Any, name: str, width: int = 48) -> str:
 
 
 def voi_text(result: Any, *, top: int = 10) -> str:
-    """The ranking "hvad er mest værd at vide mere om?" per aktør, in kroner.
+    """Return the ranking "hvad er mest værd at vide mere om?" per aktør, in kroner.
 
     Parameters
     ----------
@@ -76,12 +76,18 @@ def voi_text(result: Any, *, top: int = 10) -> str:
 
 
 def voi_rows(result: Any) -> list[dict[str, Any]]:
-    """Records for ``voi.csv``: aktør, input (or group), label, EVPPI, se, EVPI."""
+    """Return the records for ``voi.csv``: aktør, input (or group), label, EVPPI, se, EVPI."""
     rows: list[dict[str, Any]] = []
     for actor, voi in result.actors.items():
         rows.append(
-            {"actor": actor, "input": "(alle)", "label": "EVPI", "kind": "evpi",
-             "value_kr": voi.evpi, "se_kr": voi.evpi_se}
+            {
+                "actor": actor,
+                "input": "(alle)",
+                "label": "EVPI",
+                "kind": "evpi",
+                "value_kr": voi.evpi,
+                "se_kr": voi.evpi_se,
+            }
         )
         for name, value, se in voi.ranking():
             rows.append(

@@ -77,14 +77,14 @@ from som_mc.run import simulate
 from som_mc.sensitivity.analysis import SensitivityError
 
 __all__ = [
+    "ALL_INPUTS",
     "MIN_DRAWS",
     "MIN_DRAWS_PER_REGRESSOR",
     "WARN_DRAWS",
-    "ALL_INPUTS",
     "ActorVoi",
     "VoiResult",
-    "evpi",
     "default_groups",
+    "evpi",
     "evppi",
     "voi_analysis",
     "voi_from_draws",
@@ -205,7 +205,7 @@ def _gcv(basis: np.ndarray, y: np.ndarray) -> float:
 
 
 def _choose_basis(x: np.ndarray, y: np.ndarray, max_cols: int) -> np.ndarray:
-    """The regression basis for inputs `x` (n, k): spline for one input, polynomial else."""
+    """Return the regression basis for inputs `x` (n, k): spline for one input, polynomial else."""
     u = _ranks01(x)
     k = x.shape[1]
     if k == 1:
@@ -307,7 +307,7 @@ class ActorVoi:
     groups_se: dict[str, float] = field(default_factory=dict)
 
     def ranking(self) -> list[tuple[str, float, float]]:
-        """Inputs and groups by EVPPI, largest first: ``(name, evppi, se)``."""
+        """Return the inputs and groups by EVPPI, largest first: ``(name, evppi, se)``."""
         rows = [(k, v, self.evppi_se[k]) for k, v in self.evppi.items()]
         rows += [(k, v, self.groups_se[k]) for k, v in self.groups.items()]
         return sorted(rows, key=lambda r: -r[1])
@@ -386,8 +386,10 @@ ALL_INPUTS = "alle input"
 
 
 def default_groups(names: Sequence[str]) -> dict[str, list[str]]:
-    """Default groups: one per consequence with two or more uncertain inputs
-    (``consequences.X.*``), and :data:`ALL_INPUTS` when there are two or more inputs.
+    """Return the default groups: per consequence, and all inputs together.
+
+    One group per consequence with two or more uncertain inputs (``consequences.X.*``),
+    and :data:`ALL_INPUTS` when there are two or more inputs.
 
     The EVPPI of all inputs together equals the EVPI when the net result is a function of
     the inputs (outcome noise off); the gap shows what the group regression misses.
@@ -452,10 +454,8 @@ def voi_from_draws(
         )
     warnings: list[str] = []
     if n < WARN_DRAWS:
-        warnings.append(
-            f"kun {n} træk: EVPPI-skønnene er usikre; brug mindst {WARN_DRAWS} træk"
-        )
-    spec = dict(default_groups(names)) if default else {}
+        warnings.append(f"kun {n} træk: EVPPI-skønnene er usikre; brug mindst {WARN_DRAWS} træk")
+    spec: dict[str, Sequence[str]] = dict(default_groups(names)) if default else {}
     spec.update(groups or {})
     group_cols = _resolve_groups(names, spec)
     labels.update({g: g for g in group_cols})
@@ -501,7 +501,9 @@ def voi_from_draws(
     )
 
 
-def _check_bounds(warnings: list[str], actor: str, name: str, est: Estimate, total: Estimate) -> None:
+def _check_bounds(
+    warnings: list[str], actor: str, name: str, est: Estimate, total: Estimate
+) -> None:
     se = math.hypot(est.se, total.se)
     if est.raw < -2 * est.se or est.raw > total.value + 2 * se:
         warnings.append(

@@ -124,7 +124,8 @@ def plot_elicitation(
     x = np.linspace(max(lo, s_lo), min(hi, s_hi), 600)
     ax.plot(x, _density(dist, x), color=OKABE_ITO[0], lw=2, label="Tilpasset fordeling")
     for i, (p, v) in enumerate(sorted(judged.items())):
-        ax.axvline(v, color=OKABE_ITO[3], ls="--", lw=1, label="Vurderede kvantiler" if i == 0 else None)
+        label_i = "Vurderede kvantiler" if i == 0 else None
+        ax.axvline(v, color=OKABE_ITO[3], ls="--", lw=1, label=label_i)
         ax.annotate(
             f"P{format_number(100 * p, 1).removesuffix(',0')}",
             (v, 0),
@@ -188,7 +189,7 @@ def plot_evppi(
 
 
 def evppi_figure(result: Any, *, actor: str = "total") -> Figure:
-    """A figure with :func:`plot_evppi` (not attached to pyplot)."""
+    """Return a figure with :func:`plot_evppi` (not attached to pyplot)."""
     ax = plot_evppi(result, actor=actor)
     fig = ax.get_figure()
     assert isinstance(fig, Figure)
