@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any, Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, PlainValidator, model_validator
 from pydantic_core import PydanticCustomError
 
 from som_mc._validation import Strict
@@ -19,14 +19,62 @@ from som_mc.errors import CaseFileError, DistributionError
 __all__ = ["Evidence", "RateEvidence", "check_evidence", "line_years"]
 
 Count = Annotated[int, Field(ge=0)]
-Amount = Annotated[float, Field(allow_inf_nan=False)]
+
+
+def _counts(value: Any) -> int | list[int]:
+    """A whole number >= 0, or a list of them (one per cohort)."""
+    items = value if isinstance(value, list) else [value]
+    for i, v in enumerate(items):
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise PydanticCustomError(
+                "evidence",
+                "expected a whole number >= 0 (or a list of them, one per cohort); received "
+                "{received}",
+                {"received": repr(v), **({"param": i} if isinstance(value, list) else {})},
+            )
+        if v < 0:
+            raise PydanticCustomError(
+                "evidence",
+                "expected a whole number >= 0; received {received}",
+                {"received": repr(v), **({"param": i} if isinstance(value, list) else {})},
+            )
+    return value  # type: ignore[no-any-return]
+
+
+def _amounts(value: Any) -> float | list[float]:
+    """A realised amount in kroner (finite, >= 0), or a list of them (one per year)."""
+    items = value if isinstance(value, list) else [value]
+    if isinstance(value, list) and not value:
+        raise PydanticCustomError("evidence", "expected at least one realised amount", {})
+    out = []
+    for i, v in enumerate(items):
+        ctx = {"param": i} if isinstance(value, list) else {}
+        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+            raise PydanticCustomError(
+                "evidence",
+                "expected a realised amount in kroner (a finite number), or a list of them for "
+                "the first years of a yearly line; received {received}",
+                {"received": repr(v), **ctx},
+            )
+        if v < 0:
+            raise PydanticCustomError(
+                "evidence",
+                "a realised amount must be >= 0 kr.; received {received}",
+                {"received": repr(v), **ctx},
+            )
+        out.append(float(v))
+    return out if isinstance(value, list) else out[0]
+
+
+Counts = Annotated[int | list[int], PlainValidator(_counts)]
+Amounts = Annotated[float | list[float], PlainValidator(_amounts)]
 
 
 class RateEvidence(Strict):
     """Observed successes out of trials: one number each, or one per cohort (lists)."""
 
-    successes: Count | list[Count]
-    trials: Count | list[Count]
+    successes: Counts
+    trials: Counts
     source: str = ""
 
     @model_validator(mode="after")
@@ -47,7 +95,8 @@ class RateEvidence(Strict):
                 where = f"successes[{c}]" if isinstance(s, list) else "successes"
                 raise PydanticCustomError(
                     "evidence",
-                    "successes ({s}) cannot exceed trials ({n})",
+                    "successes ({s}) cannot exceed trials ({n}); received successes = {s}, "
+                    "trials = {n}",
                     {"s": repr(si), "n": repr(ni), "param": where},
                 )
         if not isinstance(s, list) and not isinstance(n, list) and n == 0:
@@ -78,7 +127,7 @@ class Evidence(Strict):
 
     success_rate: RateEvidence | None = None
     participants: list[Count] | None = Field(default=None, min_length=1)
-    costs: dict[str, Amount | list[Amount]] = Field(default_factory=dict)
+    costs: dict[str, Amounts] = Field(default_factory=dict)
     source: str = ""
 
 
