@@ -22,7 +22,7 @@ Count = Annotated[int, Field(ge=0)]
 
 
 def _counts(value: Any) -> int | list[int]:
-    """A whole number >= 0, or a list of them (one per cohort)."""
+    """Check a whole number >= 0, or a list of them (one per cohort)."""
     items = value if isinstance(value, list) else [value]
     for i, v in enumerate(items):
         if isinstance(v, bool) or not isinstance(v, int):
@@ -42,7 +42,7 @@ def _counts(value: Any) -> int | list[int]:
 
 
 def _amounts(value: Any) -> float | list[float]:
-    """A realised amount in kroner (finite, >= 0), or a list of them (one per year)."""
+    """Check a realised amount in kroner (finite, >= 0), or a list of them (per year)."""
     items = value if isinstance(value, list) else [value]
     if isinstance(value, list) and not value:
         raise PydanticCustomError("evidence", "expected at least one realised amount", {})
