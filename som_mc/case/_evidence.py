@@ -38,7 +38,7 @@ def _counts(value: Any) -> int | list[int]:
                 "expected a whole number >= 0; received {received}",
                 {"received": repr(v), **({"param": i} if isinstance(value, list) else {})},
             )
-    return value  # type: ignore[no-any-return]
+    return value
 
 
 def _amounts(value: Any) -> float | list[float]:
