@@ -37,7 +37,12 @@ from som_mc.distributions._continuous import (
     Uniform,
 )
 from som_mc.distributions._discrete import Binomial, DiscreteUniform, Poisson
-from som_mc.distributions._elicitation import Elicitation, parse_quantile_key, quantile_key
+from som_mc.distributions._elicitation import (
+    Elicitation,
+    elicitation_record,
+    parse_quantile_key,
+    quantile_key,
+)
 from som_mc.distributions._empirical import Empirical
 from som_mc.distributions._fit import ELICITABLE, FitResult, fit_quantiles
 from som_mc.distributions._fixed import Fixed
@@ -75,6 +80,7 @@ __all__ = [
     "Uniform",
     "as_distribution",
     "binomial_posterior",
+    "elicitation_record",
     "fit_quantiles",
     "from_toml",
     "parse_quantile_key",
