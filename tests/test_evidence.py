@@ -430,3 +430,69 @@ def test_run_uses_the_posterior_and_says_so(capsys):
     captured = capsys.readouterr()
     assert "prior" in captured.err and EVIDENCE_NOTE not in captured.err
     assert json.loads(captured.out) != post
+
+
+# -- odds and ends: text, price conversion, the results' input record, figures ----------------
+
+
+def test_dist_text_renders_nested_tables():
+    from som_mc.present.catalog_text import dist_text
+
+    pool = Mixture(
+        components=[Beta(alpha=2.0, beta=6.0), PERT(low=0.1, most_likely=0.3, high=0.5)],
+        weights=[0.6, 0.4],
+    )
+    assert dist_text(pool) == (
+        "mixture(components = [beta(alpha = 2, beta = 6); pert(low = 0,1, mode = 0,3, "
+        "high = 0,5, shape = 4)], weights = [0,6; 0,4])"
+    )
+    post = binomial_posterior(pool, 14, 45)
+    assert dist_text(post).startswith("binomial_posterior(prior = mixture(")
+    assert dist_text(post).endswith("successes = 14, trials = 45)")
+
+
+def test_price_conversion_scales_each_expert_of_a_mixture():
+    from som_mc.catalog import scale_distribution
+    from som_mc.distributions import LogNormal
+
+    pool = Mixture(
+        components=[LogNormal(mu=8.0, sigma=0.3), PERT(low=1500, most_likely=2000, high=4000)],
+        weights=[0.3, 0.7],
+    )
+    scaled = scale_distribution(pool, 1.1)
+    assert isinstance(scaled, Mixture) and scaled.weights == pool.weights
+    assert scaled.mean() == pytest.approx(1.1 * pool.mean(), rel=1e-12)
+    assert scaled.std() == pytest.approx(1.1 * pool.std(), rel=1e-12)
+    np.testing.assert_allclose(scaled.ppf(Q), 1.1 * pool.ppf(Q), rtol=1e-9)
+    with pytest.raises(ValueError, match="share"):
+        scale_distribution(binomial_posterior(Uniform(low=0.0, high=1.0), 1, 2), 1.1)
+
+
+def test_results_record_the_elicitation_of_each_input():
+    case = load_case(EXAMPLE)
+    ds = simulate(case, draws=100, seed=1)
+    record = json.loads(str(ds.input_elicitation.sel(input="success_rate").values))
+    expert_a, expert_b = record["components"]
+    assert expert_b is None  # given by its parameters
+    assert expert_a["judged"] == {"p10": 0.2, "p50": 0.3, "p90": 0.42}
+    fitted = case.success_rate.components[0]
+    assert expert_a["parameters"] == fitted.to_toml()
+    assert expert_a["quantiles"]["p50"] == pytest.approx(float(fitted.ppf(0.5)), rel=1e-12)
+    assert str(ds.input_elicitation.sel(input="costs.opstart.amount").values) == ""
+
+
+def test_prior_posterior_figure_has_danish_decimal_commas():
+    from som_mc.present.plotting.knowledge import plot_prior_posterior
+
+    case = load_case(EXAMPLE)
+    post = apply_evidence(case).case.success_rate
+    ax = plot_prior_posterior(case.success_rate, post, observed=14 / 45)
+    ax.figure.canvas.draw()
+    ticks = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+    assert any("," in t for t in ticks) and not any("." in t for t in ticks)
+    assert ax.get_ylabel() == "Tæthed"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "Prior (før)",
+        "Posterior (efter)",
+        "Observeret andel",
+    ]

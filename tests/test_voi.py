@@ -286,3 +286,17 @@ def test_voi_uses_the_posterior_of_evidence(capsys):
     case = str(CASES_DIR / "aarhus_alkohol_opfoelgning.toml")
     assert main(["voi", case, "--draws", "1000", "--seed", "2", "--json", "--actor", "total"]) == 0
     assert "bruger posterior fra [evidence]" in capsys.readouterr().err
+
+
+def test_evppi_figure_bars_are_the_ranking():
+    from som_mc.present.plotting.knowledge import plot_evppi
+
+    ds = simulate(parse_case(_linear_case()), draws=4000, seed=5, design="random")
+    res = voi_from_draws(ds)
+    ax = plot_evppi(res, actor="kommune")
+    widths = sorted((p.get_width() for p in ax.patches), reverse=True)
+    expected = sorted((v for _, v, _ in res.actors["kommune"].ranking() if v >= 0.5), reverse=True)
+    np.testing.assert_allclose(widths, expected)
+    ax.figure.canvas.draw()
+    assert any("." in t.get_text() for t in ax.get_xticklabels())  # 1.000-separators
+    assert "kommune" in ax.get_title()

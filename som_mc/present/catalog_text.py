@@ -55,7 +55,7 @@ def _item_text(value: Any) -> str:
 
 
 def _table_text(table: Mapping[str, Any]) -> str:
-    """A distribution table as text; nested tables (mixture components, a prior) too."""
+    """Render a distribution table; nested tables (mixture components, a prior) too."""
     params = [f"{key} = {_item_text(value)}" for key, value in table.items() if key != "dist"]
     return f"{table['dist']}({', '.join(params)})"
 

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from som_mc._io import atomic_write
 from som_mc.distributions import Distribution
@@ -163,29 +163,39 @@ def plot_evppi(
         Horizontal bars in kroner with ± 2 standard errors, EVPI as a vertical line.
     """
     voi = result.actors[actor]
-    rows = voi.ranking()
+    rows = [r for r in voi.ranking() if r[1] >= 0.5]  # inputs worth under 1 kr. left out
     if top is not None:
         rows = rows[:top]
-    ax = new_axes(ax, (9.0, 0.45 * len(rows) + 1.8))
+    ax = new_axes(ax, (10.0, 0.5 * max(len(rows), 1) + 2.0))
     y = np.arange(len(rows))[::-1]
     values = [r[1] for r in rows]
     errors = [2 * r[2] for r in rows]
     colors = [OKABE_ITO[1] if r[0] in voi.groups else OKABE_ITO[0] for r in rows]
     ax.barh(y, values, xerr=errors, color=colors, height=0.7, error_kw={"lw": 1})
-    ax.axvline(voi.evpi, color=OKABE_ITO[3], ls="--", lw=1.2)
-    ax.annotate(
-        f"EVPI {format_kr(voi.evpi)}",
-        (voi.evpi, y.max() + 0.6 if len(y) else 0),
-        ha="right",
-        fontsize=9,
-        color=OKABE_ITO[3],
-    )
-    ax.set_yticks(y, [result.labels.get(r[0], r[0]) for r in rows])
+    ax.axvline(voi.evpi, color=OKABE_ITO[3], ls="--", lw=1.2, label=f"EVPI {format_kr(voi.evpi)}")
+    if not rows:
+        ax.text(
+            0.5,
+            0.5,
+            "Intet input er over 1 kr. værd at vide mere om",
+            ha="center",
+            transform=ax.transAxes,
+        )
+    ax.set_yticks(y, [_short(str(result.labels.get(r[0], r[0]))) for r in rows])
     money_axis(ax.xaxis)
-    ax.set_xlim(left=0)
-    ax.set_xlabel("Forventet værdi af perfekt viden (kr.)")
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=4))
+    ax.set_xlim(
+        left=0,
+        right=max([voi.evpi, *(v + e for v, e in zip(values, errors, strict=True))]) * 1.05 or 1.0,
+    )
+    ax.set_xlabel("Forventet værdi af perfekt viden (kr.; ± 2 standardfejl)")
     ax.set_title(f"Hvad er mest værd at vide mere om? ({actor_title(actor)})")
+    ax.legend(frameon=False, loc="lower right")
     return ax
+
+
+def _short(label: str, width: int = 45) -> str:
+    return label if len(label) <= width else label[: width - 1] + "…"
 
 
 def evppi_figure(result: Any, *, actor: str = "total") -> Figure:
