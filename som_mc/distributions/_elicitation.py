@@ -228,4 +228,3 @@ def elicitation_record(dist: Any) -> Any:
         inner = elicitation_record(prior)
         return None if inner is None else {"prior": inner}
     return None
-
