@@ -225,6 +225,7 @@ def test_example_case_posterior():
     case = load_case(EXAMPLE)
     up = apply_evidence(case)
     assert up.case.evidence is None
+    assert up.case.catalog_uses == case.catalog_uses != ()  # provenance kept
     rate = next(u for u in up.inputs if u.name == "success_rate")
     assert rate.observed["successes"] == 14 and rate.observed["trials"] == 45
     assert up.case.success_rate == binomial_posterior(case.success_rate, 14, 45)
@@ -496,3 +497,10 @@ def test_prior_posterior_figure_has_danish_decimal_commas():
         "Posterior (efter)",
         "Observeret andel",
     ]
+
+
+def test_a_workbook_refuses_evidence_on_one_line(tmp_path, capsys):
+    out = tmp_path / "case.xlsx"
+    assert main(["template", str(out), "--from", str(EXAMPLE)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "evidence" in err and not out.exists()

@@ -197,6 +197,7 @@ def apply_evidence(case: Case, *, file: str | None = None) -> EvidenceUpdate:
                 kept.append(corr)
         data["correlations"] = kept
     new = parse_case(data, file=file)
+    new._catalog_uses = case.catalog_uses  # provenance: the catalog entries the file used
     return EvidenceUpdate(case=new, inputs=tuple(updates), dropped_correlations=tuple(dropped))
 
 
@@ -213,7 +214,9 @@ def resolve_evidence(
     if prior:
         data = case_to_dict(case)
         data.pop("evidence", None)
-        return parse_case(data, file=file), "bruger prior (før [evidence]; --prior)"
+        before = parse_case(data, file=file)
+        before._catalog_uses = case.catalog_uses
+        return before, "bruger prior (før [evidence]; --prior)"
     return apply_evidence(case, file=file).case, EVIDENCE_NOTE
 
 
