@@ -39,7 +39,8 @@ Standard errors are by the delta method: the Monte Carlo part ``sd(max(g, 0) - g
 Guards (known pitfalls of regression EVPPI)
 -------------------------------------------
 - too many regressors: the basis never has more than ``n / MIN_DRAWS_PER_REGRESSOR``
-  columns (degree or knots are lowered; a group too large even for degree 1 is refused);
+  columns, nor more than :data:`MAX_REGRESSORS` (degree or knots are lowered; a group too
+  large even for degree 1 is refused);
 - too few draws: fewer than :data:`MIN_DRAWS` draws are refused, fewer than
   :data:`WARN_DRAWS` give a warning;
 - ``0 <= EVPPI <= EVPI``: estimates outside are clipped, with a warning when the excess is
@@ -78,6 +79,7 @@ from som_mc.sensitivity.analysis import SensitivityError
 
 __all__ = [
     "ALL_INPUTS",
+    "MAX_REGRESSORS",
     "MIN_DRAWS",
     "MIN_DRAWS_PER_REGRESSOR",
     "WARN_DRAWS",
@@ -98,6 +100,9 @@ WARN_DRAWS = 5000
 
 MIN_DRAWS_PER_REGRESSOR = 20
 """The regression basis has at most ``n / MIN_DRAWS_PER_REGRESSOR`` columns."""
+
+MAX_REGRESSORS = 200
+"""The regression basis never has more columns than this (cost grows with its square)."""
 
 _KNOTS = (0, 1, 3, 7, 15)
 _DEGREES = (1, 2, 3)
@@ -255,7 +260,7 @@ def evppi(y: np.ndarray, x: np.ndarray) -> list[Estimate]:
         )
     if x2.shape[0] != n:
         raise SensitivityError(f"inputs have {x2.shape[0]} draws but the net benefit has {n}")
-    basis = _choose_basis(x2, y2, n // MIN_DRAWS_PER_REGRESSOR)
+    basis = _choose_basis(x2, y2, min(n // MIN_DRAWS_PER_REGRESSOR, MAX_REGRESSORS))
     _, fitted, gram_inv, p = _fit(basis, y2)
     out: list[Estimate] = []
     for j in range(y2.shape[1]):
