@@ -147,7 +147,7 @@ def format_pydantic_error(err: Any, raw: Any) -> tuple[str, str]:
     etype = err["type"]
     if ctx.get("unknown"):
         loc = [*loc, ctx["unknown"]]
-    if ctx.get("param"):
+    if ctx.get("param") not in (None, ""):  # an index 0 is a key path part too
         loc = [*loc, ctx["param"]]
     path = key_path(loc)
     if etype in ("unknown_key", "timing"):
@@ -160,7 +160,12 @@ def format_pydantic_error(err: Any, raw: Any) -> tuple[str, str]:
             msg = hint
     else:
         msg = err["msg"]
-    if etype != "missing" and etype not in ("scalar_type", "scalar_finite", "distribution"):
+    if etype != "missing" and etype not in (
+        "scalar_type",
+        "scalar_finite",
+        "distribution",
+        "evidence",  # says what it received itself
+    ):
         received = lookup(raw, err["loc"]) if "input" not in err else err["input"]
         msg = f"{msg}; received {describe(received)}"
     return path, msg

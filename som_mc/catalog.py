@@ -41,7 +41,7 @@ from som_mc._validation import Scalar
 from som_mc._validation import Strict as _Strict
 from som_mc._validation import describe as _describe
 from som_mc._validation import format_pydantic_error as _format_pydantic_error
-from som_mc.distributions import Distribution, Fixed, from_toml
+from som_mc.distributions import Distribution, Fixed, Mixture, from_toml
 from som_mc.errors import CaseFileError, CatalogError
 from som_mc.types import DEFAULT_ACTORS, AppliesTo, CostKind
 
@@ -861,18 +861,24 @@ def scale_distribution(dist: Distribution, factor: float) -> Distribution:
     Returns
     -------
     Distribution
-        Same family, parameters scaled (lognormal: ``mu + log(factor)``; beta: its bounds).
+        Same family, parameters scaled (lognormal: ``mu + log(factor)``; beta: its bounds;
+        a mixture: each component, weights unchanged).
 
     Raises
     ------
     ValueError
         For a count distribution (poisson, binomial, discrete_uniform), which cannot be
-        scaled.
+        scaled, and for a binomial posterior (a share, not an amount).
     """
     if not (math.isfinite(factor) and factor > 0):
         raise ValueError(f"a price factor must be a finite number > 0, got {factor!r}")
     if factor == 1.0:
         return dist
+    if isinstance(dist, Mixture):  # a linear pool: scale each expert's distribution
+        return Mixture(
+            components=tuple(scale_distribution(c, factor) for c in dist.components),
+            weights=dist.weights,
+        )
     table = dist.to_toml()
     kind = table["dist"]
     if kind == "lognormal":
@@ -889,6 +895,11 @@ def scale_distribution(dist: Distribution, factor: float) -> Distribution:
                 table[key] = [v * factor for v in value]
             elif math.isfinite(value):
                 table[key] = value * factor
+    elif kind == "binomial_posterior":
+        raise ValueError(
+            "a binomial_posterior is a share between 0 and 1, not an amount, and cannot be "
+            "price-converted"
+        )
     else:
         raise ValueError(f"a {kind} distribution counts things and cannot be price-converted")
     return from_toml(table)

@@ -64,8 +64,12 @@ def golden_summary(case: Case) -> dict[str, Any]:
         "consequence_value", "net_result"}, "monte_carlo": {"draws", "seed", "design",
         "cumulative_net_result_horizon": {actor: {"mean", "p5", "p50", "p95",
         "p_positive"}}}}``; money in kroner at the case's price year, per aktør a list over
-        the years.
+        the years. A case with ``[evidence]`` is summarised with its posterior inputs, as
+        ``som-mc run`` does.
     """
+    from som_mc.case.evidence import apply_evidence
+
+    case = apply_evidence(case).case
     det = deterministic(case, point="mean")
     actors = [str(a) for a in det.actor.values]
     det_out: dict[str, Any] = {

@@ -19,6 +19,7 @@ import numpy as np
 from pydantic import ValidationError
 
 from som_mc._validation import describe, format_pydantic_error
+from som_mc.case._evidence import check_evidence
 from som_mc.case.inputs import case_inputs
 from som_mc.case.lint import case_warnings, report_warnings
 from som_mc.case.schema import Case, case_hash, case_to_dict
@@ -242,6 +243,7 @@ def parse_case(
             msg += f" (and {more} more problem{'s' if more > 1 else ''} after fixing this)"
         raise CaseFileError(msg, file=file, key=path or None) from None
     _check_case(case, file)
+    check_evidence(case, file)
     case._catalog_uses = uses
     return case
 

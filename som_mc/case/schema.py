@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field, PrivateAttr, field_validator, model_valid
 from pydantic_core import PydanticCustomError
 
 from som_mc._validation import Scalar, Strict, finite
+from som_mc.case._evidence import Evidence
 from som_mc.distributions import Distribution, Fixed
 from som_mc.types import DEFAULT_ACTORS, AppliesTo, CostKind, HorizonMode
 
@@ -166,6 +167,7 @@ class Case(Strict):
     costs: list[CostLine] = Field(default_factory=list)
     consequences: list[Consequence] = Field(default_factory=list)
     correlations: list[Correlation] = Field(default_factory=list)
+    evidence: Evidence | None = None
     source: str = ""
 
     _finite_rate = field_validator("discount_rate")(finite)

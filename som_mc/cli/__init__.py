@@ -13,7 +13,18 @@ import sys
 from collections.abc import Sequence
 
 from som_mc._version import __version__
-from som_mc.cli import catalog, compare, elicit, report, run, sensitivity, validate, workbook
+from som_mc.cli import (
+    catalog,
+    compare,
+    elicit,
+    report,
+    run,
+    sensitivity,
+    update,
+    validate,
+    voi,
+    workbook,
+)
 from som_mc.cli.options import EXIT_USAGE, Parser, cli_message
 from som_mc.errors import SomMcError
 
@@ -28,6 +39,8 @@ def build_parser() -> Parser:
     parser.add_argument("--version", action="version", version=f"som-mc {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in (validate, run, sensitivity, compare, report, elicit, workbook, catalog):
+        module.register(sub)
+    for module in (update, voi):
         module.register(sub)
     return parser
 

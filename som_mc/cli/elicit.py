@@ -45,7 +45,7 @@ def command(args: argparse.Namespace) -> int:
     """Fit and print."""
     import tomli_w
 
-    from som_mc._io import atomic_write, check_writable
+    from som_mc._io import check_writable
     from som_mc.distributions import fit_quantiles
     from som_mc.distributions._toml import from_toml
     from som_mc.errors import SomMcError
@@ -75,21 +75,10 @@ def command(args: argparse.Namespace) -> int:
         )
         print(f"TOML: {{ {items} }}")
     if args.figure:
-        import numpy as np
-        from matplotlib.figure import Figure
+        from som_mc.present.plotting.knowledge import plot_elicitation, save_figure
 
-        fig = Figure(figsize=(7, 4))
-        ax = fig.subplots()
-        d: Any = fit.distribution
-        lo, hi = d.ppf(np.array([0.001, 0.999]))
-        grid = np.linspace(lo, hi, 400)
-        ax.plot(grid, d.pdf(grid), color="#0072B2")
-        for p, v in judged.items():
-            ax.axvline(v, color="#D55E00", linestyle="--", linewidth=1)
-            ax.annotate(f"P{100 * p:g}", (v, 0), textcoords="offset points", xytext=(3, 3))
-        ax.set_ylabel("Tæthed")
-        ax.ticklabel_format(useLocale=False)
-        fmt = str(args.figure).rsplit(".", 1)[-1].lower()
-        atomic_write(args.figure, lambda tmp: fig.savefig(tmp, dpi=150, format=fmt),
-                     overwrite=args.force)
+        ax = plot_elicitation(fit.distribution, judged, label=f"{args.family} (tilpasset)")
+        fig = ax.get_figure()
+        assert fig is not None
+        save_figure(fig, args.figure, overwrite=args.force)  # type: ignore[arg-type]
     return 0

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from som_mc.cli.options import add_catalog, add_design, add_draws, add_force, add_seed
+from som_mc.cli.update import add_prior, evidence_case
 
 __all__ = ["register"]
 
@@ -22,6 +23,7 @@ def register(sub: Any) -> None:
     )
     p.add_argument("case", metavar="CASE", help="case file (TOML)")
     add_catalog(p)
+    add_prior(p)
     add_draws(p)
     add_seed(p)
     add_design(p)
@@ -68,7 +70,9 @@ def command(args: argparse.Namespace) -> int:
         check_writable(path, overwrite=args.force)
     if args.results and (args.seed is not None):
         raise SomMcError("--seed has no effect with --results (the results file has its seed)")
-    case = load_case(args.case, catalog=args.catalog, strict=args.strict)
+    case = evidence_case(
+        load_case(args.case, catalog=args.catalog, strict=args.strict), args, args.case
+    )
     if args.results:
         ds = load_results(args.results)
     else:

@@ -23,6 +23,7 @@ from som_mc.cli.options import (
     positive_float,
     positive_int,
 )
+from som_mc.cli.update import add_prior, evidence_case
 from som_mc.types import BLOCK_SIZE, DEFAULT_CHUNK, EXECUTORS
 
 __all__ = ["command", "progress_bar", "register"]
@@ -54,6 +55,7 @@ def register(sub: Any) -> None:
     )
     p.add_argument("case", metavar="CASE", nargs="+", help="case file(s) (TOML)")
     add_catalog(p)
+    add_prior(p)
     p.add_argument(
         "--deterministic",
         action="store_true",
@@ -200,7 +202,8 @@ def _deterministic(args: argparse.Namespace) -> int:
     from som_mc.present.tables import deterministic_json, deterministic_table
 
     for i, path in enumerate(args.case):
-        case = load_case(path, catalog=args.catalog, strict=args.strict)
+        loaded = load_case(path, catalog=args.catalog, strict=args.strict)
+        case = evidence_case(loaded, args, path)
         ds = deterministic(case, point=args.point or "mean")
         prov = input_provenance(case)
         if args.json:
@@ -253,7 +256,10 @@ def _monte_carlo(args: argparse.Namespace) -> int:
                 f"{first} and {args.case[i]} have the same file name {label!r}, which names "
                 "their rows and stores; rename one"
             )
-    cases = [load_case(path, catalog=args.catalog, strict=args.strict) for path in args.case]
+    cases = [
+        evidence_case(load_case(path, catalog=args.catalog, strict=args.strict), args, path)
+        for path in args.case
+    ]
     stores: list[Path | None]
     table: Path | None = None
     if out is None or netcdf:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from som_mc.cli.options import add_catalog, add_draws, add_force, add_seed, positive_int
+from som_mc.cli.update import add_prior, evidence_case
 
 __all__ = ["register"]
 
@@ -60,6 +61,7 @@ def register(sub: Any) -> None:
     )
     p.add_argument("case", metavar="CASE", help="case file (TOML)")
     add_catalog(p)
+    add_prior(p)
     p.add_argument("--method", choices=["tornado", "sobol", "all"], default="all")
     p.add_argument("--out", metavar="DIR", help="output folder (default sensitivity_<case>)")
     p.add_argument(
@@ -101,7 +103,9 @@ def command(args: argparse.Namespace) -> int:
     from som_mc.present.sensitivity_files import run_sensitivity
     from som_mc.sampling import normalize_seed
 
-    case = load_case(args.case, catalog=args.catalog, strict=args.strict)
+    case = evidence_case(
+        load_case(args.case, catalog=args.catalog, strict=args.strict), args, args.case
+    )
     out = Path(args.out) if args.out else Path(f"sensitivity_{Path(args.case).stem}")
     seed = normalize_seed(args.seed)
     report = run_sensitivity(

@@ -37,11 +37,21 @@ from som_mc.distributions._continuous import (
     Uniform,
 )
 from som_mc.distributions._discrete import Binomial, DiscreteUniform, Poisson
-from som_mc.distributions._elicitation import Elicitation, parse_quantile_key, quantile_key
+from som_mc.distributions._elicitation import (
+    Elicitation,
+    elicitation_record,
+    parse_quantile_key,
+    quantile_key,
+)
 from som_mc.distributions._empirical import Empirical
 from som_mc.distributions._fit import ELICITABLE, FitResult, fit_quantiles
 from som_mc.distributions._fixed import Fixed
 from som_mc.distributions._mixture import WEIGHT_TOLERANCE, Mixture
+from som_mc.distributions._posterior import (
+    BinomialPosterior,
+    binomial_posterior,
+    prior_predictive,
+)
 from som_mc.distributions._toml import FAMILIES, KINDS, as_distribution, from_toml
 
 __all__ = [
@@ -52,6 +62,7 @@ __all__ = [
     "WEIGHT_TOLERANCE",
     "Beta",
     "Binomial",
+    "BinomialPosterior",
     "DiscreteUniform",
     "Distribution",
     "Elicitation",
@@ -68,9 +79,12 @@ __all__ = [
     "TruncatedNormal",
     "Uniform",
     "as_distribution",
+    "binomial_posterior",
+    "elicitation_record",
     "fit_quantiles",
     "from_toml",
     "parse_quantile_key",
     "point_value",
+    "prior_predictive",
     "quantile_key",
 ]

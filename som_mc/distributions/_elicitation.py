@@ -21,6 +21,7 @@ __all__ = [
     "NOT_IN_TOML",
     "Elicitation",
     "check_elicited",
+    "elicitation_record",
     "is_quantile_key",
     "parse_quantile_key",
     "quantile_key",
@@ -205,3 +206,25 @@ def check_elicited(kind: str, value: Any) -> None:
             f"{kind}: elicited.max_abs_error must be finite, got {value.max_abs_error}",
             param="elicited",
         )
+
+
+def elicitation_record(dist: Any) -> Any:
+    """Return how `dist` was elicited, JSON-ready, or ``None`` when it was not.
+
+    A fitted distribution gives its :meth:`Elicitation.as_dict` plus the fitted
+    ``parameters`` (its TOML table); a mixture gives ``{"components": [...]}`` with one
+    record (or ``None``) per expert, and a binomial posterior the record of its ``prior``.
+    ``None`` when nothing in `dist` was given by quantiles.
+    """
+    elicited = getattr(dist, "elicited", None)
+    if isinstance(elicited, Elicitation):
+        return {**elicited.as_dict(), "parameters": dist.to_toml()}
+    components = getattr(dist, "components", None)
+    if components is not None:
+        parts = [elicitation_record(c) for c in components]
+        return {"components": parts} if any(p is not None for p in parts) else None
+    prior = getattr(dist, "prior", None)
+    if prior is not None:
+        inner = elicitation_record(prior)
+        return None if inner is None else {"prior": inner}
+    return None

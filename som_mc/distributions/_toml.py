@@ -28,6 +28,7 @@ from som_mc.distributions._empirical import Empirical
 from som_mc.distributions._fit import ELICITABLE, fit_quantiles, quantile_fixable
 from som_mc.distributions._fixed import Fixed
 from som_mc.distributions._mixture import Mixture
+from som_mc.distributions._posterior import BinomialPosterior
 from som_mc.errors import DistributionError
 
 __all__ = ["FAMILIES", "KINDS", "as_distribution", "from_toml"]
@@ -55,8 +56,8 @@ FAMILIES: Mapping[str, type[Distribution]] = types.MappingProxyType(
 """Distribution families by their TOML ``dist`` name (single families; a ``mixture`` of
 them is listed in :data:`KINDS`)."""
 
-KINDS: tuple[str, ...] = (*FAMILIES, Mixture.kind)
-"""Every accepted ``dist`` name: the families and ``mixture``."""
+KINDS: tuple[str, ...] = (*FAMILIES, Mixture.kind, BinomialPosterior.kind)
+"""Every accepted ``dist`` name: the families, ``mixture`` and ``binomial_posterior``."""
 
 
 class _Form(NamedTuple):
@@ -132,6 +133,9 @@ def from_toml(table: Mapping[str, Any]) -> Distribution:
     - ``empirical``: values (a non-empty list of numbers)
     - ``mixture``: components (a list of distribution tables), weights (one per
       component, > 0, summing to 1)
+    - ``binomial_posterior``: prior (a distribution table within [0, 1]), successes,
+      trials -- the posterior of a rate after binomial evidence (written by
+      ``som-mc update``)
 
     Every continuous parametric family (uniform, triangular, pert, normal, truncnormal,
     lognormal, beta, gamma) may instead be given by an expert's quantiles, keys ``pNN``
@@ -176,6 +180,8 @@ def from_toml(table: Mapping[str, Any]) -> Distribution:
     kind = table["dist"]
     if kind == Mixture.kind:
         return _mixture_from_toml(table)
+    if kind == BinomialPosterior.kind:
+        return _posterior_from_toml(table)
     if not isinstance(kind, str) or kind not in _SPECS:
         hint = _did_you_mean(kind, known) if isinstance(kind, str) else ""
         raise DistributionError(
@@ -311,6 +317,40 @@ def _mixture_from_toml(table: Mapping[str, Any]) -> Mixture:
             param = f"{where}.{exc.param}" if exc.param else where
             raise DistributionError(f"mixture: {where}: {exc.message}", param=param) from None
     return Mixture(components=tuple(components), weights=table["weights"])
+
+
+def _posterior_from_toml(table: Mapping[str, Any]) -> BinomialPosterior:
+    """Build a :class:`BinomialPosterior`; errors in the prior name its key path."""
+    kind = BinomialPosterior.kind
+    allowed = ["dist", "prior", "successes", "trials"]
+    unknown = [key for key in table if key not in allowed]
+    if unknown:
+        first = str(unknown[0])
+        raise DistributionError(
+            f"{kind}: unknown key {first!r}{_did_you_mean(first, allowed)}; allowed keys: "
+            f"{', '.join(allowed)}",
+            param=first,
+        )
+    missing = [key for key in allowed[1:] if key not in table]
+    if missing:
+        raise DistributionError(
+            f"{kind}: missing key {missing[0]!r}; give prior = {{ dist = ... }}, successes "
+            "and trials",
+            param=missing[0],
+        )
+    raw = table["prior"]
+    if not isinstance(raw, Mapping):
+        raise DistributionError(
+            f"{kind}: prior must be a distribution table {{ dist = ... }}, got {raw!r} "
+            f"({type(raw).__name__})",
+            param="prior",
+        )
+    try:
+        prior = from_toml(raw)
+    except DistributionError as exc:
+        param = f"prior.{exc.param}" if exc.param else "prior"
+        raise DistributionError(f"{kind}: prior: {exc.message}", param=param) from None
+    return BinomialPosterior(prior=prior, successes=table["successes"], trials=table["trials"])
 
 
 def as_distribution(x: float | Distribution | Mapping[str, Any]) -> Distribution:

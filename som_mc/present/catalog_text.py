@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from som_mc.catalog import (
     KIND_LABELS,
@@ -40,15 +41,22 @@ def dist_text(dist: Distribution) -> str:
     """Format a distribution as ``pert(low = 550, mode = 600, high = 750, shape = 4)``."""
     if isinstance(dist, Fixed):
         return _value(dist.value)
-    table = dist.to_toml()
-    params = []
-    for key, value in table.items():
-        if key == "dist":
-            continue
-        if isinstance(value, list):
-            params.append(f"{key} = [{'; '.join(_value(float(v)) for v in value)}]")
-        else:
-            params.append(f"{key} = {_value(float(value))}")
+    return _table_text(dist.to_toml())
+
+
+def _item_text(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return _table_text(value)
+    if isinstance(value, list | tuple):
+        return "[" + "; ".join(_item_text(v) for v in value) + "]"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    return _value(float(value))
+
+
+def _table_text(table: Mapping[str, Any]) -> str:
+    """Render a distribution table; nested tables (mixture components, a prior) too."""
+    params = [f"{key} = {_item_text(value)}" for key, value in table.items() if key != "dist"]
     return f"{table['dist']}({', '.join(params)})"
 
 

@@ -16,7 +16,7 @@ import xarray as xr
 
 from som_mc._version import __version__
 from som_mc.case import Case, input_provenance
-from som_mc.distributions import point_value
+from som_mc.distributions import Distribution, elicitation_record, point_value
 from som_mc.errors import ResultsFileError
 from som_mc.model import CaseModel
 
@@ -53,6 +53,11 @@ _REQUIRED_ATTRS = (
     "price_year",
     "discount_rate",
 )
+
+
+def _elicitation_json(dist: Distribution) -> str:
+    record = elicitation_record(dist)
+    return "" if record is None else json.dumps(record)
 
 
 def build_dataset(
@@ -112,6 +117,9 @@ def build_dataset(
         "input_label": ("input", [s.label for s in specs]),
         "input_key": ("input", [s.key for s in specs]),
         "input_dist": ("input", [json.dumps(s.dist.to_toml()) for s in specs]),
+        # how an input was elicited (judged and achieved quantiles, fitted parameters); ""
+        # when it was given by its parameters
+        "input_elicitation": ("input", [_elicitation_json(s.dist) for s in specs]),
         "cohort": ("cohort", case.start_year + np.arange(model.n_cohorts)),
     }
     if value_k is not None:
