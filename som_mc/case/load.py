@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from som_mc._validation import describe, format_pydantic_error
 from som_mc.case.inputs import case_inputs
+from som_mc.case.scenarios import check_scenarios
 from som_mc.case.schema import Case, case_hash, case_to_dict
 from som_mc.catalog import Catalog, resolve_references
 from som_mc.distributions import Distribution
@@ -145,6 +146,8 @@ def _check_case(case: Case, file: str | None) -> None:
             )
     if case.correlations:
         _check_correlations(case, file)
+    if case.scenarios:
+        check_scenarios(case, file)
 
 
 def _check_correlations(case: Case, file: str | None) -> None:

@@ -24,7 +24,7 @@ import numpy as np
 import xarray as xr
 from scipy import optimize, stats
 
-from som_mc.case import Case
+from som_mc.case import Case, input_domain
 from som_mc.distributions import point_value
 from som_mc.engine.kernel import run_kernel
 from som_mc.errors import SomMcError
@@ -34,6 +34,9 @@ from som_mc.types import PointEstimate
 __all__ = [
     "InputGroup",
     "SensitivityError",
+    "check_actors",
+    "downside_drivers",
+    "evaluate_years",
     "input_groups",
     "rank_measures",
     "sobol_analysis",
@@ -141,17 +144,62 @@ def evaluate(model: CaseModel, x: np.ndarray) -> np.ndarray:
     return np.concatenate([horizon, horizon.sum(axis=1, keepdims=True)], axis=1)
 
 
+def evaluate_years(model: CaseModel, x: np.ndarray) -> np.ndarray:
+    """Cumulative net result per year, per actor + total, for rows of inputs.
+
+    Returns
+    -------
+    ndarray, shape (n, T, A + 1)
+        Cumulative (undiscounted) nettoresultat up to and including each model year; the
+        last year equals :func:`evaluate`.
+    """
+    net = np.cumsum(run_kernel(model, x)["net"], axis=1)
+    return np.concatenate([net, net.sum(axis=2, keepdims=True)], axis=2)
+
+
 def _actors(model: CaseModel) -> list[str]:
     return [*model.case.actors, TOTAL]
+
+
+def check_actors(all_actors: Sequence[str], actors: Sequence[str] | None) -> list[str]:
+    """Return the chosen actors (default: every actor and the total), or raise.
+
+    Raises
+    ------
+    SensitivityError
+        Naming the unknown actor and the allowed ones.
+    """
+    if actors is None:
+        return list(all_actors)
+    chosen = list(dict.fromkeys(actors))
+    unknown = [a for a in chosen if a not in all_actors]
+    if unknown or not chosen:
+        received = repr(unknown[0]) if unknown else "none"
+        raise SensitivityError(
+            f"unknown actor {received}; choose from {', '.join(all_actors)}"
+        )
+    return chosen
 
 
 def _levels_for(
     model: CaseModel, col: int, levels: tuple[float, float], relative: float | None, base: float
 ) -> tuple[float, float]:
+    spec = model.inputs[model.uncertain[col]]
     if relative is not None:
-        return base * (1.0 - relative), base * (1.0 + relative)
-    dist = model.inputs[model.uncertain[col]].dist
-    return float(dist.ppf(levels[0])), float(dist.ppf(levels[1]))
+        # clamped to the input's meaningful range: a succesrate of 0.3 ± 200 % is 0..0.9
+        lo, hi = input_domain(spec)
+        return (
+            float(np.clip(base * (1.0 - relative), lo, hi)),
+            float(np.clip(base * (1.0 + relative), lo, hi)),
+        )
+    low, high = float(spec.dist.ppf(levels[0])), float(spec.dist.ppf(levels[1]))
+    if not (np.isfinite(low) and np.isfinite(high)):
+        raise SensitivityError(
+            f"levels {round(100 * levels[0])},{round(100 * levels[1])}: input {spec.name!r} "
+            f"is unbounded (its P{round(100 * levels[0])}/P{round(100 * levels[1])} are "
+            f"{low:g}/{high:g}); choose percentiles strictly between 0 and 100"
+        )
+    return low, high
 
 
 def tornado(
@@ -171,7 +219,9 @@ def tornado(
     levels : (float, float), default (0.10, 0.90)
         Percentiles of each input's distribution for the low and high bar.
     relative : float, optional
-        Instead of percentiles, move each input to base × (1 ∓ relative), e.g. 0.2 for ±20 %.
+        Instead of percentiles, move each input to base × (1 ∓ relative), e.g. 0.2 for ±20 %,
+        clamped to the input's meaningful range (:func:`som_mc.case.input_domain`: a
+        succesrate stays in [0, 1], an amount ≥ 0).
     groups : mapping, optional
         Named groups of input-name patterns moved together (see :func:`input_groups`).
     point : {"mean", "median", "mode"}
@@ -187,6 +237,8 @@ def tornado(
     """
     if not 0.0 <= levels[0] < levels[1] <= 1.0:
         raise SensitivityError(f"levels must be two percentiles low < high; received {levels}")
+    if relative is not None and not (np.isfinite(relative) and relative > 0):
+        raise SensitivityError(f"relative must be a positive share (0.2 = ±20 %); received {relative}")
     model = compile_case(case)
     base_row = _base_row(model, point)
     gs = input_groups(model, groups)
@@ -301,55 +353,93 @@ def spider(
     )
 
 
+def _search_points(lo: float, hi: float, d_lo: float, d_hi: float, base: float) -> np.ndarray:
+    """Points spanning the meaningful range [lo, hi], dense inside the distribution [d_lo, d_hi].
+
+    Unbounded sides are explored geometrically (up to ~2^40 widths from the distribution).
+    """
+    width = max(d_hi - d_lo, abs(base), 1e-9)
+    pts = [d_lo, d_hi, base, *np.linspace(d_lo, d_hi, 9)]
+    steps = width * 2.0 ** np.arange(0, 41)
+    for side, bound, anchor in ((-1.0, lo, d_lo), (1.0, hi, d_hi)):
+        if np.isfinite(bound):
+            pts += [bound, *np.linspace(bound, anchor, 9)]
+        else:
+            pts += list(anchor + side * steps)
+    out = np.unique(np.clip(np.array(pts, dtype=float), lo, hi))
+    return out[np.isfinite(out)]
+
+
 def switching_values(
     case: Case,
     *,
-    actors: Sequence[str] = (TOTAL,),
+    actors: Sequence[str] | None = None,
     point: PointEstimate = "mean",
     tail: float = 1e-6,
 ) -> xr.Dataset:
-    """Value of each input at which the expected cumulative nettoresultat crosses zero.
+    """Value of each input at which the deterministic cumulative nettoresultat crosses zero.
 
-    Root finding (Brent's method) on the deterministic calculation with the other inputs at
-    base. The search range is the input's support, cut at the `tail` and ``1 − tail``
-    quantiles where the support is unbounded.
+    The other inputs stay at their base values. The value is searched on the whole range the
+    input can meaningfully take (:func:`som_mc.case.input_domain`: a share in [0, 1], an
+    amount or count ≥ 0, a profile entry of any sign), not only inside its distribution; a
+    value outside the distribution's support is flagged (``within = False``), and the
+    percentile of the value is given when it lies inside. Of several crossings the one
+    nearest the base value is reported (the model is linear in every input except the
+    drop-off rate, so there is at most one). Root finding: a scan of the range (vectorised
+    on the kernel), then Brent's method in the bracketing interval.
 
     Parameters
     ----------
     case : Case
         A validated case.
-    actors : sequence of str
-        Actors (and/or ``"total"``) whose result must cross zero.
+    actors : sequence of str, optional
+        Actors (and/or ``"total"``) whose result must cross zero; default every actor and
+        the total.
     point : {"mean", "median", "mode"}
         Base value of the other inputs.
     tail : float
-        Quantile at which unbounded supports are cut.
+        Quantile at which an unbounded distribution is cut to define its "assumed interval".
 
     Returns
     -------
     xarray.Dataset
-        ``switching_value(input, actor)`` (NaN = none within the input's support),
-        ``direction(input, actor)``: +1 when the result grows with the input (so the input
-        must be *at least* the switching value), −1 when it falls (*at most*), 0 when flat;
-        and ``base_value(input)``, ``low``/``high`` (the searched range).
+        ``switching_value(input, actor)`` (NaN = the result does not cross 0 anywhere in
+        the meaningful range), ``direction(input, actor)``: +1 when the result grows with
+        the input (so the input must be *at least* the switching value), −1 when it falls
+        (*at most*), 0 when flat; ``within(input, actor)`` (inside the distribution's
+        support), ``percentile(input, actor)`` (the distribution's cdf at the value, NaN
+        outside); per input ``base_value``, ``low``/``high`` (the assumed interval: the
+        distribution's support, cut at `tail` where unbounded) and
+        ``domain_low``/``domain_high`` (the searched range; NaN where unbounded).
     """
     model = compile_case(case)
     all_actors = _actors(model)
-    unknown = [a for a in actors if a not in all_actors]
-    if unknown:
-        raise SensitivityError(f"unknown actor {unknown[0]!r}; choose from {', '.join(all_actors)}")
+    actors = check_actors(all_actors, actors)
     a_idx = [all_actors.index(a) for a in actors]
     base_row = _base_row(model, point)
     names = model.uncertain_names
-    sv = np.full((len(names), len(actors)), np.nan)
-    direction = np.zeros((len(names), len(actors)), dtype=np.int64)
-    lows, highs = np.empty(len(names)), np.empty(len(names))
-    for col in range(len(names)):
-        dist = model.inputs[model.uncertain[col]].dist
-        lo, hi = dist.support()
-        lo = lo if np.isfinite(lo) else float(dist.ppf(tail))
-        hi = hi if np.isfinite(hi) else float(dist.ppf(1.0 - tail))
+    n_in, n_a = len(names), len(actors)
+    sv = np.full((n_in, n_a), np.nan)
+    direction = np.zeros((n_in, n_a), dtype=np.int64)
+    within = np.zeros((n_in, n_a), dtype=bool)
+    percentile = np.full((n_in, n_a), np.nan)
+    lows, highs = np.empty(n_in), np.empty(n_in)
+    dom_lo, dom_hi = np.empty(n_in), np.empty(n_in)
+    for col in range(n_in):
+        spec = model.inputs[model.uncertain[col]]
+        dist = spec.dist
+        s_lo, s_hi = dist.support()
+        lo = s_lo if np.isfinite(s_lo) else float(dist.ppf(tail))
+        hi = s_hi if np.isfinite(s_hi) else float(dist.ppf(1.0 - tail))
         lows[col], highs[col] = lo, hi
+        d_lo, d_hi = input_domain(spec)
+        d_lo, d_hi = min(d_lo, lo), max(d_hi, hi)
+        dom_lo[col] = d_lo if np.isfinite(d_lo) else np.nan  # tables hold finite numbers
+        dom_hi[col] = d_hi if np.isfinite(d_hi) else np.nan
+        pts = _search_points(d_lo, d_hi, lo, hi, float(base_row[col]))
+        rows = np.repeat(base_row[None, :], pts.size, axis=0)
+        rows[:, col] = pts
+        values = evaluate(model, rows)
 
         def f(v: float, a: int, col: int = col) -> float:
             row = base_row.copy()
@@ -357,22 +447,35 @@ def switching_values(
             return float(evaluate(model, row[None, :])[0, a])
 
         for k, a in enumerate(a_idx):
-            f_lo, f_hi = f(lo, a), f(hi, a)
-            direction[col, k] = int(np.sign(f_hi - f_lo))
-            if f_lo == 0.0:
-                sv[col, k] = lo
-            elif f_hi == 0.0:
-                sv[col, k] = hi
-            elif np.sign(f_lo) != np.sign(f_hi):
-                sv[col, k] = optimize.brentq(f, lo, hi, args=(a,), xtol=1e-12, rtol=1e-12)
+            y = values[:, a]
+            direction[col, k] = int(np.sign(f(hi, a) - f(lo, a)))
+            sign = np.sign(y)
+            zero = np.flatnonzero(sign == 0)
+            change = np.flatnonzero(sign[:-1] * sign[1:] < 0)
+            candidates = [float(pts[i]) for i in zero]
+            for i in change:
+                candidates.append(
+                    optimize.brentq(f, pts[i], pts[i + 1], args=(a,), xtol=1e-12, rtol=1e-12)
+                )
+            if not candidates:
+                continue
+            value = min(candidates, key=lambda v: abs(v - base_row[col]))
+            sv[col, k] = value
+            if s_lo <= value <= s_hi:
+                within[col, k] = True
+                percentile[col, k] = float(dist.cdf(value))
         del f
     return xr.Dataset(
         {
             "switching_value": (("input", "actor"), sv),
             "direction": (("input", "actor"), direction),
+            "within": (("input", "actor"), within),
+            "percentile": (("input", "actor"), percentile),
             "base_value": (("input",), base_row),
             "low": (("input",), lows),
             "high": (("input",), highs),
+            "domain_low": (("input",), dom_lo),
+            "domain_high": (("input",), dom_hi),
         },
         coords={
             "input": names,
