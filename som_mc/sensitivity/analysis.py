@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 from scipy import optimize, stats
+from threadpoolctl import threadpool_limits
 
 from som_mc.case import Case, input_domain
 from som_mc.distributions import point_value
@@ -520,6 +521,99 @@ def saltelli_matrix(a: np.ndarray, b: np.ndarray, group_index: np.ndarray) -> np
     return out.reshape(n * (n_groups + 2), d)
 
 
+def sobol_estimates(
+    y: np.ndarray,
+    n_groups: int,
+    *,
+    seed: int = 0,
+    num_resamples: int = 100,
+    conf_level: float = 0.95,
+    bootstrap: bool = True,
+) -> dict[str, np.ndarray]:
+    """Saltelli 2010 first-order and Jansen total-order indices with a seeded bootstrap.
+
+    The same estimators and bootstrap as SALib's ``analyze.sobol`` (outputs standardised,
+    resamples of the N base rows drawn with ``numpy.random.default_rng(seed).integers``, the
+    interval half-width ``z × sd`` of the resampled estimates), vectorised over inputs and
+    outputs: a resample's means are a counts matrix times the per-row terms, one matrix
+    product for all of them. Every seed is a seed, 0 included (SALib's ``if seed:`` falls
+    back to the global generator for 0).
+
+    Parameters
+    ----------
+    y : ndarray, shape (N (G + 2), M)
+        Outputs of the Saltelli design in SALib's row order (:func:`saltelli_matrix`).
+    n_groups : int
+        G, the number of inputs (groups) of the design.
+    seed, num_resamples, conf_level
+        Bootstrap settings.
+    bootstrap : bool
+        Compute the intervals; without, the ``*_conf`` entries are NaN (point estimates
+        only, with no temporaries of size N × G × M).
+
+    Returns
+    -------
+    dict of str to ndarray, shape (G, M)
+        ``S1``, ``S1_conf``, ``ST``, ``ST_conf``; NaN for an output with no variance.
+    """
+    y = np.asarray(y, dtype=np.float64)
+    n = y.shape[0] // (n_groups + 2)
+    m = y.shape[1]
+    ok = np.ptp(y, axis=0) > 0.0
+    # centred and scaled as SALib does (the estimators are not shift-invariant)
+    z = (y - y.mean(axis=0)) / np.where(ok, y.std(axis=0), 1.0)
+    z = z.reshape(n, n_groups + 2, m)
+    a, ab, b = z[:, 0], z[:, 1:-1], z[:, -1]  # (N, M), (N, G, M), (N, M)
+    eps = np.finfo(float).eps
+
+    def ratio(num: np.ndarray, var: np.ndarray) -> np.ndarray:
+        return np.divide(num, var, out=np.zeros_like(num), where=var > eps)
+
+    var = np.var(np.concatenate([a, b]), axis=0)  # (M,)
+    out: dict[str, np.ndarray]
+    if not bootstrap:
+        # point estimates without the (N, G, M) temporaries: sums of products
+        s_ab = np.einsum("im,igm->gm", b, ab) / n
+        s_aa = np.einsum("im,igm->gm", a, ab) / n
+        s_ab2 = np.einsum("igm,igm->gm", ab, ab) / n
+        first = s_ab - (a * b).mean(axis=0)
+        total = 0.5 * ((a * a).mean(axis=0) - 2.0 * s_aa + s_ab2)
+        nan = np.full((n_groups, m), np.nan)
+        out = {
+            "S1": ratio(first, var[None, :]),
+            "S1_conf": nan,
+            "ST": ratio(total, var[None, :]),
+            "ST_conf": nan.copy(),
+        }
+        for key in out:
+            out[key][:, ~ok] = np.nan
+        return out
+    first_t = b[:, None, :] * (ab - a[:, None, :])  # (N, G, M)
+    total_t = 0.5 * (a[:, None, :] - ab) ** 2
+    out = {
+        "S1": ratio(first_t.mean(axis=0), var[None, :]),
+        "ST": ratio(total_t.mean(axis=0), var[None, :]),
+    }
+    # bootstrap: counts[k, i] = how often base row i is in resample k (SALib's draws)
+    draws = np.random.default_rng(seed).integers(n, size=(n, num_resamples))
+    flat = (np.arange(num_resamples)[:, None] * n + draws.T).ravel()
+    counts = np.bincount(flat, minlength=num_resamples * n).reshape(num_resamples, n) / n
+    with threadpool_limits(limits=1, user_api="blas"):
+        m1 = 0.5 * (counts @ a + counts @ b)  # (R, M)
+        m2 = 0.5 * (counts @ (a * a) + counts @ (b * b))
+        var_r = (m2 - m1 * m1)[:, None, :]  # (R, 1, M)
+        s1_r = counts @ first_t.reshape(n, -1)
+        st_r = counts @ total_t.reshape(n, -1)
+    s1_r = ratio(s1_r.reshape(num_resamples, n_groups, m), var_r)
+    st_r = ratio(st_r.reshape(num_resamples, n_groups, m), var_r)
+    zq = stats.norm.ppf(0.5 + conf_level / 2)
+    out["S1_conf"] = zq * s1_r.std(axis=0, ddof=1)
+    out["ST_conf"] = zq * st_r.std(axis=0, ddof=1)
+    for key in out:
+        out[key][:, ~ok] = np.nan  # a constant output has no variance to apportion
+    return out
+
+
 def sobol_indices(
     func: Callable[[np.ndarray], np.ndarray],
     names: Sequence[str],
@@ -530,27 +624,27 @@ def sobol_indices(
     conf_level: float = 0.95,
     groups: Sequence[str] | None = None,
     transform: Callable[[np.ndarray], np.ndarray] | None = None,
+    bootstrap: bool | np.ndarray = True,
 ) -> xr.Dataset:
-    """First-order and total Sobol indices with bootstrap intervals (SALib's estimators).
+    """First-order and total Sobol indices with bootstrap intervals.
 
     The Saltelli design is built here, vectorised, from one scrambled Sobol sequence of
-    dimension 2D (SALib's own sampler loops in Python and was the bottleneck); the
-    estimators and bootstrap are SALib's ``analyze.sobol`` (Jansen's total-order and
-    Saltelli 2010 first-order estimators).
+    dimension 2D; the estimators (Saltelli 2010 first order, Jansen total order) and the
+    bootstrap are SALib's, computed by :func:`sobol_estimates` for every output at once.
 
     Parameters
     ----------
     func : callable
-        Maps the design, shape (n, D), to outputs, shape (n,) or (n, m).
+        Maps the design, shape (n, D), to outputs, shape (n,) or (n, m) or (n, m1, m2, …).
     names : sequence of str
         Names of the D inputs.
     n_base : int
         Base samples N (a power of two); `func` sees N (D + 2) rows, or N (G + 2) rows
         with G groups.
     seed : int
-        Seed of the scrambled Sobol sequence and of the bootstrap.
+        Seed of the scrambled Sobol sequence and of the bootstrap (0 is a seed).
     num_resamples : int
-        Bootstrap resamples for the confidence intervals.
+        Bootstrap resamples for the confidence intervals (≥ 2).
     conf_level : float
         Confidence level of the intervals.
     groups : sequence of str, optional
@@ -558,30 +652,29 @@ def sobol_indices(
     transform : callable, optional
         Maps the two base samples of uniforms (N, D) to input values before the design is
         assembled (each value is transformed once, not once per row of the design).
+    bootstrap : bool or boolean array
+        Which outputs get intervals (broadcast to the output shape); the others get point
+        estimates and NaN intervals (cheaper for many outputs, e.g. every year).
 
     Returns
     -------
     xarray.Dataset
         ``S1``, ``S1_conf``, ``ST``, ``ST_conf`` (half-widths of the intervals) along
-        ``input`` (or group) and, for vector outputs, ``output``; attribute
-        ``seconds_model`` is the time spent in `func` and `transform`.
+        ``input`` (or group) and, for vector outputs, ``output`` (``output_0``,
+        ``output_1`` … for more output dimensions); attribute ``seconds_model`` is the time
+        spent in `func` and `transform`.
     """
-    from SALib.analyze import sobol as sobol_analyze
-
     if n_base < 2 or n_base & (n_base - 1):
         raise SensitivityError(f"n_base must be a power of two >= 2; received {n_base}")
+    if num_resamples < 2:
+        raise SensitivityError(f"num_resamples must be at least 2; received {num_resamples}")
+    if not 0 < conf_level < 1:
+        raise SensitivityError(f"conf_level must lie strictly between 0 and 1; received {conf_level}")
     d = len(names)
     labels = list(dict.fromkeys(groups)) if groups is not None else list(names)
     group_index = np.array(
         [labels.index(g) for g in groups] if groups is not None else range(d), dtype=np.int64
     )
-    problem: dict[str, object] = {
-        "num_vars": d,
-        "names": list(names),
-        "bounds": [[0.0, 1.0]] * d,
-    }
-    if groups is not None:
-        problem["groups"] = list(groups)
     base = stats.qmc.Sobol(d=2 * d, scramble=True, rng=np.random.default_rng(seed)).random(n_base)
     base = np.clip(base, 1e-12, 1.0 - 1e-12)  # ppf(0) / ppf(1) may be infinite
     t0 = time.perf_counter()
@@ -591,25 +684,31 @@ def sobol_indices(
     x = saltelli_matrix(a, b, group_index)
     y = np.asarray(func(x), dtype=np.float64)
     seconds = time.perf_counter() - t0
-    y2 = y[:, None] if y.ndim == 1 else y
-    keys = ("S1", "S1_conf", "ST", "ST_conf")
-    out = {k: np.full((len(labels), y2.shape[1]), np.nan) for k in keys}
-    for m in range(y2.shape[1]):
-        if np.ptp(y2[:, m]) == 0.0:
-            continue  # a constant output has no variance to apportion
-        res = sobol_analyze.analyze(
-            problem,
-            y2[:, m],
-            calc_second_order=False,
-            num_resamples=num_resamples,
-            conf_level=conf_level,
-            seed=seed,
+    out_shape = y.shape[1:]
+    flat = y.reshape(y.shape[0], -1)
+    mask = np.broadcast_to(np.asarray(bootstrap, dtype=bool), out_shape).ravel()
+    options = {"seed": seed, "num_resamples": num_resamples, "conf_level": conf_level}
+    if mask.all():
+        est = sobol_estimates(flat, len(labels), **options)  # type: ignore[arg-type]
+    else:
+        est = sobol_estimates(flat, len(labels), bootstrap=False)
+        if mask.any():
+            part = sobol_estimates(flat[:, mask], len(labels), **options)  # type: ignore[arg-type]
+            for key, value in part.items():
+                est[key][:, mask] = value
+    if y.ndim == 1:
+        dims: tuple[str, ...] = ("input",)
+        values = {k: v[:, 0] for k, v in est.items()}
+        coords: dict[str, object] = {"input": labels}
+    else:
+        dims = ("input", "output") if y.ndim == 2 else (
+            "input", *(f"output_{i}" for i in range(y.ndim - 1))
         )
-        for k in out:
-            out[k][:, m] = res[k]
-    ds = xr.Dataset(
-        {k: (("input", "output"), v) for k, v in out.items()},
-        coords={"input": labels, "output": np.arange(y2.shape[1])},
+        values = {k: v.reshape(len(labels), *out_shape) for k, v in est.items()}
+        coords = {"input": labels, **{dim: np.arange(k) for dim, k in zip(dims[1:], out_shape, strict=True)}}
+    return xr.Dataset(
+        {k: (dims, v) for k, v in values.items()},
+        coords=coords,
         attrs={
             "n_base": n_base,
             "n_evaluations": int(x.shape[0]),
@@ -619,7 +718,6 @@ def sobol_indices(
             "seconds_model": seconds,
         },
     )
-    return ds.isel(output=0, drop=True) if y.ndim == 1 else ds
 
 
 def sobol_analysis(
@@ -630,21 +728,40 @@ def sobol_analysis(
     num_resamples: int = 100,
     conf_level: float = 0.95,
     groups: Mapping[str, Sequence[str]] | None = None,
+    actors: Sequence[str] | None = None,
 ) -> xr.Dataset:
-    """Global sensitivity (Sobol indices) of the cumulative nettoresultat per aktør.
+    """Global sensitivity (Sobol indices) of the cumulative nettoresultat per aktør and year.
 
     Inputs are independent in this analysis (declared correlations are ignored, and the
     result says so in ``attrs["warning"]``); outcome noise is off. Profile entries of one
-    consequence form one group, as in the tornado.
+    consequence form one group, as in the tornado. One Saltelli design serves every year
+    and actor: the indices of the cumulative nettoresultat up to each year show which input
+    matters when.
+
+    Parameters
+    ----------
+    case : Case
+        A validated case.
+    n_base, seed, num_resamples, conf_level
+        As for :func:`sobol_indices` (``seed`` 0 is a seed).
+    groups : mapping, optional
+        Named groups of input-name patterns (see :func:`input_groups`).
+    actors : sequence of str, optional
+        Actors (and/or ``"total"``) to keep; default every actor and the total.
 
     Returns
     -------
     xarray.Dataset
-        ``S1``, ``S1_conf``, ``ST``, ``ST_conf`` per ``input`` (group) and ``actor``;
+        ``S1``, ``S1_conf``, ``ST``, ``ST_conf`` per ``input`` (group) and ``actor`` for the
+        cumulative result over the whole horizon (with bootstrap intervals), and
+        ``S1_by_year``, ``ST_by_year`` per ``input``, ``year`` and ``actor`` for the
+        cumulative result up to each year (point estimates; NaN in a year whose result does
+        not vary);
         attributes with timings: ``seconds_total``, ``seconds_kernel``.
     """
     t0 = time.perf_counter()
     model = compile_case(case)
+    chosen = check_actors(_actors(model), actors)
     gs = input_groups(model, groups)
     names = model.uncertain_names
     if not names:
@@ -665,12 +782,12 @@ def sobol_analysis(
     def func(x: np.ndarray) -> np.ndarray:
         nonlocal kernel_seconds
         t = time.perf_counter()
-        y = evaluate(model, x)
+        y = evaluate_years(model, x)
         kernel_seconds += time.perf_counter() - t
         return y
 
     use_groups = any(len(g.columns) > 1 or g.name != names[g.columns[0]] for g in gs)
-    res = sobol_indices(
+    per_year = sobol_indices(
         func,
         names,
         n_base=n_base,
@@ -679,10 +796,19 @@ def sobol_analysis(
         conf_level=conf_level,
         groups=group_of if use_groups else None,
         transform=transform,
+        bootstrap=(np.arange(model.n_years) == model.n_years - 1)[:, None],
     )
-    res = res.rename({"output": "actor"}).assign_coords(actor=_actors(model))
+    per_year = per_year.rename({"output_0": "year", "output_1": "actor"}).assign_coords(
+        year=model.years, actor=_actors(model)
+    )
+    keys = ("S1", "S1_conf", "ST", "ST_conf")
+    res = per_year[list(keys)].isel(year=-1, drop=True)
+    for key in ("S1", "ST"):
+        res[f"{key}_by_year"] = per_year[key]
     label = {g.name: g.label for g in gs}
     res = res.assign_coords(label=("input", [label[str(n)] for n in res.input.values]))
+    res = res.sel(actor=chosen)
+    res.attrs.update(per_year.attrs)
     res.attrs.update(
         case_name=case.name,
         seconds_total=time.perf_counter() - t0,
