@@ -283,14 +283,19 @@ def test_cli_sensitivity_writes_tables_and_figures(tmp_path, capsys):
     names = {p.name for p in out.iterdir()}
     assert {
         "tornado.csv",
-        "tornado.png",
-        "tornado.svg",
+        "tornado_i_alt.png",
+        "tornado_kommune.svg",
         "sobol.json",
-        "sobol.svg",
+        "sobol_i_alt.svg",
+        "sobol_by_year.csv",
+        "sobol_by_year_stat.png",
         "switching_values.csv",
         "rank_correlations.json",
-        "spider.png",
+        "downside_drivers.csv",
+        "breakeven.json",
+        "spider_region.png",
     } <= names
+    assert not any(n.startswith("scenarios") for n in names)  # housing_first declares none
     payload = json.loads((out / "tornado.json").read_text(encoding="utf-8"))
     assert payload["rows"] and payload["attrs"]["levels"] == [0.1, 0.9]
     before = (out / "tornado.csv").read_bytes()
