@@ -87,7 +87,13 @@ def test_scenario_deterministic_equals_the_case_edited_by_hand():
 def test_scenarios_share_random_numbers_with_the_base():
     case = _case(SCENARIOS)
     sc = scenario_analysis(case, draws=20_000, seed=3, actors=["total"]).sel(actor="total")
-    assert list(sc.scenario.values) == ["Basis", "Lav succesrate", "Dyr opstart", "Stress", "Ny pris"]
+    assert list(sc.scenario.values) == [
+        "Basis",
+        "Lav succesrate",
+        "Dyr opstart",
+        "Stress",
+        "Ny pris",
+    ]
     # a cost +250 moves every draw by exactly -250: the paired difference has no noise
     assert sc.difference_mean.sel(scenario="Dyr opstart").item() == pytest.approx(-250.0)
     assert sc.difference_mcse.sel(scenario="Dyr opstart").item() == pytest.approx(0.0, abs=1e-9)
@@ -184,7 +190,12 @@ def test_cli_run_and_sensitivity_scenarios(tmp_path, capsys):
     args = ["sensitivity", case, "--method", "scenarios", "--actor", "kommune", "--out", str(out)]
     assert main([*args, "--draws", "2000", "--seed", "1"]) == 0
     names = {p.name for p in out.iterdir()}
-    assert names == {"scenarios.csv", "scenarios.json", "scenarios_kommune.png", "scenarios_kommune.svg"}
+    assert names == {
+        "scenarios.csv",
+        "scenarios.json",
+        "scenarios_kommune.png",
+        "scenarios_kommune.svg",
+    }
     rows = json.loads((out / "scenarios.json").read_text(encoding="utf-8"))["rows"]
     assert {r["actor"] for r in rows} == {"kommune"} and len(rows) == 4
     capsys.readouterr()

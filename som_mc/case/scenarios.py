@@ -52,7 +52,7 @@ _NODES, _WEIGHTS = np.polynomial.legendre.leggauss(400)
 
 
 def input_domain(spec: InputSpec) -> tuple[float, float]:
-    """The range an input can meaningfully take (not its assumed distribution).
+    """Return the range an input can meaningfully take (not its assumed distribution).
 
     Shares (succesrate, drop-off) lie in [0, 1]; counts, cost amounts, effect scale factors
     and unit prices are ≥ 0 (a price or amount whose distribution allows negative values is
@@ -117,12 +117,12 @@ class Scaled(Distribution):
         return self.factor * self.base.mode()
 
     def support(self) -> tuple[float, float]:
-        """The base support times the factor."""
+        """Return the base support times the factor."""
         lo, hi = self.base.support()
         return self.factor * lo, self.factor * hi
 
     def to_toml(self) -> dict[str, Any]:
-        """Description for provenance: ``{dist = "scaled", factor, of}`` (not a case value)."""
+        """Describe for provenance: ``{dist = "scaled", factor, of}`` (not a case value)."""
         return {"dist": self.kind, "factor": self.factor, "of": self.base.to_toml()}
 
 
@@ -166,7 +166,7 @@ class Stressed(Distribution):
         return self._quad(1)
 
     def std(self) -> float:
-        """Standard deviation of the restricted distribution (quadrature)."""
+        """Return the standard deviation of the restricted distribution (quadrature)."""
         m = self.mean()
         return math.sqrt(max(self._quad(2) - m * m, 0.0))
 
@@ -175,7 +175,7 @@ class Stressed(Distribution):
         return float(self.ppf(0.5))
 
     def mode(self) -> float:
-        """The base mode clamped to the restricted range."""
+        """Return the base mode clamped to the restricted range."""
         lo, hi = self.support()
         return float(min(max(self.base.mode(), lo), hi))
 
@@ -187,7 +187,7 @@ class Stressed(Distribution):
         return lo, hi
 
     def to_toml(self) -> dict[str, Any]:
-        """Description for provenance (not a case value)."""
+        """Describe for provenance (not a case value)."""
         return {"dist": self.kind, "low": self.low, "high": self.high, "of": self.base.to_toml()}
 
 
@@ -274,7 +274,7 @@ def apply_scenario(case: Case, scenario: Scenario | int | str) -> Case:
 
 
 def scenario_cases(case: Case) -> list[tuple[str, Case]]:
-    """The case's scenarios as (name, case) pairs, in file order."""
+    """Return the case's scenarios as (name, case) pairs, in file order."""
     return [(s.name, apply_scenario(case, s)) for s in case.scenarios or []]
 
 
@@ -333,9 +333,9 @@ def check_scenarios(case: Case, file: str | None = None) -> None:
             base = dists[name]
             _check_range(
                 specs[name],
-                Fixed(value=factor * base.mean()) if base.is_fixed else Scaled(
-                    base=base, factor=factor
-                ),
+                Fixed(value=factor * base.mean())
+                if base.is_fixed
+                else Scaled(base=base, factor=factor),
                 key,
                 file,
             )

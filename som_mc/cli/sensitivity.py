@@ -1,5 +1,4 @@
-"""``som-mc sensitivity``: tornado, spider, switching values, Sobol indices (also per year),
-rank measures, downside drivers, probabilistic break-even values and scenarios."""
+"""``som-mc sensitivity``: one-way, global, break-even and scenario analyses per aktør."""
 
 from __future__ import annotations
 
@@ -54,9 +53,13 @@ def _probability(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a percentage such as 80, got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"expected a percentage such as 80, got {text!r}"
+        ) from None
     if not 0 < value < 100:
-        raise argparse.ArgumentTypeError(f"expected a percentage strictly between 0 and 100; got {text}")
+        raise argparse.ArgumentTypeError(
+            f"expected a percentage strictly between 0 and 100; got {text}"
+        )
     return value / 100.0
 
 

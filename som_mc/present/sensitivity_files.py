@@ -156,9 +156,7 @@ def _switching_text(name: str, value: float, direction: int, within: bool, pct: 
         return "krydser ikke 0 for nogen meningsfuld værdi af inputtet"
     word = {1: "mindst", -1: "højst"}.get(direction, "præcis")
     where = (
-        f"({_percentile_text(pct)} af fordelingen)"
-        if within
-        else "(uden for det antagne interval)"
+        f"({_percentile_text(pct)} af fordelingen)" if within else "(uden for det antagne interval)"
     )
     return f"{word} {_value_text(name, value)} {where}"
 
@@ -172,7 +170,7 @@ def _break_even_text(year: float) -> str:
 
 
 def scenario_rows(sc: xr.Dataset, actor: str = TOTAL) -> tuple[list[str], list[list[str]]]:
-    """The scenario table of one actor as Danish text cells (header, rows).
+    """Return the scenario table of one actor as Danish text cells (header, rows).
 
     Columns: scenario, deterministic result, mean, 90 % interval, P(> 0), break-even year
     (deterministic / median draw), difference to the base ± its MCSE.
@@ -211,7 +209,7 @@ def scenario_rows(sc: xr.Dataset, actor: str = TOTAL) -> tuple[list[str], list[l
 
 
 def scenario_text(sc: xr.Dataset) -> str:
-    """The scenario tables of every actor in `sc` as Danish text (the CLI's output)."""
+    """Return the scenario tables of every actor in `sc` as Danish text (the CLI output)."""
     lines = [
         f"Følsomhedsscenarier: {sc.attrs['case_name']} ({format_number(sc.attrs['draws'])} "
         f"træk, fælles tilfældige tal, design {sc.attrs['design']}, seed {sc.attrs['seed']})",
@@ -228,7 +226,7 @@ def scenario_text(sc: xr.Dataset) -> str:
 
 
 def scenario_json(sc: xr.Dataset) -> dict[str, Any]:
-    """The scenario analysis as a JSON-ready mapping: attributes and one row per scenario and actor."""
+    """Return the scenario analysis as JSON-ready attributes and rows (scenario × actor)."""
     frame = _finite_frame(sc)
     return {
         "attrs": {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in sc.attrs.items()},
@@ -511,7 +509,9 @@ def _breakeven_part(
                 if not np.isfinite(v):
                     text, where = "nås ikke", ""
                 else:
-                    text = f"{_value_text(str(name), v)} ± {_value_text(str(name), float(cell.mcse))}"
+                    text = (
+                        f"{_value_text(str(name), v)} ± {_value_text(str(name), float(cell.mcse))}"
+                    )
                     where = (
                         _percentile_text(float(cell.percentile))
                         if bool(cell.within)
@@ -522,9 +522,7 @@ def _breakeven_part(
     return lines
 
 
-def _scenario_part(
-    case: Case, out: Path, chosen: list[str], draws: int, seed: int
-) -> list[str]:
+def _scenario_part(case: Case, out: Path, chosen: list[str], draws: int, seed: int) -> list[str]:
     sc = scenario_analysis(case, draws=draws, seed=seed, actors=chosen)
     _write_table(sc, out, "scenarios")
     for actor in chosen:

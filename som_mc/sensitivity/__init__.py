@@ -1,5 +1,7 @@
-"""Følsomhedsanalyser: one-way (tornado, spider, switching values), global (Sobol per year,
-rank measures, downside drivers), probabilistic break-even values and scenarios.
+"""Følsomhedsanalyser: one-way, global, probabilistic break-even values and scenarios.
+
+One-way: tornado, spider, switching values; global: Sobol indices (also per year), rank
+measures, downside drivers.
 
 See :mod:`som_mc.sensitivity.analysis`, :mod:`som_mc.sensitivity.breakeven` and
 :mod:`som_mc.sensitivity.scenarios`.

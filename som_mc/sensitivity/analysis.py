@@ -176,9 +176,7 @@ def check_actors(all_actors: Sequence[str], actors: Sequence[str] | None) -> lis
     unknown = [a for a in chosen if a not in all_actors]
     if unknown or not chosen:
         received = repr(unknown[0]) if unknown else "none"
-        raise SensitivityError(
-            f"unknown actor {received}; choose from {', '.join(all_actors)}"
-        )
+        raise SensitivityError(f"unknown actor {received}; choose from {', '.join(all_actors)}")
     return chosen
 
 
@@ -239,7 +237,9 @@ def tornado(
     if not 0.0 <= levels[0] < levels[1] <= 1.0:
         raise SensitivityError(f"levels must be two percentiles low < high; received {levels}")
     if relative is not None and not (np.isfinite(relative) and relative > 0):
-        raise SensitivityError(f"relative must be a positive share (0.2 = ±20 %); received {relative}")
+        raise SensitivityError(
+            f"relative must be a positive share (0.2 = ±20 %); received {relative}"
+        )
     model = compile_case(case)
     base_row = _base_row(model, point)
     gs = input_groups(model, groups)
@@ -669,7 +669,9 @@ def sobol_indices(
     if num_resamples < 2:
         raise SensitivityError(f"num_resamples must be at least 2; received {num_resamples}")
     if not 0 < conf_level < 1:
-        raise SensitivityError(f"conf_level must lie strictly between 0 and 1; received {conf_level}")
+        raise SensitivityError(
+            f"conf_level must lie strictly between 0 and 1; received {conf_level}"
+        )
     d = len(names)
     labels = list(dict.fromkeys(groups)) if groups is not None else list(names)
     group_index = np.array(
@@ -701,11 +703,16 @@ def sobol_indices(
         values = {k: v[:, 0] for k, v in est.items()}
         coords: dict[str, object] = {"input": labels}
     else:
-        dims = ("input", "output") if y.ndim == 2 else (
-            "input", *(f"output_{i}" for i in range(y.ndim - 1))
+        dims = (
+            ("input", "output")
+            if y.ndim == 2
+            else ("input", *(f"output_{i}" for i in range(y.ndim - 1)))
         )
         values = {k: v.reshape(len(labels), *out_shape) for k, v in est.items()}
-        coords = {"input": labels, **{dim: np.arange(k) for dim, k in zip(dims[1:], out_shape, strict=True)}}
+        coords = {
+            "input": labels,
+            **{dim: np.arange(k) for dim, k in zip(dims[1:], out_shape, strict=True)},
+        }
     return xr.Dataset(
         {k: (dims, v) for k, v in values.items()},
         coords=coords,

@@ -138,7 +138,9 @@ def probabilistic_switching(
         raise SensitivityError(f"draws must be at least 10; received {draws}")
     levels = [float(q) for q in levels]
     if not levels or any(not 0.0 < q < 1.0 for q in levels):
-        raise SensitivityError(f"levels must be probabilities strictly between 0 and 1; received {levels}")
+        raise SensitivityError(
+            f"levels must be probabilities strictly between 0 and 1; received {levels}"
+        )
     model = compile_case(case)
     all_actors = _actors(model)
     actors = check_actors(all_actors, actors)

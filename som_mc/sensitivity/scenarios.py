@@ -110,9 +110,9 @@ def scenario_analysis(
     sc_cases = [apply_scenario(case, n) for n in chosen]
     base_case = case.model_copy(update={"scenarios": None})
     labels = unique_labels([BASE_LABEL, *chosen])
-    cmp = compare(
-        [base_case, *sc_cases], draws=draws, seed=seed, design=design, labels=labels
-    ).sel(actor=actors)
+    cmp = compare([base_case, *sc_cases], draws=draws, seed=seed, design=design, labels=labels).sel(
+        actor=actors
+    )
     det = [_deterministic_rows(c) for c in [base_case, *sc_cases]]
     a_idx = [all_actors.index(a) for a in actors]
     det_value = np.array([d[0][a_idx] for d in det])

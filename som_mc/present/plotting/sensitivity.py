@@ -25,7 +25,7 @@ def _decimal_axis(axis: Axis, decimals: int = 1) -> None:
 
 
 def _percent_axis(axis: Axis) -> None:
-    """A share axis shown in per cent (0,25 -> "25 %")."""
+    """Show a share axis in per cent (0,25 -> "25 %")."""
     axis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{format_number(100 * x)} %"))
 
 
@@ -289,7 +289,5 @@ def plot_scenarios(sc: xr.Dataset, *, actor: str = TOTAL, ax: Axes | None = None
         fontsize=8,
         loc="best",
     )
-    ax.set_title(
-        f"Følsomhedsscenarier, {actor_title(actor)} (linje: 90 %-interval)", fontsize=10
-    )
+    ax.set_title(f"Følsomhedsscenarier, {actor_title(actor)} (linje: 90 %-interval)", fontsize=10)
     return ax
