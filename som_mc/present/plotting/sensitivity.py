@@ -145,7 +145,9 @@ def plot_spider(sp: xr.Dataset, *, actor: str = TOTAL, ax: Axes | None = None) -
     return ax
 
 
-def plot_sobol(sob: xr.Dataset, *, actor: str = TOTAL, ax: Axes | None = None) -> Axes:
+def plot_sobol(
+    sob: xr.Dataset, *, actor: str = TOTAL, top: int | None = 15, ax: Axes | None = None
+) -> Axes:
     """Sobol indices (first-order and total) with their confidence intervals.
 
     Parameters
@@ -154,6 +156,8 @@ def plot_sobol(sob: xr.Dataset, *, actor: str = TOTAL, ax: Axes | None = None) -
         Output of :func:`som_mc.sensitivity.sobol_analysis`.
     actor : str
         Actor or ``"total"``.
+    top : int or None
+        Show the inputs with the largest total index only (all of them in the tables).
     ax : matplotlib Axes, optional
         Where to draw.
 
@@ -164,6 +168,8 @@ def plot_sobol(sob: xr.Dataset, *, actor: str = TOTAL, ax: Axes | None = None) -
     """
     sel = sob.sel(actor=actor)
     order = np.argsort(-np.nan_to_num(sel.ST.values), kind="stable")
+    if top is not None:
+        order = order[:top]
     ax = new_axes(ax, (9.0, 0.45 * len(order) + 1.8))
     y = np.arange(len(order))[::-1]
     h = 0.38
