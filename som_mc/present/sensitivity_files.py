@@ -332,14 +332,14 @@ def _tornado_part(
     years: str,
 ) -> list[str]:
     lines: list[str] = []
-    tor = tornado(case, levels=levels, relative=relative, groups=groups).sel(actor=chosen)
+    tor = tornado(case, levels=levels, relative=relative, groups=groups, actors=chosen)
     side = (
         f"P{round(100 * levels[0])}/P{round(100 * levels[1])}"
         if relative is None
         else f"±{format_number(100 * relative)} %"
     )
     _write_table(tor, out, "tornado")
-    sp = spider(case).sel(actor=chosen)
+    sp = spider(case, actors=chosen)
     _write_table(sp, out, "spider")
     for actor in chosen:
         name = actor_file_name(actor)
@@ -436,7 +436,7 @@ def _sobol_part(
     if "warning" in sob.attrs:
         lines += [str(sob.attrs["warning"]), ""]
     ds = simulate(case, draws=draws, seed=seed)
-    ranks = rank_measures(ds).sel(actor=chosen)
+    ranks = rank_measures(ds, actors=chosen)
     _write_table(ranks, out, "rank_correlations")
     down = downside_drivers(ds, actors=chosen)
     _write_table(down, out, "downside_drivers")

@@ -208,6 +208,7 @@ def tornado(
     relative: float | None = None,
     groups: Mapping[str, Sequence[str]] | None = None,
     point: PointEstimate = "mean",
+    actors: Sequence[str] | None = None,
 ) -> xr.Dataset:
     """One-way (tornado) analysis of the cumulative nettoresultat over the horizon.
 
@@ -225,6 +226,9 @@ def tornado(
         Named groups of input-name patterns moved together (see :func:`input_groups`).
     point : {"mean", "median", "mode"}
         Base value of every input.
+    actors : sequence of str, optional
+        Actors (and/or ``"total"``) to keep; default every actor and the total (inputs are
+        sorted by the swing of the total either way).
 
     Returns
     -------
@@ -241,6 +245,7 @@ def tornado(
             f"relative must be a positive share (0.2 = ±20 %); received {relative}"
         )
     model = compile_case(case)
+    chosen = check_actors(_actors(model), actors)
     base_row = _base_row(model, point)
     gs = input_groups(model, groups)
     rows = [base_row]
@@ -285,7 +290,7 @@ def tornado(
         },
     )
     ds.result.attrs.update(long_name="Akkumuleret nettoresultat over perioden", units="DKK")
-    return ds
+    return ds.sel(actor=chosen)
 
 
 def spider(
@@ -295,6 +300,7 @@ def spider(
     percentiles: Sequence[float] = tuple(np.linspace(0.05, 0.95, 19)),
     top: int = 6,
     point: PointEstimate = "mean",
+    actors: Sequence[str] | None = None,
 ) -> xr.Dataset:
     """Evaluate the result as each input moves through its percentiles (others at base).
 
@@ -310,6 +316,8 @@ def spider(
         Number of inputs when `inputs` is not given.
     point : {"mean", "median", "mode"}
         Base value of the other inputs.
+    actors : sequence of str, optional
+        Actors (and/or ``"total"``) to keep; default every actor and the total.
 
     Returns
     -------
@@ -317,6 +325,7 @@ def spider(
         ``result(input, percentile, actor)`` and ``value(input, percentile)``.
     """
     model = compile_case(case)
+    chosen = check_actors(_actors(model), actors)
     names = model.uncertain_names
     if inputs is None:
         tor = tornado(case, point=point)
@@ -351,7 +360,7 @@ def spider(
             "actor": _actors(model),
         },
         attrs={"case_name": case.name, "point_estimate": point},
-    )
+    ).sel(actor=chosen)
 
 
 def _search_points(lo: float, hi: float, d_lo: float, d_hi: float, base: float) -> np.ndarray:
@@ -830,7 +839,7 @@ def sobol_analysis(
     return res
 
 
-def rank_measures(ds: xr.Dataset) -> xr.Dataset:
+def rank_measures(ds: xr.Dataset, *, actors: Sequence[str] | None = None) -> xr.Dataset:
     """Spearman correlations and standardised rank regression coefficients (SRRC).
 
     Computed from a plain Monte Carlo run (:func:`som_mc.simulate`) between each sampled
@@ -874,7 +883,7 @@ def rank_measures(ds: xr.Dataset) -> xr.Dataset:
             "actor": [*map(str, ds.actor.values), TOTAL],
         },
         attrs={"n_draws": int(n), "case_name": ds.attrs.get("case_name", "")},
-    )
+    ).sel(actor=check_actors([*map(str, ds.actor.values), TOTAL], actors))
 
 
 def downside_drivers(ds: xr.Dataset, *, actors: Sequence[str] | None = None) -> xr.Dataset:
