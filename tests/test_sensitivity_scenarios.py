@@ -181,7 +181,7 @@ def test_duplicate_scenario_names_and_cases_without_scenarios():
 def test_cli_run_and_sensitivity_scenarios(tmp_path, capsys):
     from som_mc.cli import main
 
-    case = str(CASES_DIR / "aarhus_alkohol.toml")
+    case = str(CASES_DIR / "scenarios" / "aarhus_alkohol_scenarier.toml")
     assert main(["run", case, "--scenarios", "--draws", "2000", "--seed", "1"]) == 0
     text = capsys.readouterr().out
     assert "Lav succesrate" in text and "Forskel fra basis ± MCSE" in text
