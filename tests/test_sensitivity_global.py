@@ -243,3 +243,20 @@ def test_cli_actor_writes_that_actors_tables_and_figures_for_every_method(tmp_pa
     assert "unknown actor 'kommunen'; choose from kommune, region, stat, total" in (
         capsys.readouterr().err
     )
+
+
+def test_cli_relative_and_extreme_levels(tmp_path, capsys):
+    from som_mc.cli import main
+
+    case = str(CASES_DIR / "housing_first.toml")
+    out = tmp_path / "t"
+    base = ["sensitivity", case, "--method", "tornado", "--out", str(out)]
+    assert main([*base, "--relative", "200"]) == 0
+    rows = json.loads((out / "tornado.json").read_text(encoding="utf-8"))["rows"]
+    s = [r for r in rows if r["input"] == "success_rate"]
+    assert s and all(0.0 <= r["value_low"] <= r["value_high"] <= 1.0 for r in s)
+    assert all(r["value_low"] >= 0.0 for r in rows if r["value_low"] is not None)
+    capsys.readouterr()
+    assert main([*base, "--levels", "0,100", "--force"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "is unbounded" in err and "strictly between 0 and 100" in err
