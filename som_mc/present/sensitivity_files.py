@@ -321,6 +321,11 @@ def run_sensitivity(
     return "\n".join(lines)
 
 
+def _uncertain_names(case: Case) -> list[str]:
+    """Names of the case's uncertain inputs (sampled-column order)."""
+    return compile_case(case).uncertain_names
+
+
 def _tornado_part(
     case: Case,
     out: Path,
@@ -339,7 +344,8 @@ def _tornado_part(
         else f"±{format_number(100 * relative)} %"
     )
     _write_table(tor, out, "tornado")
-    sp = spider(case, actors=chosen)
+    singles = set(_uncertain_names(case))
+    sp = spider(case, inputs=[str(n) for n in tor.input.values if n in singles][:6], actors=chosen)
     _write_table(sp, out, "spider")
     for actor in chosen:
         name = actor_file_name(actor)

@@ -251,13 +251,14 @@ def tornado(
     rows = [base_row]
     value_low, value_high = [], []
     for g in gs:
+        moved = {col: _levels_for(model, col, levels, relative, base_row[col]) for col in g.columns}
         for side in (0, 1):
             row = base_row.copy()
             for col in g.columns:
-                row[col] = _levels_for(model, col, levels, relative, base_row[col])[side]
+                row[col] = moved[col][side]
             rows.append(row)
         if len(g.columns) == 1:
-            lo, hi = _levels_for(model, g.columns[0], levels, relative, base_row[g.columns[0]])
+            lo, hi = moved[g.columns[0]]
         else:
             lo = hi = np.nan
         value_low.append(lo)
