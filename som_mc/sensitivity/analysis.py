@@ -436,10 +436,13 @@ def switching_values(
     percentile = np.full((n_in, n_a), np.nan)
     lows, highs = np.empty(n_in), np.empty(n_in)
     dom_lo, dom_hi = np.empty(n_in), np.empty(n_in)
+    # one kernel call scans every input's range
+    scan, blocks, supports = [], [], []
     for col in range(n_in):
         spec = model.inputs[model.uncertain[col]]
         dist = spec.dist
         s_lo, s_hi = dist.support()
+        supports.append((s_lo, s_hi))
         lo = s_lo if np.isfinite(s_lo) else float(dist.ppf(tail))
         hi = s_hi if np.isfinite(s_hi) else float(dist.ppf(1.0 - tail))
         lows[col], highs[col] = lo, hi
@@ -450,32 +453,51 @@ def switching_values(
         pts = _search_points(d_lo, d_hi, lo, hi, float(base_row[col]))
         rows = np.repeat(base_row[None, :], pts.size, axis=0)
         rows[:, col] = pts
-        values = evaluate(model, rows)
-
-        def f(v: float, a: int, col: int = col) -> float:
-            row = base_row.copy()
-            row[col] = v
-            return float(evaluate(model, row[None, :])[0, a])
-
+        scan.append(pts)
+        blocks.append(rows)
+    all_values = evaluate(model, np.concatenate(blocks)) if blocks else np.empty((0, 0))
+    bounds = np.cumsum([0, *(p.size for p in scan)])
+    # secant roots of every sign change (exact for inputs the model is linear in), checked
+    # in one kernel call; Brent's method only where the check fails (the drop-off rate)
+    found: list[tuple[int, int, float, float, float, float, float]] = []
+    for col in range(n_in):
+        pts = scan[col]
+        values = all_values[bounds[col] : bounds[col + 1]]
+        i_lo, i_hi = np.searchsorted(pts, lows[col]), np.searchsorted(pts, highs[col])
         for k, a in enumerate(a_idx):
             y = values[:, a]
-            direction[col, k] = int(np.sign(f(hi, a) - f(lo, a)))
+            direction[col, k] = int(np.sign(y[i_hi] - y[i_lo]))
             sign = np.sign(y)
-            zero = np.flatnonzero(sign == 0)
-            change = np.flatnonzero(sign[:-1] * sign[1:] < 0)
-            candidates = [float(pts[i]) for i in zero]
-            for i in change:
-                candidates.append(
-                    optimize.brentq(f, pts[i], pts[i + 1], args=(a,), xtol=1e-12, rtol=1e-12)
-                )
-            if not candidates:
-                continue
-            value = min(candidates, key=lambda v: abs(v - base_row[col]))
-            sv[col, k] = value
-            if s_lo <= value <= s_hi:
-                within[col, k] = True
-                percentile[col, k] = float(dist.cdf(value))
-        del f
+            for i in np.flatnonzero(sign == 0):
+                found.append((col, k, float(pts[i]), pts[i], pts[i], 0.0, 0.0))
+            for i in np.flatnonzero(sign[:-1] * sign[1:] < 0):
+                x0, x1, y0, y1 = pts[i], pts[i + 1], y[i], y[i + 1]
+                found.append((col, k, float(x0 - y0 * (x1 - x0) / (y1 - y0)), x0, x1, y0, y1))
+    if found:
+        check = np.repeat(base_row[None, :], len(found), axis=0)
+        for r, (col, _k, root, *_rest) in enumerate(found):
+            check[r, col] = root
+        at_root = evaluate(model, check)
+    candidates: dict[tuple[int, int], list[float]] = {}
+    for r, (col, k, root, x0, x1, y0, y1) in enumerate(found):
+        if not abs(at_root[r, a_idx[k]]) <= 1e-9 * max(abs(y0), abs(y1)):
+
+            def f(v: float, a: int, col: int = col) -> float:
+                row = base_row.copy()
+                row[col] = v
+                return float(evaluate(model, row[None, :])[0, a])
+
+            root = optimize.brentq(f, x0, x1, args=(a_idx[k],), xtol=1e-12, rtol=1e-12)
+        candidates.setdefault((col, k), []).append(root)
+    for (col, k), roots in candidates.items():
+        sv[col, k] = min(roots, key=lambda v: abs(v - base_row[col]))
+    for col in range(n_in):
+        s_lo, s_hi = supports[col]
+        inside = (sv[col] >= s_lo) & (sv[col] <= s_hi)  # NaN compares False
+        if inside.any():
+            within[col] = inside
+            cdf = model.inputs[model.uncertain[col]].dist.cdf(np.where(inside, sv[col], s_lo))
+            percentile[col] = np.where(inside, cdf, np.nan)
     return xr.Dataset(
         {
             "switching_value": (("input", "actor"), sv),
