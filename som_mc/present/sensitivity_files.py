@@ -20,7 +20,8 @@ import numpy as np
 import xarray as xr
 
 from som_mc._io import atomic_write, atomic_write_text
-from som_mc.case import Case
+from som_mc._version import __version__
+from som_mc.case import Case, case_hash
 from som_mc.errors import SomMcError
 from som_mc.model import TOTAL, compile_case
 from som_mc.present.format import format_number, format_pct
@@ -109,11 +110,13 @@ def _finite_frame(ds: xr.Dataset) -> Any:
     return frame
 
 
-def _write_table(ds: xr.Dataset, out: Path, name: str) -> None:
+def _write_table(ds: xr.Dataset, out: Path, name: str, prov: Mapping[str, object]) -> None:
+    """Write `ds` as NAME.csv and NAME.json (with its attributes and the run's provenance)."""
     frame = _finite_frame(ds)
     atomic_write_text(out / f"{name}.csv", frame.to_csv(), overwrite=True)
+    attrs = {**ds.attrs, **prov}
     payload = {
-        "attrs": {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in ds.attrs.items()},
+        "attrs": {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in attrs.items()},
         "rows": json.loads(frame.reset_index().to_json(orient="records", force_ascii=False)),
     }
     text = json.dumps(payload, ensure_ascii=False, indent=2, default=str, allow_nan=False)
@@ -303,6 +306,7 @@ def run_sensitivity(
         )
     seed = normalize_seed(seed)
     input_groups(model, groups)  # bad patterns fail before anything is written
+    prov = {"case_sha256": case_hash(case), "seed": seed, "som_mc_version": __version__}
     # the text report shows the total (or the chosen actors); the files hold every chosen one
     shown = [a for a in chosen if a == TOTAL] if actors is None else chosen
     shown = shown or chosen[:1]
@@ -310,13 +314,13 @@ def run_sensitivity(
     lines = [f"Følsomhedsanalyse: {case.name}", ""]
     years = f"{case.start_year}–{case.start_year + case.horizon_years - 1}"
     if "tornado" in parts:
-        lines += _tornado_part(case, out, chosen, shown, levels, relative, groups, years)
+        lines += _tornado_part(case, out, prov, chosen, shown, levels, relative, groups, years)
     if "sobol" in parts:
-        lines += _sobol_part(case, out, chosen, shown, n_base, seed, groups, draws)
+        lines += _sobol_part(case, out, prov, chosen, shown, n_base, seed, groups, draws)
     if "breakeven" in parts:
-        lines += _breakeven_part(case, out, chosen, shown, draws, seed, level)
+        lines += _breakeven_part(case, out, prov, chosen, shown, draws, seed, level)
     if "scenarios" in parts:
-        lines += _scenario_part(case, out, chosen, draws, seed)
+        lines += _scenario_part(case, out, prov, chosen, draws, seed)
     lines += ["", f"Tabeller og figurer gemt i {out}/"]
     return "\n".join(lines)
 
@@ -329,6 +333,7 @@ def _uncertain_names(case: Case) -> list[str]:
 def _tornado_part(
     case: Case,
     out: Path,
+    prov: Mapping[str, object],
     chosen: list[str],
     shown: list[str],
     levels: tuple[float, float],
@@ -343,10 +348,10 @@ def _tornado_part(
         if relative is None
         else f"±{format_number(100 * relative)} %"
     )
-    _write_table(tor, out, "tornado")
+    _write_table(tor, out, "tornado", prov)
     singles = set(_uncertain_names(case))
     sp = spider(case, inputs=[str(n) for n in tor.input.values if n in singles][:6], actors=chosen)
-    _write_table(sp, out, "spider")
+    _write_table(sp, out, "spider", prov)
     for actor in chosen:
         name = actor_file_name(actor)
         _save_figure(plot_tornado(tor, actor=actor), out, f"tornado_{name}")
@@ -377,7 +382,7 @@ def _tornado_part(
             "",
         ]
     sv = switching_values(case, actors=chosen)
-    _write_table(sv, out, "switching_values")
+    _write_table(sv, out, "switching_values", prov)
     for actor in shown:
         lines.append(f"Skifteværdier: nettoresultat {_actor_heading(actor)} = 0 over {years}")
         for name, label in zip(sv.input.values, sv.label.values, strict=True):
@@ -406,6 +411,7 @@ def _tornado_part(
 def _sobol_part(
     case: Case,
     out: Path,
+    prov: Mapping[str, object],
     chosen: list[str],
     shown: list[str],
     n_base: int,
@@ -415,8 +421,8 @@ def _sobol_part(
 ) -> list[str]:
     lines: list[str] = []
     sob = sobol_analysis(case, n_base=n_base, seed=seed, groups=groups, actors=chosen)
-    _write_table(sob[["S1", "S1_conf", "ST", "ST_conf"]], out, "sobol")
-    _write_table(sob[["S1_by_year", "ST_by_year"]], out, "sobol_by_year")
+    _write_table(sob[["S1", "S1_conf", "ST", "ST_conf"]], out, "sobol", prov)
+    _write_table(sob[["S1_by_year", "ST_by_year"]], out, "sobol_by_year", prov)
     for actor in chosen:
         name = actor_file_name(actor)
         _save_figure(plot_sobol(sob, actor=actor), out, f"sobol_{name}")
@@ -443,9 +449,9 @@ def _sobol_part(
         lines += [str(sob.attrs["warning"]), ""]
     ds = simulate(case, draws=draws, seed=seed)
     ranks = rank_measures(ds, actors=chosen)
-    _write_table(ranks, out, "rank_correlations")
+    _write_table(ranks, out, "rank_correlations", prov)
     down = downside_drivers(ds, actors=chosen)
-    _write_table(down, out, "downside_drivers")
+    _write_table(down, out, "downside_drivers", prov)
     for actor in shown:
         tot = ranks.sel(actor=actor)
         order = np.argsort(-np.abs(tot.spearman.values), kind="stable")
@@ -492,6 +498,7 @@ def _sobol_part(
 def _breakeven_part(
     case: Case,
     out: Path,
+    prov: Mapping[str, object],
     chosen: list[str],
     shown: list[str],
     draws: int,
@@ -500,7 +507,7 @@ def _breakeven_part(
 ) -> list[str]:
     levels = sorted({0.5, *([] if level is None else [level])})
     be = probabilistic_switching(case, levels=levels, draws=draws, seed=seed, actors=chosen)
-    _write_table(be, out, "breakeven")
+    _write_table(be, out, "breakeven", prov)
     lines: list[str] = []
     for actor in shown:
         for q in levels:
@@ -528,9 +535,11 @@ def _breakeven_part(
     return lines
 
 
-def _scenario_part(case: Case, out: Path, chosen: list[str], draws: int, seed: int) -> list[str]:
+def _scenario_part(
+    case: Case, out: Path, prov: Mapping[str, object], chosen: list[str], draws: int, seed: int
+) -> list[str]:
     sc = scenario_analysis(case, draws=draws, seed=seed, actors=chosen)
-    _write_table(sc, out, "scenarios")
+    _write_table(sc, out, "scenarios", prov)
     for actor in chosen:
         _save_figure(plot_scenarios(sc, actor=actor), out, f"scenarios_{actor_file_name(actor)}")
     return [scenario_text(sc), ""]

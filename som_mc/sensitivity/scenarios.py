@@ -15,7 +15,8 @@ from collections.abc import Sequence
 import numpy as np
 import xarray as xr
 
-from som_mc.case import Case, apply_scenario
+from som_mc._version import __version__
+from som_mc.case import Case, apply_scenario, case_hash
 from som_mc.engine import deterministic
 from som_mc.model import NOT_WITHIN_HORIZON, TOTAL, break_even_index
 from som_mc.run import compare
@@ -149,6 +150,8 @@ def scenario_analysis(
         },
         attrs={
             "case_name": case.name,
+            "case_sha256": case_hash(case),
+            "som_mc_version": __version__,
             "seed": seed,
             "draws": draws,
             "design": design,
