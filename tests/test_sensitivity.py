@@ -12,6 +12,7 @@ from conftest import CASES_DIR, minimal_case
 from matplotlib.container import BarContainer
 
 from som_mc import load_case, parse_case, simulate
+from som_mc.engine import deterministic
 from som_mc.present.plotting.sensitivity import plot_sobol, plot_spider, plot_tornado
 from som_mc.sensitivity import (
     SensitivityError,
@@ -81,13 +82,45 @@ def test_switching_values_by_hand():
     # s: 1950 s = 1000; c: 780 - 500 - 10 c = 0; p: 4 p = 1000 -> 250, outside [150, 240]
     assert total.sel(input="success_rate").item() == pytest.approx(1000 / 1950, rel=1e-10)
     assert total.sel(input="costs.pp.amount").item() == pytest.approx(28.0, rel=1e-10)
-    assert np.isnan(total.sel(input="consequences.k.price.kommune").item())
+    # outside the assumed U(150, 240): still solved (prices >= 0), flagged, no percentile
+    price = "consequences.k.price.kommune"
+    assert total.sel(input=price).item() == pytest.approx(250.0, rel=1e-10)
+    assert not sv.within.sel(actor="total", input=price).item()
+    assert np.isnan(sv.percentile.sel(actor="total", input=price).item())
+    # inside: the percentile is the cdf at the value, U(0, 100) at 28 -> 0.28; U(.2,.6) at .5128
+    assert sv.percentile.sel(actor="total", input="costs.pp.amount").item() == pytest.approx(0.28)
+    assert sv.percentile.sel(actor="total", input="success_rate").item() == pytest.approx(
+        (1000 / 1950 - 0.2) / 0.4
+    )
     assert sv.direction.sel(actor="total", input="success_rate").item() == 1
     assert sv.direction.sel(actor="total", input="costs.pp.amount").item() == -1
     # the stat has no flows at all: flat, never crosses
     assert sv.direction.sel(actor="stat").values.tolist() == [0, 0, 0]
     with pytest.raises(SensitivityError, match="unknown actor 'staten'"):
         switching_values(_linear_case(), actors=["staten"])
+
+
+def test_switching_value_outside_the_distribution_solves_the_deterministic_model():
+    # a succesrate of U(0.05, 0.1) cannot pay back; solve 1950 s - 1000 = 0 by hand and
+    # check it with the deterministic model of the case edited to that value
+    data = minimal_case(
+        success_rate={"dist": "uniform", "low": 0.05, "high": 0.1},
+        costs=[{"name": "opstart", "actor": "kommune", "kind": "one_off", "amount": 1000}],
+        consequences=[
+            {"name": "k", "unit": "u", "profile": [-1], "price": {"kommune": 195}},
+        ],
+    )
+    sv = switching_values(parse_case(data), actors=["kommune"])
+    value = sv.switching_value.sel(input="success_rate", actor="kommune").item()
+    assert value == pytest.approx(1000 / 1950, rel=1e-10)
+    assert not sv.within.sel(input="success_rate", actor="kommune").item()
+    edited = parse_case({**data, "success_rate": value})
+    assert deterministic(edited).net_result.sum().item() == pytest.approx(0.0, abs=1e-6)
+    # a share can never exceed 1: a case that needs s > 1 has no switching value
+    never = parse_case({**data, "costs": [{**data["costs"][0], "amount": 5000}]})
+    sv = switching_values(never, actors=["kommune"])
+    assert np.isnan(sv.switching_value.sel(input="success_rate", actor="kommune").item())
+    assert sv.domain_high.sel(input="success_rate").item() == 1.0
 
 
 def test_groups_move_together():
@@ -250,14 +283,19 @@ def test_cli_sensitivity_writes_tables_and_figures(tmp_path, capsys):
     names = {p.name for p in out.iterdir()}
     assert {
         "tornado.csv",
-        "tornado.png",
-        "tornado.svg",
+        "tornado_i_alt.png",
+        "tornado_kommune.svg",
         "sobol.json",
-        "sobol.svg",
+        "sobol_i_alt.svg",
+        "sobol_by_year.csv",
+        "sobol_by_year_stat.png",
         "switching_values.csv",
         "rank_correlations.json",
-        "spider.png",
+        "downside_drivers.csv",
+        "breakeven.json",
+        "spider_region.png",
     } <= names
+    assert not any(n.startswith("scenarios") for n in names)  # housing_first declares none
     payload = json.loads((out / "tornado.json").read_text(encoding="utf-8"))
     assert payload["rows"] and payload["attrs"]["levels"] == [0.1, 0.9]
     before = (out / "tornado.csv").read_bytes()

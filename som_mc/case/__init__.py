@@ -9,7 +9,16 @@ validated, immutable :class:`Case`; every scalar in it is an input with a stable
 from som_mc.case.inputs import InputSpec, case_inputs, uncertain_inputs
 from som_mc.case.load import case_hash, case_to_dict, load_case, parse_case
 from som_mc.case.provenance import InputProvenance, Provenance, input_provenance
-from som_mc.case.schema import Case, Consequence, Correlation, CostLine, Outcome, Participants
+from som_mc.case.scenarios import apply_scenario, input_domain, scenario_cases
+from som_mc.case.schema import (
+    Case,
+    Consequence,
+    Correlation,
+    CostLine,
+    Outcome,
+    Participants,
+    Scenario,
+)
 from som_mc.case.xlsx import convert, load_case_file, read_workbook, write_workbook
 
 __all__ = [
@@ -22,15 +31,19 @@ __all__ = [
     "Outcome",
     "Participants",
     "Provenance",
+    "Scenario",
+    "apply_scenario",
     "case_hash",
     "case_inputs",
     "case_to_dict",
     "convert",
+    "input_domain",
     "input_provenance",
     "load_case",
     "load_case_file",
     "parse_case",
     "read_workbook",
+    "scenario_cases",
     "uncertain_inputs",
     "write_workbook",
 ]

@@ -22,6 +22,7 @@ from som_mc._validation import describe, format_pydantic_error
 from som_mc.case._evidence import check_evidence
 from som_mc.case.inputs import case_inputs
 from som_mc.case.lint import case_warnings, report_warnings
+from som_mc.case.scenarios import check_scenarios
 from som_mc.case.schema import Case, case_hash, case_to_dict
 from som_mc.catalog import Catalog, resolve_references
 from som_mc.distributions import Distribution
@@ -147,6 +148,8 @@ def _check_case(case: Case, file: str | None) -> None:
             )
     if case.correlations:
         _check_correlations(case, file)
+    if case.scenarios:
+        check_scenarios(case, file)
 
 
 def _check_correlations(case: Case, file: str | None) -> None:

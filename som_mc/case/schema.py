@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from som_mc.catalog import CatalogUse
 
 __all__ = ["Case", "Consequence", "Correlation", "CostLine", "Outcome", "Participants",
+    "Scenario", "StressTail",
     "case_hash",
     "case_to_dict",
 ]
@@ -146,6 +147,32 @@ class Correlation(Strict):
     _finite_rank = field_validator("rank")(finite)
 
 
+class StressTail(Strict):
+    """A stress restriction: the input drawn from a tail (or slice) of its distribution.
+
+    ``below = 0.10`` keeps the lowest 10 % (quantile levels 0–0.10), ``above = 0.90`` the
+    highest 10 %; both together keep the slice between them.
+    """
+
+    below: float | None = Field(default=None, gt=0.0, le=1.0)
+    above: float | None = Field(default=None, ge=0.0, lt=1.0)
+
+
+class Scenario(Strict):
+    """A følsomhedsscenarie: named overrides of inputs (by input name, see ``case_inputs``).
+
+    ``overrides`` replaces an input by a number or a distribution table, ``scale`` multiplies
+    it by a factor (1.25 = +25 %), ``stress`` restricts it to a tail of its distribution.
+    Cross-checks (input names, ranges) are in :func:`som_mc.case.scenarios.check_scenarios`.
+    """
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    overrides: dict[str, Scalar] = Field(default_factory=dict)
+    scale: dict[str, float] = Field(default_factory=dict)
+    stress: dict[str, StressTail] = Field(default_factory=dict)
+
+
 class Case(Strict):
     """A validated investeringscase.
 
@@ -168,6 +195,7 @@ class Case(Strict):
     consequences: list[Consequence] = Field(default_factory=list)
     correlations: list[Correlation] = Field(default_factory=list)
     evidence: Evidence | None = None
+    scenarios: list[Scenario] | None = None  # None (not []) keeps older cases' hashes
     source: str = ""
 
     _finite_rate = field_validator("discount_rate")(finite)

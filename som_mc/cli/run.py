@@ -129,6 +129,12 @@ def register(sub: Any) -> None:
         metavar="PCTS",
         help="percentiles to report, e.g. 5,10,50,90,95 (default; 5, 50 and 95 always)",
     )
+    p.add_argument(
+        "--scenarios",
+        action="store_true",
+        help="run the base and every [[scenarios]] of the case with common random numbers "
+        "and print the scenario table per aktør",
+    )
     add_quiet(p)
     add_json(p)
     p.set_defaults(func=command)
@@ -175,6 +181,8 @@ def command(args: argparse.Namespace) -> int:
         raise SomMcError("--workers needs --executor dask")
     if args.out is not None and not args.out.strip():
         raise SomMcError("--out '': expected a file or folder name")
+    if args.scenarios:
+        return _scenarios(args)
     if args.deterministic:
         _refuse(
             [
@@ -193,6 +201,36 @@ def command(args: argparse.Namespace) -> int:
         return _deterministic(args)
     _refuse([("--point", args.point is not None)], "in a Monte Carlo run; it needs --deterministic")
     return _monte_carlo(args)
+
+
+def _scenarios(args: argparse.Namespace) -> int:
+    from som_mc.case import load_case_file as load_case
+    from som_mc.errors import SomMcError
+    from som_mc.present.sensitivity_files import scenario_json, scenario_text
+    from som_mc.sensitivity import scenario_analysis
+
+    if len(args.case) != 1:
+        raise SomMcError("--scenarios runs the scenarios of one case; give one CASE")
+    _refuse(
+        [
+            ("--deterministic", args.deterministic),
+            ("--point", args.point is not None),
+            ("--target-mcse", args.target_mcse is not None),
+            ("--out", args.out),
+            ("--executor dask", args.executor == "dask"),
+            ("--resume", args.resume),
+            ("--keep-consequences", args.keep_consequences),
+            ("--quantiles", args.quantiles is not None),
+        ],
+        "with --scenarios (it prints the scenario table); drop it or --scenarios",
+    )
+    case = load_case(args.case[0], catalog=args.catalog)
+    sc = scenario_analysis(case, draws=args.draws or 10_000, seed=args.seed)
+    if args.json:
+        _dump(scenario_json(sc))
+    else:
+        print(scenario_text(sc))
+    return 0
 
 
 def _deterministic(args: argparse.Namespace) -> int:

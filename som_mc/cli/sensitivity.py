@@ -1,4 +1,4 @@
-"""``som-mc sensitivity``: tornado, spider, switching values, Sobol indices, rank measures."""
+"""``som-mc sensitivity``: one-way, global, break-even and scenario analyses per aktør."""
 
 from __future__ import annotations
 
@@ -29,10 +29,10 @@ def _levels(text: str) -> tuple[float, float]:
         raise argparse.ArgumentTypeError(
             f"expected two percentiles such as 10,90; got {text!r}"
         ) from None
-    if not 0 < lo < hi < 1:
+    if not 0 <= lo < hi <= 1:
         raise argparse.ArgumentTypeError(
-            f"expected 0 < low < high < 100 (the 0th and 100th percentiles of an unbounded "
-            f"input are infinite); got {text!r}"
+            f"expected 0 <= low < high <= 100 (0 and 100 only when every input is bounded); "
+            f"got {text!r}"
         )
     return lo, hi
 
@@ -42,27 +42,62 @@ def _relative(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a percentage, got {text!r}") from None
-    if not 0 < value < 100:
+    if not (0 < value <= 1000):
         raise argparse.ArgumentTypeError(
-            f"expected a percentage between 0 and 100 (base ± PCT %% must keep the sign); "
-            f"got {text}"
+            f"expected a percentage above 0 and at most 1000 (moves are clamped to each "
+            f"input's meaningful range, e.g. a succesrate to 0..1); got {text}"
         )
     return value
+
+
+def _probability(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a percentage such as 80, got {text!r}"
+        ) from None
+    if not 0 < value < 100:
+        raise argparse.ArgumentTypeError(
+            f"expected a percentage strictly between 0 and 100; got {text}"
+        )
+    return value / 100.0
 
 
 def register(sub: Any) -> None:
     """Add the subcommand to the parser."""
     p = sub.add_parser(
         "sensitivity",
-        help="følsomhedsanalyser: tornado, switching values, Sobol indices",
-        description="One-way (tornado, spider, switching values) and global (Sobol, rank) "
-        "sensitivity of the cumulative nettoresultat. Writes CSV and JSON tables and PNG "
-        "and SVG figures to --out.",
+        help="følsomhedsanalyser: tornado, switching values, Sobol indices, scenarios",
+        description="One-way (tornado, spider, switching values), global (Sobol per year, "
+        "rank measures, downside drivers), probabilistic break-even values and the case's "
+        "scenarios, per aktør, of the cumulative nettoresultat. Writes CSV and JSON tables "
+        "and PNG and SVG figures (one per aktør) to --out.",
     )
     p.add_argument("case", metavar="CASE", help="case file (TOML)")
     add_catalog(p)
     add_prior(p)
-    p.add_argument("--method", choices=["tornado", "sobol", "all"], default="all")
+    p.add_argument(
+        "--method",
+        choices=["tornado", "sobol", "breakeven", "scenarios", "all"],
+        default="all",
+        help="tornado (+ spider, switching values), sobol (+ per year, rank measures, "
+        "downside drivers), breakeven (P(> 0) = 50 %% values), scenarios, or all (default)",
+    )
+    p.add_argument(
+        "--actor",
+        action="append",
+        metavar="NAME",
+        help="aktør for tables and figures, or 'total' (repeatable; default every aktør and "
+        "the total)",
+    )
+    p.add_argument(
+        "--level",
+        type=_probability,
+        default=None,
+        metavar="PCT",
+        help="also solve the break-even values for P(> 0) = PCT %% (besides 50 %%)",
+    )
     p.add_argument("--out", metavar="DIR", help="output folder (default sensitivity_<case>)")
     p.add_argument(
         "--levels",
@@ -91,7 +126,7 @@ def register(sub: Any) -> None:
         default=4096,
         help="Sobol base samples, a power of two (default 4096)",
     )
-    add_draws(p, "Monte Carlo draws for the rank measures")
+    add_draws(p, "Monte Carlo draws for rank measures, break-even values and scenarios")
     add_seed(p)
     add_force(p)
     p.set_defaults(func=command)
@@ -118,6 +153,8 @@ def command(args: argparse.Namespace) -> int:
         n_base=args.n_base,
         draws=args.draws,
         seed=seed,
+        actors=args.actor,
+        level=args.level,
         overwrite=args.force,
     )
     print(report)

@@ -1,26 +1,41 @@
-"""Følsomhedsanalyser: one-way (tornado, spider, switching values) and global (Sobol, rank).
+"""Følsomhedsanalyser: one-way, global, probabilistic break-even values and scenarios.
 
-See :mod:`som_mc.sensitivity.analysis`.
+One-way: tornado, spider, switching values; global: Sobol indices (also per year), rank
+measures, downside drivers.
+
+See :mod:`som_mc.sensitivity.analysis`, :mod:`som_mc.sensitivity.breakeven` and
+:mod:`som_mc.sensitivity.scenarios`.
 """
 
 from som_mc.sensitivity.analysis import (
     InputGroup,
     SensitivityError,
+    check_actors,
+    downside_drivers,
     input_groups,
     rank_measures,
     sobol_analysis,
+    sobol_estimates,
     sobol_indices,
     spider,
     switching_values,
     tornado,
 )
+from som_mc.sensitivity.breakeven import probabilistic_switching
+from som_mc.sensitivity.scenarios import BASE_LABEL, scenario_analysis
 
 __all__ = [
+    "BASE_LABEL",
     "InputGroup",
     "SensitivityError",
+    "check_actors",
+    "downside_drivers",
     "input_groups",
+    "probabilistic_switching",
     "rank_measures",
+    "scenario_analysis",
     "sobol_analysis",
+    "sobol_estimates",
     "sobol_indices",
     "spider",
     "switching_values",

@@ -23,8 +23,9 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 from scipy import optimize, stats
+from threadpoolctl import threadpool_limits
 
-from som_mc.case import Case
+from som_mc.case import Case, input_domain
 from som_mc.distributions import point_value
 from som_mc.engine.kernel import run_kernel
 from som_mc.errors import SomMcError
@@ -34,6 +35,9 @@ from som_mc.types import PointEstimate
 __all__ = [
     "InputGroup",
     "SensitivityError",
+    "check_actors",
+    "downside_drivers",
+    "evaluate_years",
     "input_groups",
     "rank_measures",
     "sobol_analysis",
@@ -141,17 +145,60 @@ def evaluate(model: CaseModel, x: np.ndarray) -> np.ndarray:
     return np.concatenate([horizon, horizon.sum(axis=1, keepdims=True)], axis=1)
 
 
+def evaluate_years(model: CaseModel, x: np.ndarray) -> np.ndarray:
+    """Cumulative net result per year, per actor + total, for rows of inputs.
+
+    Returns
+    -------
+    ndarray, shape (n, T, A + 1)
+        Cumulative (undiscounted) nettoresultat up to and including each model year; the
+        last year equals :func:`evaluate`.
+    """
+    net = np.cumsum(run_kernel(model, x)["net"], axis=1)
+    return np.concatenate([net, net.sum(axis=2, keepdims=True)], axis=2)
+
+
 def _actors(model: CaseModel) -> list[str]:
     return [*model.case.actors, TOTAL]
+
+
+def check_actors(all_actors: Sequence[str], actors: Sequence[str] | None) -> list[str]:
+    """Return the chosen actors (default: every actor and the total), or raise.
+
+    Raises
+    ------
+    SensitivityError
+        Naming the unknown actor and the allowed ones.
+    """
+    if actors is None:
+        return list(all_actors)
+    chosen = list(dict.fromkeys(actors))
+    unknown = [a for a in chosen if a not in all_actors]
+    if unknown or not chosen:
+        received = repr(unknown[0]) if unknown else "none"
+        raise SensitivityError(f"unknown actor {received}; choose from {', '.join(all_actors)}")
+    return chosen
 
 
 def _levels_for(
     model: CaseModel, col: int, levels: tuple[float, float], relative: float | None, base: float
 ) -> tuple[float, float]:
+    spec = model.inputs[model.uncertain[col]]
     if relative is not None:
-        return base * (1.0 - relative), base * (1.0 + relative)
-    dist = model.inputs[model.uncertain[col]].dist
-    return float(dist.ppf(levels[0])), float(dist.ppf(levels[1]))
+        # clamped to the input's meaningful range: a succesrate of 0.3 ± 200 % is 0..0.9
+        lo, hi = input_domain(spec)
+        return (
+            float(np.clip(base * (1.0 - relative), lo, hi)),
+            float(np.clip(base * (1.0 + relative), lo, hi)),
+        )
+    low, high = float(spec.dist.ppf(levels[0])), float(spec.dist.ppf(levels[1]))
+    if not (np.isfinite(low) and np.isfinite(high)):
+        raise SensitivityError(
+            f"levels {round(100 * levels[0])},{round(100 * levels[1])}: input {spec.name!r} "
+            f"is unbounded (its P{round(100 * levels[0])}/P{round(100 * levels[1])} are "
+            f"{low:g}/{high:g}); choose percentiles strictly between 0 and 100"
+        )
+    return low, high
 
 
 def tornado(
@@ -161,6 +208,7 @@ def tornado(
     relative: float | None = None,
     groups: Mapping[str, Sequence[str]] | None = None,
     point: PointEstimate = "mean",
+    actors: Sequence[str] | None = None,
 ) -> xr.Dataset:
     """One-way (tornado) analysis of the cumulative nettoresultat over the horizon.
 
@@ -171,11 +219,16 @@ def tornado(
     levels : (float, float), default (0.10, 0.90)
         Percentiles of each input's distribution for the low and high bar.
     relative : float, optional
-        Instead of percentiles, move each input to base × (1 ∓ relative), e.g. 0.2 for ±20 %.
+        Instead of percentiles, move each input to base × (1 ∓ relative), e.g. 0.2 for ±20 %,
+        clamped to the input's meaningful range (:func:`som_mc.case.input_domain`: a
+        succesrate stays in [0, 1], an amount ≥ 0).
     groups : mapping, optional
         Named groups of input-name patterns moved together (see :func:`input_groups`).
     point : {"mean", "median", "mode"}
         Base value of every input.
+    actors : sequence of str, optional
+        Actors (and/or ``"total"``) to keep; default every actor and the total (inputs are
+        sorted by the swing of the total either way).
 
     Returns
     -------
@@ -187,19 +240,25 @@ def tornado(
     """
     if not 0.0 <= levels[0] < levels[1] <= 1.0:
         raise SensitivityError(f"levels must be two percentiles low < high; received {levels}")
+    if relative is not None and not (np.isfinite(relative) and relative > 0):
+        raise SensitivityError(
+            f"relative must be a positive share (0.2 = ±20 %); received {relative}"
+        )
     model = compile_case(case)
+    chosen = check_actors(_actors(model), actors)
     base_row = _base_row(model, point)
     gs = input_groups(model, groups)
     rows = [base_row]
     value_low, value_high = [], []
     for g in gs:
+        moved = {col: _levels_for(model, col, levels, relative, base_row[col]) for col in g.columns}
         for side in (0, 1):
             row = base_row.copy()
             for col in g.columns:
-                row[col] = _levels_for(model, col, levels, relative, base_row[col])[side]
+                row[col] = moved[col][side]
             rows.append(row)
         if len(g.columns) == 1:
-            lo, hi = _levels_for(model, g.columns[0], levels, relative, base_row[g.columns[0]])
+            lo, hi = moved[g.columns[0]]
         else:
             lo = hi = np.nan
         value_low.append(lo)
@@ -232,7 +291,7 @@ def tornado(
         },
     )
     ds.result.attrs.update(long_name="Akkumuleret nettoresultat over perioden", units="DKK")
-    return ds
+    return ds.sel(actor=chosen)
 
 
 def spider(
@@ -242,6 +301,7 @@ def spider(
     percentiles: Sequence[float] = tuple(np.linspace(0.05, 0.95, 19)),
     top: int = 6,
     point: PointEstimate = "mean",
+    actors: Sequence[str] | None = None,
 ) -> xr.Dataset:
     """Evaluate the result as each input moves through its percentiles (others at base).
 
@@ -257,6 +317,8 @@ def spider(
         Number of inputs when `inputs` is not given.
     point : {"mean", "median", "mode"}
         Base value of the other inputs.
+    actors : sequence of str, optional
+        Actors (and/or ``"total"``) to keep; default every actor and the total.
 
     Returns
     -------
@@ -264,6 +326,7 @@ def spider(
         ``result(input, percentile, actor)`` and ``value(input, percentile)``.
     """
     model = compile_case(case)
+    chosen = check_actors(_actors(model), actors)
     names = model.uncertain_names
     if inputs is None:
         tor = tornado(case, point=point)
@@ -298,81 +361,154 @@ def spider(
             "actor": _actors(model),
         },
         attrs={"case_name": case.name, "point_estimate": point},
-    )
+    ).sel(actor=chosen)
+
+
+def _search_points(lo: float, hi: float, d_lo: float, d_hi: float, base: float) -> np.ndarray:
+    """Points spanning the meaningful range [lo, hi], dense inside the distribution [d_lo, d_hi].
+
+    Unbounded sides are explored geometrically (up to ~2^40 widths from the distribution).
+    """
+    width = max(d_hi - d_lo, abs(base), 1e-9)
+    pts = [d_lo, d_hi, base, *np.linspace(d_lo, d_hi, 9)]
+    steps = width * 2.0 ** np.arange(0, 41)
+    for side, bound, anchor in ((-1.0, lo, d_lo), (1.0, hi, d_hi)):
+        if np.isfinite(bound):
+            pts += [bound, *np.linspace(bound, anchor, 9)]
+        else:
+            pts += list(anchor + side * steps)
+    out = np.unique(np.clip(np.array(pts, dtype=float), lo, hi))
+    return out[np.isfinite(out)]
 
 
 def switching_values(
     case: Case,
     *,
-    actors: Sequence[str] = (TOTAL,),
+    actors: Sequence[str] | None = None,
     point: PointEstimate = "mean",
     tail: float = 1e-6,
 ) -> xr.Dataset:
-    """Value of each input at which the expected cumulative nettoresultat crosses zero.
+    """Value of each input at which the deterministic cumulative nettoresultat crosses zero.
 
-    Root finding (Brent's method) on the deterministic calculation with the other inputs at
-    base. The search range is the input's support, cut at the `tail` and ``1 − tail``
-    quantiles where the support is unbounded.
+    The other inputs stay at their base values. The value is searched on the whole range the
+    input can meaningfully take (:func:`som_mc.case.input_domain`: a share in [0, 1], an
+    amount or count ≥ 0, a profile entry of any sign), not only inside its distribution; a
+    value outside the distribution's support is flagged (``within = False``), and the
+    percentile of the value is given when it lies inside. Of several crossings the one
+    nearest the base value is reported (the model is linear in every input except the
+    drop-off rate, so there is at most one). Root finding: a scan of the range (vectorised
+    on the kernel), then Brent's method in the bracketing interval.
 
     Parameters
     ----------
     case : Case
         A validated case.
-    actors : sequence of str
-        Actors (and/or ``"total"``) whose result must cross zero.
+    actors : sequence of str, optional
+        Actors (and/or ``"total"``) whose result must cross zero; default every actor and
+        the total.
     point : {"mean", "median", "mode"}
         Base value of the other inputs.
     tail : float
-        Quantile at which unbounded supports are cut.
+        Quantile at which an unbounded distribution is cut to define its "assumed interval".
 
     Returns
     -------
     xarray.Dataset
-        ``switching_value(input, actor)`` (NaN = none within the input's support),
-        ``direction(input, actor)``: +1 when the result grows with the input (so the input
-        must be *at least* the switching value), −1 when it falls (*at most*), 0 when flat;
-        and ``base_value(input)``, ``low``/``high`` (the searched range).
+        ``switching_value(input, actor)`` (NaN = the result does not cross 0 anywhere in
+        the meaningful range), ``direction(input, actor)``: +1 when the result grows with
+        the input (so the input must be *at least* the switching value), −1 when it falls
+        (*at most*), 0 when flat; ``within(input, actor)`` (inside the distribution's
+        support), ``percentile(input, actor)`` (the distribution's cdf at the value, NaN
+        outside); per input ``base_value``, ``low``/``high`` (the assumed interval: the
+        distribution's support, cut at `tail` where unbounded) and
+        ``domain_low``/``domain_high`` (the searched range; NaN where unbounded).
     """
     model = compile_case(case)
     all_actors = _actors(model)
-    unknown = [a for a in actors if a not in all_actors]
-    if unknown:
-        raise SensitivityError(f"unknown actor {unknown[0]!r}; choose from {', '.join(all_actors)}")
+    actors = check_actors(all_actors, actors)
     a_idx = [all_actors.index(a) for a in actors]
     base_row = _base_row(model, point)
     names = model.uncertain_names
-    sv = np.full((len(names), len(actors)), np.nan)
-    direction = np.zeros((len(names), len(actors)), dtype=np.int64)
-    lows, highs = np.empty(len(names)), np.empty(len(names))
-    for col in range(len(names)):
-        dist = model.inputs[model.uncertain[col]].dist
-        lo, hi = dist.support()
-        lo = lo if np.isfinite(lo) else float(dist.ppf(tail))
-        hi = hi if np.isfinite(hi) else float(dist.ppf(1.0 - tail))
+    n_in, n_a = len(names), len(actors)
+    sv = np.full((n_in, n_a), np.nan)
+    direction = np.zeros((n_in, n_a), dtype=np.int64)
+    within = np.zeros((n_in, n_a), dtype=bool)
+    percentile = np.full((n_in, n_a), np.nan)
+    lows, highs = np.empty(n_in), np.empty(n_in)
+    dom_lo, dom_hi = np.empty(n_in), np.empty(n_in)
+    # one kernel call scans every input's range
+    scan, blocks, supports = [], [], []
+    for col in range(n_in):
+        spec = model.inputs[model.uncertain[col]]
+        dist = spec.dist
+        s_lo, s_hi = dist.support()
+        supports.append((s_lo, s_hi))
+        lo = s_lo if np.isfinite(s_lo) else float(dist.ppf(tail))
+        hi = s_hi if np.isfinite(s_hi) else float(dist.ppf(1.0 - tail))
         lows[col], highs[col] = lo, hi
-
-        def f(v: float, a: int, col: int = col) -> float:
-            row = base_row.copy()
-            row[col] = v
-            return float(evaluate(model, row[None, :])[0, a])
-
+        d_lo, d_hi = input_domain(spec)
+        d_lo, d_hi = min(d_lo, lo), max(d_hi, hi)
+        dom_lo[col] = d_lo if np.isfinite(d_lo) else np.nan  # tables hold finite numbers
+        dom_hi[col] = d_hi if np.isfinite(d_hi) else np.nan
+        pts = _search_points(d_lo, d_hi, lo, hi, float(base_row[col]))
+        rows = np.repeat(base_row[None, :], pts.size, axis=0)
+        rows[:, col] = pts
+        scan.append(pts)
+        blocks.append(rows)
+    all_values = evaluate(model, np.concatenate(blocks)) if blocks else np.empty((0, 0))
+    bounds = np.cumsum([0, *(p.size for p in scan)])
+    # secant roots of every sign change (exact for inputs the model is linear in), checked
+    # in one kernel call; Brent's method only where the check fails (the drop-off rate)
+    found: list[tuple[int, int, float, float, float, float, float]] = []
+    for col in range(n_in):
+        pts = scan[col]
+        values = all_values[bounds[col] : bounds[col + 1]]
+        i_lo, i_hi = np.searchsorted(pts, lows[col]), np.searchsorted(pts, highs[col])
         for k, a in enumerate(a_idx):
-            f_lo, f_hi = f(lo, a), f(hi, a)
-            direction[col, k] = int(np.sign(f_hi - f_lo))
-            if f_lo == 0.0:
-                sv[col, k] = lo
-            elif f_hi == 0.0:
-                sv[col, k] = hi
-            elif np.sign(f_lo) != np.sign(f_hi):
-                sv[col, k] = optimize.brentq(f, lo, hi, args=(a,), xtol=1e-12, rtol=1e-12)
-        del f
+            y = values[:, a]
+            direction[col, k] = int(np.sign(y[i_hi] - y[i_lo]))
+            sign = np.sign(y)
+            for i in np.flatnonzero(sign == 0):
+                found.append((col, k, float(pts[i]), pts[i], pts[i], 0.0, 0.0))
+            for i in np.flatnonzero(sign[:-1] * sign[1:] < 0):
+                x0, x1, y0, y1 = pts[i], pts[i + 1], y[i], y[i + 1]
+                found.append((col, k, float(x0 - y0 * (x1 - x0) / (y1 - y0)), x0, x1, y0, y1))
+    if found:
+        check = np.repeat(base_row[None, :], len(found), axis=0)
+        for r, (col, _k, root, *_rest) in enumerate(found):
+            check[r, col] = root
+        at_root = evaluate(model, check)
+    candidates: dict[tuple[int, int], list[float]] = {}
+    for r, (col, k, root, x0, x1, y0, y1) in enumerate(found):
+        if not abs(at_root[r, a_idx[k]]) <= 1e-9 * max(abs(y0), abs(y1)):
+
+            def f(v: float, a: int, col: int = col) -> float:
+                row = base_row.copy()
+                row[col] = v
+                return float(evaluate(model, row[None, :])[0, a])
+
+            root = optimize.brentq(f, x0, x1, args=(a_idx[k],), xtol=1e-12, rtol=1e-12)
+        candidates.setdefault((col, k), []).append(root)
+    for (col, k), roots in candidates.items():
+        sv[col, k] = min(roots, key=lambda v: abs(v - base_row[col]))
+    for col in range(n_in):
+        s_lo, s_hi = supports[col]
+        inside = (sv[col] >= s_lo) & (sv[col] <= s_hi)  # NaN compares False
+        if inside.any():
+            within[col] = inside
+            cdf = model.inputs[model.uncertain[col]].dist.cdf(np.where(inside, sv[col], s_lo))
+            percentile[col] = np.where(inside, cdf, np.nan)
     return xr.Dataset(
         {
             "switching_value": (("input", "actor"), sv),
             "direction": (("input", "actor"), direction),
+            "within": (("input", "actor"), within),
+            "percentile": (("input", "actor"), percentile),
             "base_value": (("input",), base_row),
             "low": (("input",), lows),
             "high": (("input",), highs),
+            "domain_low": (("input",), dom_lo),
+            "domain_high": (("input",), dom_hi),
         },
         coords={
             "input": names,
@@ -417,6 +553,99 @@ def saltelli_matrix(a: np.ndarray, b: np.ndarray, group_index: np.ndarray) -> np
     return out.reshape(n * (n_groups + 2), d)
 
 
+def sobol_estimates(
+    y: np.ndarray,
+    n_groups: int,
+    *,
+    seed: int = 0,
+    num_resamples: int = 100,
+    conf_level: float = 0.95,
+    bootstrap: bool = True,
+) -> dict[str, np.ndarray]:
+    """Saltelli 2010 first-order and Jansen total-order indices with a seeded bootstrap.
+
+    The same estimators and bootstrap as SALib's ``analyze.sobol`` (outputs standardised,
+    resamples of the N base rows drawn with ``numpy.random.default_rng(seed).integers``, the
+    interval half-width ``z × sd`` of the resampled estimates), vectorised over inputs and
+    outputs: a resample's means are a counts matrix times the per-row terms, one matrix
+    product for all of them. Every seed is a seed, 0 included (SALib's ``if seed:`` falls
+    back to the global generator for 0).
+
+    Parameters
+    ----------
+    y : ndarray, shape (N (G + 2), M)
+        Outputs of the Saltelli design in SALib's row order (:func:`saltelli_matrix`).
+    n_groups : int
+        G, the number of inputs (groups) of the design.
+    seed, num_resamples, conf_level
+        Bootstrap settings.
+    bootstrap : bool
+        Compute the intervals; without, the ``*_conf`` entries are NaN (point estimates
+        only, with no temporaries of size N × G × M).
+
+    Returns
+    -------
+    dict of str to ndarray, shape (G, M)
+        ``S1``, ``S1_conf``, ``ST``, ``ST_conf``; NaN for an output with no variance.
+    """
+    y = np.asarray(y, dtype=np.float64)
+    n = y.shape[0] // (n_groups + 2)
+    m = y.shape[1]
+    ok = np.ptp(y, axis=0) > 0.0
+    # centred and scaled as SALib does (the estimators are not shift-invariant)
+    z = (y - y.mean(axis=0)) / np.where(ok, y.std(axis=0), 1.0)
+    z = z.reshape(n, n_groups + 2, m)
+    a, ab, b = z[:, 0], z[:, 1:-1], z[:, -1]  # (N, M), (N, G, M), (N, M)
+    eps = np.finfo(float).eps
+
+    def ratio(num: np.ndarray, var: np.ndarray) -> np.ndarray:
+        return np.divide(num, var, out=np.zeros_like(num), where=var > eps)
+
+    var = np.var(np.concatenate([a, b]), axis=0)  # (M,)
+    out: dict[str, np.ndarray]
+    if not bootstrap:
+        # point estimates without the (N, G, M) temporaries: sums of products
+        s_ab = np.einsum("im,igm->gm", b, ab) / n
+        s_aa = np.einsum("im,igm->gm", a, ab) / n
+        s_ab2 = np.einsum("igm,igm->gm", ab, ab) / n
+        first = s_ab - (a * b).mean(axis=0)
+        total = 0.5 * ((a * a).mean(axis=0) - 2.0 * s_aa + s_ab2)
+        nan = np.full((n_groups, m), np.nan)
+        out = {
+            "S1": ratio(first, var[None, :]),
+            "S1_conf": nan,
+            "ST": ratio(total, var[None, :]),
+            "ST_conf": nan.copy(),
+        }
+        for key in out:
+            out[key][:, ~ok] = np.nan
+        return out
+    first_t = b[:, None, :] * (ab - a[:, None, :])  # (N, G, M)
+    total_t = 0.5 * (a[:, None, :] - ab) ** 2
+    out = {
+        "S1": ratio(first_t.mean(axis=0), var[None, :]),
+        "ST": ratio(total_t.mean(axis=0), var[None, :]),
+    }
+    # bootstrap: counts[k, i] = how often base row i is in resample k (SALib's draws)
+    draws = np.random.default_rng(seed).integers(n, size=(n, num_resamples))
+    flat = (np.arange(num_resamples)[:, None] * n + draws.T).ravel()
+    counts = np.bincount(flat, minlength=num_resamples * n).reshape(num_resamples, n) / n
+    with threadpool_limits(limits=1, user_api="blas"):
+        m1 = 0.5 * (counts @ a + counts @ b)  # (R, M)
+        m2 = 0.5 * (counts @ (a * a) + counts @ (b * b))
+        var_r = (m2 - m1 * m1)[:, None, :]  # (R, 1, M)
+        s1_r = counts @ first_t.reshape(n, -1)
+        st_r = counts @ total_t.reshape(n, -1)
+    s1_r = ratio(s1_r.reshape(num_resamples, n_groups, m), var_r)
+    st_r = ratio(st_r.reshape(num_resamples, n_groups, m), var_r)
+    zq = stats.norm.ppf(0.5 + conf_level / 2)
+    out["S1_conf"] = zq * s1_r.std(axis=0, ddof=1)
+    out["ST_conf"] = zq * st_r.std(axis=0, ddof=1)
+    for key in out:
+        out[key][:, ~ok] = np.nan  # a constant output has no variance to apportion
+    return out
+
+
 def sobol_indices(
     func: Callable[[np.ndarray], np.ndarray],
     names: Sequence[str],
@@ -427,27 +656,27 @@ def sobol_indices(
     conf_level: float = 0.95,
     groups: Sequence[str] | None = None,
     transform: Callable[[np.ndarray], np.ndarray] | None = None,
+    bootstrap: bool | np.ndarray = True,
 ) -> xr.Dataset:
-    """First-order and total Sobol indices with bootstrap intervals (SALib's estimators).
+    """First-order and total Sobol indices with bootstrap intervals.
 
     The Saltelli design is built here, vectorised, from one scrambled Sobol sequence of
-    dimension 2D (SALib's own sampler loops in Python and was the bottleneck); the
-    estimators and bootstrap are SALib's ``analyze.sobol`` (Jansen's total-order and
-    Saltelli 2010 first-order estimators).
+    dimension 2D; the estimators (Saltelli 2010 first order, Jansen total order) and the
+    bootstrap are SALib's, computed by :func:`sobol_estimates` for every output at once.
 
     Parameters
     ----------
     func : callable
-        Maps the design, shape (n, D), to outputs, shape (n,) or (n, m).
+        Maps the design, shape (n, D), to outputs, shape (n,) or (n, m) or (n, m1, m2, …).
     names : sequence of str
         Names of the D inputs.
     n_base : int
         Base samples N (a power of two); `func` sees N (D + 2) rows, or N (G + 2) rows
         with G groups.
     seed : int
-        Seed of the scrambled Sobol sequence and of the bootstrap.
+        Seed of the scrambled Sobol sequence and of the bootstrap (0 is a seed).
     num_resamples : int
-        Bootstrap resamples for the confidence intervals.
+        Bootstrap resamples for the confidence intervals (≥ 2).
     conf_level : float
         Confidence level of the intervals.
     groups : sequence of str, optional
@@ -455,30 +684,31 @@ def sobol_indices(
     transform : callable, optional
         Maps the two base samples of uniforms (N, D) to input values before the design is
         assembled (each value is transformed once, not once per row of the design).
+    bootstrap : bool or boolean array
+        Which outputs get intervals (broadcast to the output shape); the others get point
+        estimates and NaN intervals (cheaper for many outputs, e.g. every year).
 
     Returns
     -------
     xarray.Dataset
         ``S1``, ``S1_conf``, ``ST``, ``ST_conf`` (half-widths of the intervals) along
-        ``input`` (or group) and, for vector outputs, ``output``; attribute
-        ``seconds_model`` is the time spent in `func` and `transform`.
+        ``input`` (or group) and, for vector outputs, ``output`` (``output_0``,
+        ``output_1`` … for more output dimensions); attribute ``seconds_model`` is the time
+        spent in `func` and `transform`.
     """
-    from SALib.analyze import sobol as sobol_analyze
-
     if n_base < 2 or n_base & (n_base - 1):
         raise SensitivityError(f"n_base must be a power of two >= 2; received {n_base}")
+    if num_resamples < 2:
+        raise SensitivityError(f"num_resamples must be at least 2; received {num_resamples}")
+    if not 0 < conf_level < 1:
+        raise SensitivityError(
+            f"conf_level must lie strictly between 0 and 1; received {conf_level}"
+        )
     d = len(names)
     labels = list(dict.fromkeys(groups)) if groups is not None else list(names)
     group_index = np.array(
         [labels.index(g) for g in groups] if groups is not None else range(d), dtype=np.int64
     )
-    problem: dict[str, object] = {
-        "num_vars": d,
-        "names": list(names),
-        "bounds": [[0.0, 1.0]] * d,
-    }
-    if groups is not None:
-        problem["groups"] = list(groups)
     base = stats.qmc.Sobol(d=2 * d, scramble=True, rng=np.random.default_rng(seed)).random(n_base)
     base = np.clip(base, 1e-12, 1.0 - 1e-12)  # ppf(0) / ppf(1) may be infinite
     t0 = time.perf_counter()
@@ -488,25 +718,36 @@ def sobol_indices(
     x = saltelli_matrix(a, b, group_index)
     y = np.asarray(func(x), dtype=np.float64)
     seconds = time.perf_counter() - t0
-    y2 = y[:, None] if y.ndim == 1 else y
-    keys = ("S1", "S1_conf", "ST", "ST_conf")
-    out = {k: np.full((len(labels), y2.shape[1]), np.nan) for k in keys}
-    for m in range(y2.shape[1]):
-        if np.ptp(y2[:, m]) == 0.0:
-            continue  # a constant output has no variance to apportion
-        res = sobol_analyze.analyze(
-            problem,
-            y2[:, m],
-            calc_second_order=False,
-            num_resamples=num_resamples,
-            conf_level=conf_level,
-            seed=seed,
+    out_shape = y.shape[1:]
+    flat = y.reshape(y.shape[0], -1)
+    mask = np.broadcast_to(np.asarray(bootstrap, dtype=bool), out_shape).ravel()
+    options = {"seed": seed, "num_resamples": num_resamples, "conf_level": conf_level}
+    if mask.all():
+        est = sobol_estimates(flat, len(labels), **options)  # type: ignore[arg-type]
+    else:
+        est = sobol_estimates(flat, len(labels), bootstrap=False)
+        if mask.any():
+            part = sobol_estimates(flat[:, mask], len(labels), **options)  # type: ignore[arg-type]
+            for key, value in part.items():
+                est[key][:, mask] = value
+    if y.ndim == 1:
+        dims: tuple[str, ...] = ("input",)
+        values = {k: v[:, 0] for k, v in est.items()}
+        coords: dict[str, object] = {"input": labels}
+    else:
+        dims = (
+            ("input", "output")
+            if y.ndim == 2
+            else ("input", *(f"output_{i}" for i in range(y.ndim - 1)))
         )
-        for k in out:
-            out[k][:, m] = res[k]
-    ds = xr.Dataset(
-        {k: (("input", "output"), v) for k, v in out.items()},
-        coords={"input": labels, "output": np.arange(y2.shape[1])},
+        values = {k: v.reshape(len(labels), *out_shape) for k, v in est.items()}
+        coords = {
+            "input": labels,
+            **{dim: np.arange(k) for dim, k in zip(dims[1:], out_shape, strict=True)},
+        }
+    return xr.Dataset(
+        {k: (dims, v) for k, v in values.items()},
+        coords=coords,
         attrs={
             "n_base": n_base,
             "n_evaluations": int(x.shape[0]),
@@ -516,7 +757,6 @@ def sobol_indices(
             "seconds_model": seconds,
         },
     )
-    return ds.isel(output=0, drop=True) if y.ndim == 1 else ds
 
 
 def sobol_analysis(
@@ -527,21 +767,40 @@ def sobol_analysis(
     num_resamples: int = 100,
     conf_level: float = 0.95,
     groups: Mapping[str, Sequence[str]] | None = None,
+    actors: Sequence[str] | None = None,
 ) -> xr.Dataset:
-    """Global sensitivity (Sobol indices) of the cumulative nettoresultat per aktør.
+    """Global sensitivity (Sobol indices) of the cumulative nettoresultat per aktør and year.
 
     Inputs are independent in this analysis (declared correlations are ignored, and the
     result says so in ``attrs["warning"]``); outcome noise is off. Profile entries of one
-    consequence form one group, as in the tornado.
+    consequence form one group, as in the tornado. One Saltelli design serves every year
+    and actor: the indices of the cumulative nettoresultat up to each year show which input
+    matters when.
+
+    Parameters
+    ----------
+    case : Case
+        A validated case.
+    n_base, seed, num_resamples, conf_level
+        As for :func:`sobol_indices` (``seed`` 0 is a seed).
+    groups : mapping, optional
+        Named groups of input-name patterns (see :func:`input_groups`).
+    actors : sequence of str, optional
+        Actors (and/or ``"total"``) to keep; default every actor and the total.
 
     Returns
     -------
     xarray.Dataset
-        ``S1``, ``S1_conf``, ``ST``, ``ST_conf`` per ``input`` (group) and ``actor``;
+        ``S1``, ``S1_conf``, ``ST``, ``ST_conf`` per ``input`` (group) and ``actor`` for the
+        cumulative result over the whole horizon (with bootstrap intervals), and
+        ``S1_by_year``, ``ST_by_year`` per ``input``, ``year`` and ``actor`` for the
+        cumulative result up to each year (point estimates; NaN in a year whose result does
+        not vary);
         attributes with timings: ``seconds_total``, ``seconds_kernel``.
     """
     t0 = time.perf_counter()
     model = compile_case(case)
+    chosen = check_actors(_actors(model), actors)
     gs = input_groups(model, groups)
     names = model.uncertain_names
     if not names:
@@ -562,12 +821,12 @@ def sobol_analysis(
     def func(x: np.ndarray) -> np.ndarray:
         nonlocal kernel_seconds
         t = time.perf_counter()
-        y = evaluate(model, x)
+        y = evaluate_years(model, x)
         kernel_seconds += time.perf_counter() - t
         return y
 
     use_groups = any(len(g.columns) > 1 or g.name != names[g.columns[0]] for g in gs)
-    res = sobol_indices(
+    per_year = sobol_indices(
         func,
         names,
         n_base=n_base,
@@ -576,10 +835,19 @@ def sobol_analysis(
         conf_level=conf_level,
         groups=group_of if use_groups else None,
         transform=transform,
+        bootstrap=(np.arange(model.n_years) == model.n_years - 1)[:, None],
     )
-    res = res.rename({"output": "actor"}).assign_coords(actor=_actors(model))
+    per_year = per_year.rename({"output_0": "year", "output_1": "actor"}).assign_coords(
+        year=model.years, actor=_actors(model)
+    )
+    keys = ("S1", "S1_conf", "ST", "ST_conf")
+    res = per_year[list(keys)].isel(year=-1, drop=True)
+    for key in ("S1", "ST"):
+        res[f"{key}_by_year"] = per_year[key]
     label = {g.name: g.label for g in gs}
     res = res.assign_coords(label=("input", [label[str(n)] for n in res.input.values]))
+    res = res.sel(actor=chosen)
+    res.attrs.update(per_year.attrs)
     res.attrs.update(
         case_name=case.name,
         seconds_total=time.perf_counter() - t0,
@@ -594,7 +862,7 @@ def sobol_analysis(
     return res
 
 
-def rank_measures(ds: xr.Dataset) -> xr.Dataset:
+def rank_measures(ds: xr.Dataset, *, actors: Sequence[str] | None = None) -> xr.Dataset:
     """Spearman correlations and standardised rank regression coefficients (SRRC).
 
     Computed from a plain Monte Carlo run (:func:`som_mc.simulate`) between each sampled
@@ -636,6 +904,74 @@ def rank_measures(ds: xr.Dataset) -> xr.Dataset:
             "input": ds.input.values,
             "label": ("input", ds.input_label.values),
             "actor": [*map(str, ds.actor.values), TOTAL],
+        },
+        attrs={"n_draws": int(n), "case_name": ds.attrs.get("case_name", "")},
+    ).sel(actor=check_actors([*map(str, ds.actor.values), TOTAL], actors))
+
+
+def downside_drivers(ds: xr.Dataset, *, actors: Sequence[str] | None = None) -> xr.Dataset:
+    """Which inputs move P(nettoresultat < 0) most: the downside drivers.
+
+    From a plain Monte Carlo run (:func:`som_mc.simulate`), per input and aktør: the loss
+    probability P(cumulative nettoresultat over the horizon < 0) when the input lies in its
+    lowest and in its highest third (by rank), their difference, and the Kolmogorov–Smirnov
+    distance between the input's distribution in loss draws and in gain draws (0 = the
+    input is distributed alike whether the indsats loses or gains; a moment-independent
+    measure, valid with correlated inputs).
+
+    Returns
+    -------
+    xarray.Dataset
+        ``p_loss(actor)``, ``p_loss_low``, ``p_loss_high``, ``p_loss_swing`` (high − low)
+        with standard errors ``p_loss_low_se``/``p_loss_high_se``, and ``ks(input, actor)``;
+        inputs sorted by the largest |swing| of the first actor chosen.
+    """
+    x = ds.inputs.transpose("draw", "input").values
+    horizon = ds.net_result.sum("year").transpose("draw", "actor").values
+    y = np.concatenate([horizon, horizon.sum(axis=1, keepdims=True)], axis=1)
+    all_actors = [*map(str, ds.actor.values), TOTAL]
+    chosen = check_actors(all_actors, actors)
+    y = y[:, [all_actors.index(a) for a in chosen]]
+    n, k = x.shape
+    loss = (y < 0).astype(np.float64)  # (n, m)
+    u = (stats.rankdata(x, axis=0) - 0.5) / n
+    low = (u <= 1.0 / 3.0).astype(np.float64)
+    high = (u > 2.0 / 3.0).astype(np.float64)
+    n_low = np.maximum(low.sum(axis=0), 1.0)[:, None]
+    n_high = np.maximum(high.sum(axis=0), 1.0)[:, None]
+    p_low = low.T @ loss / n_low  # (k, m)
+    p_high = high.T @ loss / n_high
+    ks = np.zeros((k, y.shape[1]))
+    for j in range(k):
+        order = np.argsort(x[:, j], kind="stable")
+        xs = x[order, j]
+        last = np.r_[xs[1:] != xs[:-1], True]  # end of each group of tied values
+        for m in range(y.shape[1]):
+            lm = loss[order, m]
+            n_loss, n_gain = lm.sum(), n - lm.sum()
+            if n_loss == 0 or n_gain == 0:
+                continue
+            diff = np.cumsum(lm) / n_loss - np.cumsum(1.0 - lm) / n_gain
+            ks[j, m] = float(np.abs(diff[last]).max())
+    swing = p_high - p_low
+    order = np.argsort(-np.abs(swing[:, 0]), kind="stable")
+    return xr.Dataset(
+        {
+            "p_loss": (("actor",), loss.mean(axis=0)),
+            "p_loss_low": (("input", "actor"), p_low[order]),
+            "p_loss_low_se": (("input", "actor"), np.sqrt(p_low * (1 - p_low) / n_low)[order]),
+            "p_loss_high": (("input", "actor"), p_high[order]),
+            "p_loss_high_se": (
+                ("input", "actor"),
+                np.sqrt(p_high * (1 - p_high) / n_high)[order],
+            ),
+            "p_loss_swing": (("input", "actor"), swing[order]),
+            "ks": (("input", "actor"), ks[order]),
+        },
+        coords={
+            "input": ds.input.values[order],
+            "label": ("input", ds.input_label.values[order]),
+            "actor": chosen,
         },
         attrs={"n_draws": int(n), "case_name": ds.attrs.get("case_name", "")},
     )
