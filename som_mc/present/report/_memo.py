@@ -21,6 +21,7 @@ can show it per aktør:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -69,7 +70,7 @@ def input_source(case: Case, spec: InputSpec) -> str:
 
 
 def cost_bearer(case: Case) -> str:
-    """The aktør with the largest expected gross cost (saved costs left out).
+    """Return the aktør with the largest expected gross cost (saved costs left out).
 
     The expected cost per line is the deterministic calculation at the inputs' means. Ties go
     to the aktør listed first in the case; a case without costs names its first aktør.
@@ -264,11 +265,16 @@ def _catalog_source(case: Case, key: str) -> str | None:
 
 
 def _status_of(text: str) -> Status:
+    """Status of a source text; a text of parts (``"a/b: illustrative; c/d: https://…"``, as
+    resolved catalog lines read) is illustrative when any part is.
+    """
     text = text.strip()
     if not text:
         return "unsourced"
-    if text.lower().startswith("illustrativ"):
-        return "illustrative"
+    for part in re.split(r";\s*", text):
+        part = re.sub(r"^[\w/.\-]+:\s*", "", part.strip())
+        if part.lower().startswith("illustrativ"):
+            return "illustrative"
     return "sourced"
 
 
@@ -282,8 +288,10 @@ def input_provenance(
 
     An input taken from the distribution catalog is illustrative exactly when the catalog
     entry's source is ``"illustrative"``. Any other input is judged by its own source text
-    (its cost line's or konsekvens' ``source``, else the case's): empty is unsourced, a text
-    beginning with "illustrativ" is illustrative, anything else counts as sourced.
+    (its cost line's or konsekvens' ``source``, else the case's): empty is unsourced; a text
+    of which any ``;``-separated part begins with "illustrativ" (after an ``entry:`` prefix)
+    is illustrative — a line citing a source for one number and "illustrative" for another
+    counts as illustrative; anything else counts as sourced.
 
     Parameters
     ----------
