@@ -265,8 +265,10 @@ def _catalog_source(case: Case, key: str) -> str | None:
 
 
 def _status_of(text: str) -> Status:
-    """Status of a source text; a text of parts (``"a/b: illustrative; c/d: https://…"``, as
-    resolved catalog lines read) is illustrative when any part is.
+    """Return the status of a source text.
+
+    A text of parts (``"a/b: illustrative; c/d: https://…"``, as resolved catalog lines read)
+    is illustrative when any part is.
     """
     text = text.strip()
     if not text:
