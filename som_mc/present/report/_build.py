@@ -308,7 +308,7 @@ def report_context(data: ReportData, *, lang: Lang = "da") -> dict[str, Any]:
                 for i in order
             ],
         }
-    inputs = []
+    inputs: list[dict[str, Any]] = []
     for spec in case_inputs(case):
         inputs.append(
             {
@@ -334,8 +334,11 @@ def report_context(data: ReportData, *, lang: Lang = "da") -> dict[str, Any]:
     draws = int(attrs.get("n_draws", attrs.get("draws", 0)))
     seed = attrs.get("seed")
     design = str(attrs.get("design", "random"))
-    case_file = data.case_file or "CASE.toml"
-    command = f"som-mc report {case_file} --draws {draws} --seed {seed} --design {design}"
+    files = [data.case_file or "CASE.toml"]
+    files += [alt.case_file or f"CASE{i + 2}.toml" for i, alt in enumerate(data.alternatives)]
+    command = f"som-mc report {' '.join(files)} --draws {draws} --seed {seed} --design {design}"
+    if data.actor:
+        command += f" --actor {data.actor}"
     if lang != "da":
         command += f" --lang {lang}"
     method = {

@@ -343,4 +343,3 @@ def variance_shares(ds: xr.Dataset) -> xr.Dataset | None:
         {"share": (("input", "actor"), share), "r2": (("actor",), rank.srrc_r2.values)},
         coords={"input": rank.input.values, "actor": rank.actor.values},
     )
-

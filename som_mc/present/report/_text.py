@@ -345,8 +345,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "scenarios": "Scenarios",
         "sc_scenario": "Scenario",
         "voi": "What is most worth knowing more about",
-        "voi_intro": "Expected value of knowing a quantity exactly before deciding (for "
-        "{actor}).",
+        "voi_intro": "Expected value of knowing a quantity exactly before deciding (for {actor}).",
         "voi_value": "Value of information",
         "alt_intro": "{base} is the basis. Differences are paired: each alternative minus the "
         "basis in the same simulated course (common random numbers), so only the real "
