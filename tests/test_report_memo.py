@@ -213,12 +213,44 @@ def test_conclusion_leads_with_the_cost_bearer(aarhus):
     year = int(s.break_even_median.sel(actor="kommune"))
     assert sentences[1] == f"Indsatsen er sandsynligvis tilbagebetalt for kommunen i {year}."
     assert sentences[2].startswith("For den offentlige sektor i alt")
-    top = str(data.tornado.label.values[int(np.argmax(data.tornado.swing.sel(actor="total").values))])
+    top = str(
+        data.tornado.label.values[int(np.argmax(data.tornado.swing.sel(actor="total").values))]
+    )
     assert any(top.split(":")[0].lower() in x.lower() for x in sentences)
     region = conclusion(prepare_report(case, ds, actor="region", switching=False))
     assert region[0].startswith("For regionen ")
     with pytest.raises(SomMcError, match="'amt' is not an aktør"):
         prepare_report(case, ds, actor="amt")
+
+
+@pytest.mark.parametrize(
+    ("amount", "total_value", "verdict"),
+    [
+        # kommune earns 3 × 100 kr. per success, the total 3 × 150 kr.; 10 deltagere
+        (1500, 1500 / 4500, "uden for intervallet: positivt i hele intervallet"),
+        (3000, 3000 / 4500, "⚠ uden for intervallet: et positivt resultat kræver en værdi"),
+        (2600, 2600 / 4500, "inden for intervallet: fortegnet kan skifte"),
+    ],
+)
+def test_switching_values_by_hand(amount, total_value, verdict):
+    from som_mc.present.report._sections import drivers_section
+
+    data = minimal_case(success_rate={"dist": "pert", "low": 0.3, "mode": 0.5, "high": 0.7})
+    data["costs"][0]["amount"] = amount
+    data["consequences"][0]["profile"] = [-2, -1]
+    data["consequences"][0]["price"] = {"kommune": 100, "stat": 50}
+    case = parse_case(data)
+    memo = prepare_report(case, som_mc.simulate(case, draws=200, seed=1))
+    rows = drivers_section(memo)["switching"]
+    total = next(r for r in rows if r["actor"] == "I alt")
+    assert total["value"] == f"mindst {Numbers('da').value(total_value)}"
+    assert total["verdict"].startswith(verdict)
+    kommune = [r for r in rows if r["actor"] == "Kommune"]
+    kommune_value = amount / 3000
+    if 0.3 <= kommune_value <= 0.7:
+        assert kommune[0]["value"] == f"mindst {Numbers('da').value(kommune_value)}"
+    else:
+        assert kommune == []  # no zero within the succesrate's support
 
 
 def test_memo_sections_and_forbehold_counts(aarhus):

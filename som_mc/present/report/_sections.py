@@ -352,13 +352,20 @@ def drivers_section(data: ReportData, lang: Lang = "da") -> dict[str, Any] | Non
                     text_v = t["sv_at_least"].format(v=text_v)
                 elif direction < 0:
                     text_v = t["sv_at_most"].format(v=text_v)
+                outside = not lo <= value <= hi
+                # positive over the whole assumed interval: the needed side contains it
+                safe = (direction > 0 and value < lo) or (direction < 0 and value > hi)
                 rows.append(
                     {
                         "label": str(sv.label.values[j]),
                         "actor": actor_label(str(a), lang),
                         "value": text_v,
                         "assumed": assumed,
-                        "outside": not lo <= value <= hi,
+                        "outside": outside,
+                        "warn": outside and not safe,
+                        "verdict": t["sv_inside"]
+                        if not outside
+                        else (t["sv_outside_safe"] if safe else t["sv_outside"]),
                     }
                 )
         out["switching"] = rows[: 2 * DRIVERS_TOP]

@@ -152,8 +152,9 @@ _TEXT: dict[str, dict[str, str]] = {
         "værdi.",
         "switching": "Nulpunkter: hvornår skifter resultatet fortegn?",
         "switching_intro": "Den værdi af en størrelse, hvor det forventede nettoresultat er "
-        "0, når de øvrige holdes på deres forventede værdi. Markeret med ⚠, når værdien ligger "
-        "uden for størrelsens 90 %-interval, dvs. kræver noget, casen ikke regner med.",
+        "0, når de øvrige holdes på deres forventede værdi. Ligger nulpunktet uden for "
+        "størrelsens 90 %-interval, skifter resultatet ikke fortegn inden for det antagne: "
+        "markeret med ⚠, når et positivt resultat kræver en værdi, casen ikke regner med.",
         "switching_none": "Ingen enkelt størrelse kan alene få resultatet til at skifte fortegn "
         "inden for sit mulige spænd.",
         "sv_input": "Størrelse",
@@ -162,7 +163,11 @@ _TEXT: dict[str, dict[str, str]] = {
         "sv_assumed": "Antaget (90 %-interval)",
         "sv_at_least": "mindst {v}",
         "sv_at_most": "højst {v}",
-        "sv_outside": "⚠ uden for intervallet",
+        "sv_outside": "⚠ uden for intervallet: et positivt resultat kræver en værdi, casen "
+        "ikke regner med",
+        "sv_outside_safe": "uden for intervallet: positivt i hele intervallet",
+        "sv_inside": "inden for intervallet: fortegnet kan skifte",
+        "sv_verdict": "Vurdering",
         "scenarios": "Scenarier",
         "sc_scenario": "Scenarie",
         "voi": "Hvad er mest værd at vide mere om",
@@ -331,8 +336,9 @@ _TEXT: dict[str, dict[str, str]] = {
         "within its probable range while the others stay at their expected values.",
         "switching": "Switching values: when does the result change sign?",
         "switching_intro": "The value of a quantity at which the expected net result is 0 with "
-        "the others at their expected values. Marked ⚠ when it lies outside the quantity's "
-        "90 % interval, i.e. needs something the case does not expect.",
+        "the others at their expected values. Outside the quantity's 90 % interval the result "
+        "does not change sign within what is assumed: marked ⚠ when a positive result needs a "
+        "value the case does not expect.",
         "switching_none": "No single quantity can change the sign of the result within its "
         "possible range.",
         "sv_input": "Quantity",
@@ -341,7 +347,11 @@ _TEXT: dict[str, dict[str, str]] = {
         "sv_assumed": "Assumed (90 % interval)",
         "sv_at_least": "at least {v}",
         "sv_at_most": "at most {v}",
-        "sv_outside": "⚠ outside the interval",
+        "sv_outside": "⚠ outside the interval: a positive result needs a value the case does "
+        "not expect",
+        "sv_outside_safe": "outside the interval: positive over the whole interval",
+        "sv_inside": "inside the interval: the sign can change",
+        "sv_verdict": "Assessment",
         "scenarios": "Scenarios",
         "sc_scenario": "Scenario",
         "voi": "What is most worth knowing more about",
