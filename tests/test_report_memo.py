@@ -405,6 +405,14 @@ def test_hostile_text_escaped_in_memo_svg_and_xlsx(tmp_path):
                     assert cell.quotePrefix, (ws.title, cell.coordinate)
                     seen.append(cell.value)
     assert '=HYPERLINK("x")<b>' in seen and "+alt<i>" in seen
+    if CHROMIUM and PDFTOTEXT:  # the PDF shows the text as text
+        pdf = write_pdf(page, tmp_path / "h.pdf")
+        cmd = [PDFTOTEXT, str(pdf), "-"]
+        shown = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+        shown = re.sub(r"\s+", " ", shown)
+        assert "<script>alert('navn')</script>" in shown
+        assert "<u>opstart</u>" in shown, shown[-3000:]
+        assert "<herberg>" in shown
 
 
 # --- CLI -----------------------------------------------------------------------------------
