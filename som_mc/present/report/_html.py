@@ -54,7 +54,8 @@ def render_html(data: ReportData, *, lang: Lang = "da") -> str:
     ctx["tornado_png"] = figure_png_base64(figs["tornado"]) if "tornado" in figs else None
     who = actor_label(data.actor, lang) if data.actor else t["total"]
     ctx["waterfalls"] = []
-    for key, label in (("actor", who), ("total", t["total"])):
+    definite = actor_label(data.actor, lang, definite=True) if data.actor else t["public_total"]
+    for key, label in (("actor", definite), ("total", t["public_total"])):
         for sfx, what in (("", ""), ("_pv", " " + t["discounted_note"])):
             if f"waterfall_{key}{sfx}" in figs:
                 caption = t["waterfall_caption"].format(actor=label) + what

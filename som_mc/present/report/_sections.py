@@ -288,9 +288,7 @@ def results_section(data: ReportData, lang: Lang = "da") -> dict[str, Any]:
     return {
         "columns": columns,
         "blocks": blocks,
-        "intro": t["results_intro"].format(
-            period=_period(data, lang), prices=t["prices"].format(year=data.case.price_year)
-        ),
+        "intro": t["results_intro"].format(period=_period(data, lang), year=data.case.price_year),
         "discounted": rate > 0,
     }
 

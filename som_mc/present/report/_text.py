@@ -138,7 +138,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "row_per_participant": "Nettoresultat pr. deltager",
         "undiscounted": "Ikke tilbagediskonteret",
         "discounted": "Tilbagediskonteret med {rate} om året",
-        "results_intro": "Beløb i kr. over {period}, {prices}. Hver celle viser den "
+        "results_intro": "Beløb i kr. over {period} i {year}-priser. Hver celle viser den "
         "forventede værdi og under den 90 %-intervallet. Nettoresultat = værdi af "
         "konsekvenser − omkostninger; positivt er godt for de offentlige budgetter.",
         "waterfall_caption": "Fra omkostninger til nettoresultat for {actor}: hver "
@@ -323,7 +323,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "row_per_participant": "Net result per participant",
         "undiscounted": "Undiscounted",
         "discounted": "Discounted at {rate} a year",
-        "results_intro": "Amounts over {period}, {prices}. Each cell shows the "
+        "results_intro": "Amounts in DKK over {period} at {year} prices. Each cell shows the "
         "expected value and below it the 90 % interval. Net result = value of consequences − "
         "costs; positive is good for public budgets.",
         "waterfall_caption": "From costs to net result for {actor}: each cost line and "
