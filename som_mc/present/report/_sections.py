@@ -294,7 +294,10 @@ def results_section(data: ReportData, lang: Lang = "da") -> dict[str, Any]:
 
 
 def _assumed(data: ReportData, name: str, num: Numbers) -> tuple[float, float, str]:
-    spec = next(s for s in case_inputs(data.case) if s.name == name)
+    """Return the input's 90 % interval and its text; (-inf, inf, "–") for a group of inputs."""
+    spec = next((s for s in case_inputs(data.case) if s.name == name), None)
+    if spec is None:
+        return -math.inf, math.inf, "–"
     lo, hi = float(spec.dist.ppf(0.05)), float(spec.dist.ppf(0.95))
     return lo, hi, f"{num.value(float(spec.dist.mean()))} ({num.value(lo)} – {num.value(hi)})"
 
