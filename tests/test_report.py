@@ -103,7 +103,7 @@ def test_every_input_in_appendix(rendered):
     data, page = rendered
     appendix = page[page.index('id="appendix"') :]
     specs = case_inputs(data.case)
-    assert appendix.count('<tr class="input-row">') == len(specs)
+    assert appendix.count('<tr class="input-row') == len(specs)
     for spec in specs:
         assert f"<code>{escape(spec.key)!s}</code>" in appendix
         assert str(escape(spec.label)) in appendix
@@ -114,11 +114,28 @@ def test_every_input_in_appendix(rendered):
 
 def test_per_actor_table_and_sections(rendered):
     data, page = rendered
+    table = page[
+        page.index('id="results-table"') : page.index("</table>", page.index('id="results-table"'))
+    ]
     for actor in data.case.actors:
-        assert f"<td>{escape(actor)!s}</td>" in page
-    for section in ("headline", "actors", "figures", "sensitivity", "method", "appendix"):
-        assert f'<section id="{section}">' in page
-    for fig in ("fan", "yearly", "distribution", "break_even", "tornado"):
+        assert f">{escape(actor.capitalize())!s}</th>" in table
+    assert ">I alt</th>" in table
+    starts = [
+        page.index(f'<section id="{s}"')
+        for s in ("conclusion", "caveats", "results", "drivers", "method")
+    ]
+    assert starts == sorted(starts)  # the memo's order
+    assert 'id="appendix"' in page[starts[-1] :]
+    for fig in (
+        "fan",
+        "yearly",
+        "distribution",
+        "break_even",
+        "tornado",
+        "tornado_actor",
+        "waterfall_actor",
+        "waterfall_total",
+    ):
         assert f'id="fig-{fig}"' in page
 
 
@@ -130,7 +147,7 @@ def test_self_contained(rendered):
     assert not re.search(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", page, re.I)
     assert not re.search(r"url\(\s*[\"']?\s*(?:https?:)?//", page, re.I)
     srcs = re.findall(r'<img src="([^"]*)"', page)
-    assert len(srcs) == 5
+    assert len(srcs) == 8  # four result figures, two waterfalls, two tornados
     for src in srcs:
         prefix = "data:image/png;base64,"
         assert src.startswith(prefix)
@@ -183,7 +200,10 @@ def test_xlsx(small, tmp_path):
     data = prepare_report(case, results)
     path = write_xlsx(data, tmp_path / "book.xlsx")
     wb = load_workbook(path)
-    assert wb.sheetnames == ["Pr. år", "Akkumuleret", "Aktører", "Input", "Metode"]
+    assert wb.sheetnames == [
+        "Pr. år", "Akkumuleret", "Aktører", "Input", "Metode", "Pr. aktør", "Konklusion",
+        "Forbehold",
+    ]  # fmt: skip
     ws = wb["Pr. år"]
     header = [c.value for c in ws[1]]
     assert header == [
@@ -285,7 +305,7 @@ def test_cli_report(tmp_path, capsys):
     figs.mkdir()
     argv = ["report", case_file, "--draws", "500", "--seed", "4", "--out", str(out)]
     assert main([*argv, "--xlsx", str(book), "--figures", str(figs)]) == 0
-    assert "Rapport gemt i" in capsys.readouterr().out
+    assert "Notat gemt i" in capsys.readouterr().out
     page = out.read_text("utf-8")
     assert 'id="method-seed">4<' in page and "--draws 500 --seed 4" in page
     assert book.exists()
@@ -358,4 +378,4 @@ def test_chromium_renders_report(rendered, tmp_path):
     run = _chromium(tmp_path, probe.as_uri(), "--dump-dom")
     match = re.search(r'data-check="([^"]*)"', run.stdout)
     assert match, run.stderr[-2000:]
-    assert match.group(1) == "images=5;broken=0;overflow=false"
+    assert match.group(1) == "images=8;broken=0;overflow=false"

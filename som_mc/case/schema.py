@@ -180,6 +180,8 @@ class Case(Strict):
     """
 
     name: str = Field(min_length=1)
+    label: str | None = Field(default=None, min_length=1, max_length=40)
+    """Short name of the case in a memo comparing alternatives (default: `name`)."""
     description: str = ""
     target_group: str = Field(min_length=1)
     price_year: int = Field(ge=1900, le=2200)

@@ -1,4 +1,4 @@
-"""``som-mc report``: the beslutningsnotat as self-contained HTML (and Excel tables)."""
+"""``som-mc report``: the beslutningsnotat as self-contained HTML (and PDF, Excel, figures)."""
 
 from __future__ import annotations
 
@@ -16,12 +16,14 @@ def register(sub: Any) -> None:
     """Add the subcommand to the parser."""
     p = sub.add_parser(
         "report",
-        help="beslutningsnotat: self-contained HTML report (and Excel tables)",
-        description="Simulate a case (or read a saved results file) and write a decision memo "
-        "as one self-contained HTML file: headline, per-aktør table, figures, tornado, "
-        "assumptions appendix and method notes.",
+        help="beslutningsnotat: self-contained HTML memo (and PDF, Excel tables, figures)",
+        description="Simulate one or more cases (or read saved results files) and write a "
+        "decision memo as one self-contained HTML file: conclusion for the aktør that bears "
+        "the costs and for the public sector in total, caveats, results per aktør, what the "
+        "result depends on, and method. With several cases the first is the basis and the "
+        "others are compared with it draw by draw (common random numbers).",
     )
-    p.add_argument("case", metavar="CASE", help="case file (TOML)")
+    p.add_argument("case", metavar="CASE", nargs="+", help="case file(s) (TOML or workbook)")
     add_catalog(p)
     add_prior(p)
     add_draws(p)
@@ -30,9 +32,16 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--results",
         metavar="FILE.nc",
-        help="report on a results file saved by 'som-mc run --out' (made from CASE)",
+        nargs="+",
+        help="report on results files saved by 'som-mc run --out', one per CASE, in order",
+    )
+    p.add_argument(
+        "--actor",
+        metavar="AKTØR",
+        help="the aktør the memo leads with (default: the one with the largest costs)",
     )
     p.add_argument("--out", metavar="FILE.html", help="HTML file (default report_<case>.html)")
+    p.add_argument("--pdf", metavar="FILE.pdf", help="also print the memo to PDF (Chromium)")
     p.add_argument("--xlsx", metavar="FILE.xlsx", help="also write the tables to a workbook")
     p.add_argument("--figures", metavar="DIR", help="also save every figure as PNG and SVG")
     p.add_argument("--lang", choices=["da", "en"], default="da", help="language (default da)")
@@ -41,48 +50,80 @@ def register(sub: Any) -> None:
 
 
 def command(args: argparse.Namespace) -> int:
-    """Write the memo (and, if asked, the workbook and figures)."""
+    """Write the memo (and, if asked, the PDF, the workbook and figures)."""
     from som_mc._io import atomic_write_text, check_writable
     from som_mc.case import load_case_file as load_case
     from som_mc.errors import SomMcError
     from som_mc.present.report import (
+        find_chromium,
         prepare_report,
         render_html,
         report_figures,
         save_figures,
+        write_pdf,
         write_xlsx,
     )
     from som_mc.results import load_results
     from som_mc.run import simulate
+    from som_mc.sampling import normalize_seed
 
-    out = Path(args.out) if args.out else Path(f"report_{Path(args.case).stem}.html")
+    case_files = list(args.case)
+    out = Path(args.out) if args.out else Path(f"report_{Path(case_files[0]).stem}.html")
+    pdf = Path(args.pdf) if args.pdf else None
     xlsx = Path(args.xlsx) if args.xlsx else None
     figures = Path(args.figures) if args.figures else None
-    outputs = [p for p in (out, xlsx) if p is not None]
+    outputs = [p for p in (out, pdf, xlsx) if p is not None]
     resolved = [p.resolve() for p in outputs]
     if len(set(resolved)) < len(resolved):
-        raise SomMcError(f"{xlsx}: --out and --xlsx name the same file; give two names")
+        raise SomMcError(
+            f"{outputs[-1]}: --out, --pdf and --xlsx name the same file; give each its own name"
+        )
+    inputs = [Path(f).resolve() for f in [*case_files, *(args.results or [])]]
     for path in outputs:
-        if path.resolve() in (Path(args.case).resolve(), *(
-            [Path(args.results).resolve()] if args.results else []
-        )):
+        if path.resolve() in inputs:
             raise SomMcError(f"{path}: is an input of this command; choose another output name")
         check_writable(path, overwrite=args.force)
     if args.results and (args.seed is not None):
-        raise SomMcError("--seed has no effect with --results (the results file has its seed)")
-    case = evidence_case(
-        load_case(args.case, catalog=args.catalog, strict=args.strict), args, args.case
-    )
+        raise SomMcError("--seed has no effect with --results (the results files have their seed)")
+    if args.results and len(args.results) != len(case_files):
+        raise SomMcError(
+            f"--results: {len(args.results)} file(s) for {len(case_files)} case(s); give one "
+            "results file per case, in the same order"
+        )
+    if pdf is not None and find_chromium() is None:
+        raise SomMcError(
+            f"{pdf}: --pdf needs headless Chromium, which is not installed; install the Debian "
+            "package 'chromium' (apt-get install chromium)"
+        )
+    cases = [
+        evidence_case(load_case(f, catalog=args.catalog, strict=args.strict), args, f)
+        for f in case_files
+    ]
     if args.results:
-        ds = load_results(args.results)
+        runs = [load_results(f) for f in args.results]
     else:
-        ds = simulate(case, draws=args.draws, seed=args.seed, design=args.design)
-    data = prepare_report(case, ds, case_file=args.case)
+        seed = normalize_seed(args.seed)  # one seed for every case: common random numbers
+        runs = [
+            simulate(c, draws=args.draws, seed=seed, design=args.design, keep_consequences=True)
+            for c in cases
+        ]
+    data = prepare_report(
+        cases[0],
+        runs[0],
+        case_file=case_files[0],
+        actor=args.actor,
+        alternatives=[
+            (c, r, f) for c, r, f in zip(cases[1:], runs[1:], case_files[1:], strict=True)
+        ],
+    )
     html = render_html(data, lang=args.lang)
     if figures is not None:
         save_figures(report_figures(data, lang=args.lang), figures, overwrite=args.force)
     atomic_write_text(out, html, overwrite=args.force)
-    print(f"Rapport gemt i {out} (seed {ds.attrs['seed']})")
+    print(f"Notat gemt i {out} (seed {runs[0].attrs['seed']})")
+    if pdf is not None:
+        write_pdf(html, pdf, overwrite=args.force)
+        print(f"PDF gemt i {pdf}")
     if xlsx is not None:
         write_xlsx(data, xlsx, lang=args.lang, overwrite=args.force)
         print(f"Regneark gemt i {xlsx}")

@@ -8,6 +8,7 @@ thousands separators; colours are the Okabe–Ito palette.
 
 from __future__ import annotations
 
+import textwrap
 from typing import Literal
 
 import numpy as np
@@ -25,6 +26,7 @@ __all__ = [
     "plot_break_even",
     "plot_fan",
     "plot_horizon_distribution",
+    "plot_waterfall",
     "plot_yearly",
 ]
 
@@ -50,8 +52,10 @@ _TEXT: dict[str, dict[str, str]] = {
         "hist_title": "Fordeling af nettoresultatet over perioden: {actor}",
         "be_prob": "Sandsynlighed",
         "be_never": "Ikke inden\nfor perioden",
-        "be_title": "Break-even-år (første år med akkumuleret resultat ≥ 0): {actor}",
-        "be_year": "Break-even-år",
+        "be_title": "Tilbagebetalingsår (første år med akkumuleret resultat ≥ 0): {actor}",
+        "be_year": "Tilbagebetalingsår",
+        "wf_net": "Nettoresultat",
+        "wf_title": "Fra omkostninger til nettoresultat: {actor}",
     },
     "en": {
         "total": "Total",
@@ -71,8 +75,10 @@ _TEXT: dict[str, dict[str, str]] = {
         "hist_title": "Distribution of the net result over the horizon: {actor}",
         "be_prob": "Probability",
         "be_never": "Not within\nthe horizon",
-        "be_title": "Break-even year (first year with cumulative result ≥ 0): {actor}",
-        "be_year": "Break-even year",
+        "be_title": "Payback year (first year with cumulative result ≥ 0): {actor}",
+        "be_year": "Payback year",
+        "wf_net": "Net result",
+        "wf_title": "From costs to net result: {actor}",
     },
 }
 
@@ -97,6 +103,11 @@ def _quantile(da: xr.DataArray, q: float) -> xr.DataArray:
             "summarize with quantiles including it, e.g. som_mc.present.report.REPORT_QUANTILES"
         )
     return da.isel(quantile=int(i[0]))
+
+
+def _wrap(label: str, width: int = 34) -> str:
+    """Break a long label over lines for a category axis."""
+    return "\n".join(textwrap.wrap(label, width)) or label
 
 
 def _has_quantile(da: xr.DataArray, q: float) -> bool:
@@ -270,6 +281,10 @@ def plot_horizon_distribution(
     cdf_ax.plot(x, np.arange(1, n + 1) / n, color=OKABE_ITO[3], linewidth=1.5)
     cdf_ax.set_ylim(0, 1)
     cdf_ax.set_ylabel(_t(lang, "cdf"))
+    cdf_ax.yaxis.set_major_formatter(lambda v, _p: format_pct(v))
+    ax.yaxis.set_major_formatter(
+        lambda v, _p: format_pct(v, 0 if abs(100 * v - round(100 * v)) < 1e-9 else 1)
+    )
     p_pos = float((x > 0).mean())
     ax.axvline(0, color="black", linewidth=1.2, linestyle="--")
     ax.text(
@@ -324,4 +339,80 @@ def plot_break_even(
     ax.set_xlabel(_t(lang, "be_year"))
     ax.set_ylabel(_t(lang, "be_prob"))
     ax.set_title(_t(lang, "be_title").format(actor=_actor_name(actor, lang)), fontsize=10)
+    return ax
+
+
+def plot_waterfall(
+    contributions: xr.Dataset,
+    *,
+    actor: str = TOTAL,
+    lang: Lang = "da",
+    discounted: bool = False,
+    ax: Axes | None = None,
+) -> Axes:
+    """Waterfall from the cost lines and konsekvenser to the nettoresultat of one aktør.
+
+    Parameters
+    ----------
+    contributions : xarray.Dataset
+        ``contribution(draw, item, actor)`` (and ``contribution_pv``) with coordinates
+        ``item_label`` and ``item_kind``, as made by the memo
+        (:func:`som_mc.present.report.line_contributions`).
+    actor : str
+        Actor or ``"total"``.
+    lang : {"da", "en"}
+        Language of the labels.
+    discounted : bool
+        Use the discounted contributions.
+    ax : matplotlib Axes, optional
+        Where to draw.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        One horizontal bar per item that is not zero for the aktør, from the running total
+        before it to the running total after it (means; costs in vermillion, konsekvenser in
+        green), each with a P5–P95 error bar of the item's own contribution at its end, and a
+        last blue bar from 0 to the mean nettoresultat with its P5–P95 band. Items run from
+        top to bottom.
+    """
+    var = contributions.contribution_pv if discounted else contributions.contribution
+    sel = var.sel(actor=actor).transpose("draw", "item").values
+    keep = np.flatnonzero(np.abs(sel).max(axis=0) > 0)
+    labels = [_wrap(str(contributions.item_label.values[i])) for i in keep]
+    kinds = [str(contributions.item_kind.values[i]) for i in keep]
+    mean = sel[:, keep].mean(axis=0)
+    lo, hi = np.quantile(sel[:, keep], [0.05, 0.95], axis=0) if keep.size else ([], [])
+    net = sel.sum(axis=1)
+    ax = new_axes(ax, (9.0, 0.42 * (len(keep) + 1) + 1.6))
+    y = np.arange(len(keep) + 1)[::-1]
+    start = 0.0
+    for k in range(len(keep)):
+        colour = OKABE_ITO[3] if kinds[k] == "cost" else OKABE_ITO[2]
+        ax.barh(y[k], mean[k], left=start, color=colour, height=0.6)
+        end = start + mean[k]
+        ax.errorbar(
+            end,
+            y[k],
+            xerr=[[max(mean[k] - lo[k], 0.0)], [max(hi[k] - mean[k], 0.0)]],
+            color="#333333",
+            capsize=3,
+            linewidth=0.9,
+        )
+        start = end
+    net_lo, net_hi = np.quantile(net, [0.05, 0.95])
+    ax.barh(y[-1], net.mean(), color=OKABE_ITO[0], height=0.6)
+    ax.errorbar(
+        net.mean(),
+        y[-1],
+        xerr=[[max(net.mean() - net_lo, 0.0)], [max(net_hi - net.mean(), 0.0)]],
+        color="#333333",
+        capsize=3,
+        linewidth=0.9,
+    )
+    ax.set_yticks(y, [*labels, _t(lang, "wf_net")], fontsize=8)
+    ax.axvline(0, color="black", linewidth=0.8)
+    money_axis(ax.xaxis)
+    ax.set_xlabel(_t(lang, "horizon"))
+    ax.set_title(_t(lang, "wf_title").format(actor=_actor_name(actor, lang)), fontsize=10)
     return ax

@@ -11,27 +11,48 @@ Examples
 
 from som_mc.present.report._build import (
     REPORT_QUANTILES,
-    ReportData,
-    input_source,
     prepare_report,
     report_context,
     report_figures,
     save_figures,
 )
+from som_mc.present.report._compare import comparison_from_results
+from som_mc.present.report._data import Alternative, ReportData, ScenarioResult
 from som_mc.present.report._html import render_html
+from som_mc.present.report._memo import (
+    InputProvenance,
+    actor_breakdown,
+    cost_bearer,
+    input_provenance,
+    input_source,
+    line_contributions,
+    variance_shares,
+)
+from som_mc.present.report._pdf import find_chromium, write_pdf
 from som_mc.present.report._text import LANGS, Lang
 from som_mc.present.report._xlsx import write_xlsx
 
 __all__ = [
     "LANGS",
     "REPORT_QUANTILES",
+    "Alternative",
+    "InputProvenance",
     "Lang",
     "ReportData",
+    "ScenarioResult",
+    "actor_breakdown",
+    "comparison_from_results",
+    "cost_bearer",
+    "find_chromium",
+    "input_provenance",
     "input_source",
+    "line_contributions",
     "prepare_report",
     "render_html",
     "report_context",
     "report_figures",
     "save_figures",
+    "variance_shares",
+    "write_pdf",
     "write_xlsx",
 ]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import base64
 import io
-from collections.abc import Mapping
-from dataclasses import dataclass
+import textwrap
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -15,25 +16,48 @@ import xarray as xr
 from matplotlib.figure import Figure
 
 from som_mc._io import atomic_write, check_writable
-from som_mc.case import Case, InputSpec, case_hash, case_inputs
+from som_mc.case import Case, case_hash, case_inputs
 from som_mc.catalog import KIND_LABELS
 from som_mc.errors import OutputError, SomMcError
 from som_mc.model import NOT_WITHIN_HORIZON, TOTAL
+from som_mc.present.plotting.compare import comparison_figure
 from som_mc.present.plotting.results import (
     fan_figure,
     plot_break_even,
     plot_horizon_distribution,
+    plot_waterfall,
     plot_yearly,
 )
 from som_mc.present.plotting.sensitivity import plot_tornado
+from som_mc.present.report._compare import comparison_from_results
+from som_mc.present.report._data import Alternative, ReportData, ScenarioResult
+from som_mc.present.report._memo import (
+    Status,
+    actor_breakdown,
+    cost_bearer,
+    input_provenance,
+    input_source,
+    line_contributions,
+    variance_shares,
+)
+from som_mc.present.report._sections import (
+    actor_label,
+    alternatives_section,
+    caveats_section,
+    conclusion,
+    drivers_section,
+    results_section,
+)
 from som_mc.present.report._text import Lang, Numbers, text
-from som_mc.sensitivity import tornado
+from som_mc.run.compare import unique_labels
+from som_mc.sensitivity import switching_values, tornado
 from som_mc.stats.summary import quantile_index, summarize
 
 __all__ = [
     "REPORT_QUANTILES",
     "TORNADO_TOP",
     "ReportData",
+    "ScenarioResult",
     "figure_png_base64",
     "input_source",
     "prepare_report",
@@ -49,42 +73,93 @@ REPORT_QUANTILES: tuple[float, ...] = (0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95)
 TORNADO_TOP = 12
 
 
-@dataclass(frozen=True)
-class ReportData:
-    """The inputs of a report.
-
-    Attributes
-    ----------
-    case : Case
-        The case (assumptions appendix, sources).
-    results : xarray.Dataset
-        Every draw (:func:`som_mc.simulate` or :func:`som_mc.results.load_results`).
-    summary : xarray.Dataset
-        ``summarize(results, quantiles=REPORT_QUANTILES)``.
-    tornado : xarray.Dataset or None
-        :func:`som_mc.sensitivity.tornado` of the case; None when no input is uncertain.
-    case_file : str or None
-        Path of the case file, for the reproduce command.
-    """
-
-    case: Case
-    results: xr.Dataset
-    summary: xr.Dataset
-    tornado: xr.Dataset | None
-    case_file: str | None = None
+def _check_results(case: Case, results: xr.Dataset) -> None:
+    expected = case_hash(case)
+    got = results.attrs.get("case_sha256")
+    if got is not None and got != expected:
+        raise SomMcError(
+            f"the results were simulated from another case (case SHA-256 {str(got)[:12]}…, "
+            f"this case {expected[:12]}…); pass the case file the results were made from"
+        )
 
 
-def prepare_report(case: Case, results: xr.Dataset, *, case_file: str | None = None) -> ReportData:
-    """Summarise `results` and run the tornado analysis of `case` for a report.
+def _one_case(
+    case: Case,
+    results: xr.Dataset,
+    *,
+    case_file: str | None,
+    actor: str,
+    label: str,
+    switching: bool | xr.Dataset | None,
+    status_of: Mapping[str, Status] | None,
+) -> ReportData:
+    _check_results(case, results)
+    summary = summarize(results, quantiles=REPORT_QUANTILES)
+    uncertain = any(s.uncertain for s in case_inputs(case))
+    tor = tornado(case) if uncertain else None
+    if isinstance(switching, xr.Dataset):
+        sv: xr.Dataset | None = switching
+    elif switching and uncertain:
+        sv = switching_values(case, actors=[actor, TOTAL])
+    else:
+        sv = None
+    return ReportData(
+        case=case,
+        results=results,
+        summary=summary,
+        tornado=tor,
+        case_file=case_file,
+        actor=actor,
+        label=label,
+        breakdown=actor_breakdown(results),
+        contributions=line_contributions(case, results),
+        provenance=tuple(input_provenance(case, status_of=status_of)),
+        variance=variance_shares(results),
+        switching=sv,
+    )
+
+
+def prepare_report(
+    case: Case,
+    results: xr.Dataset,
+    *,
+    case_file: str | None = None,
+    actor: str | None = None,
+    alternatives: Sequence[Alternative] = (),
+    switching: bool | xr.Dataset = True,
+    provenance: Mapping[str, Status] | None = None,
+    scenarios: Sequence[ScenarioResult] = (),
+    voi: xr.Dataset | None = None,
+    evidence: Sequence[str] = (),
+) -> ReportData:
+    """Summarise `results` and gather everything the memo shows.
 
     Parameters
     ----------
     case : Case
-        The case the results were simulated from.
+        The case the results were simulated from (the basis of a memo of alternatives).
     results : xarray.Dataset
         Output of :func:`som_mc.simulate` or :func:`som_mc.results.load_results`.
     case_file : str, optional
         Path of the case file (shown in the reproduce command).
+    actor : str, optional
+        The aktør the memo leads with; default the cost bearer
+        (:func:`~som_mc.present.report._memo.cost_bearer`).
+    alternatives : sequence of (Case, Dataset[, case file])
+        Other cases with their runs, made with the same seed, design and draws as `results`
+        (then compared draw by draw).
+    switching : bool or xarray.Dataset, default True
+        Compute switching values for `actor` and the total, or pass them (same shape as
+        :func:`som_mc.sensitivity.switching_values`), or False to leave them out.
+    provenance : mapping of str to {"sourced", "illustrative", "unsourced"}, optional
+        Input name → source status, overriding the rule of
+        :func:`~som_mc.present.report._memo.input_provenance`.
+    scenarios : sequence of ScenarioResult
+        Scenario results to show.
+    voi : xarray.Dataset, optional
+        Value of information (see :class:`ReportData`).
+    evidence : sequence of str
+        Evidence or posteriors the case uses, as sentences.
 
     Returns
     -------
@@ -93,32 +168,37 @@ def prepare_report(case: Case, results: xr.Dataset, *, case_file: str | None = N
     Raises
     ------
     SomMcError
-        When the results were simulated from a different case (SHA-256 differs).
+        When the results were simulated from a different case (SHA-256 differs), `actor` is
+        not an aktør of the case, or the alternatives cannot be compared with the basis.
     """
-    expected = case_hash(case)
-    got = results.attrs.get("case_sha256")
-    if got is not None and got != expected:
+    bearer = cost_bearer(case) if actor is None else actor
+    if bearer not in case.actors:
         raise SomMcError(
-            f"the results were simulated from another case (case SHA-256 {str(got)[:12]}…, "
-            f"this case {expected[:12]}…); pass the case file the results were made from"
+            f"--actor {bearer!r} is not an aktør of case {case.name!r}; choose one of "
+            f"{', '.join(case.actors)}"
         )
-    summary = summarize(results, quantiles=REPORT_QUANTILES)
-    tor = tornado(case) if any(s.uncertain for s in case_inputs(case)) else None
-    return ReportData(case, results, summary, tor, case_file)
-
-
-def input_source(case: Case, spec: InputSpec) -> str:
-    """Source text of an input: its cost line's or consequence's, else the case's."""
-    parts = spec.name.split(".")
-    if parts[0] == "costs":
-        for cost in case.costs:
-            if spec.name.startswith(f"costs.{cost.name}."):
-                return cost.source
-    if parts[0] == "consequences":
-        for cons in case.consequences:
-            if spec.name.startswith(f"consequences.{cons.name}."):
-                return cons.source
-    return case.source
+    alts = [(a[0], a[1], a[2] if len(a) > 2 else None) for a in alternatives]
+    labels = unique_labels([c.label or c.name for c in [case, *(a[0] for a in alts)]])
+    base = _one_case(
+        case, results, case_file=case_file, actor=bearer, label=labels[0],
+        switching=switching, status_of=provenance,
+    )  # fmt: skip
+    slots = {"scenarios": tuple(scenarios), "voi": voi, "evidence": tuple(evidence)}
+    if not alts:
+        return replace(base, **slots)  # type: ignore[arg-type]
+    others = tuple(
+        _one_case(
+            c, r, case_file=f, actor=bearer, label=label, switching=False, status_of=provenance
+        )
+        for (c, r, f), label in zip(alts, labels[1:], strict=True)
+    )
+    cmp = comparison_from_results(
+        [case, *(a[0] for a in alts)],
+        [results, *(a[1] for a in alts)],
+        labels,
+        names=[f"case {x!r}" for x in labels],
+    )
+    return replace(base, alternatives=others, comparison=cmp, **slots)  # type: ignore[arg-type]
 
 
 def _dist_text(toml: Mapping[str, Any], num: Numbers) -> str:
@@ -228,7 +308,7 @@ def report_context(data: ReportData, *, lang: Lang = "da") -> dict[str, Any]:
                 for i in order
             ],
         }
-    inputs = []
+    inputs: list[dict[str, Any]] = []
     for spec in case_inputs(case):
         inputs.append(
             {
@@ -254,8 +334,11 @@ def report_context(data: ReportData, *, lang: Lang = "da") -> dict[str, Any]:
     draws = int(attrs.get("n_draws", attrs.get("draws", 0)))
     seed = attrs.get("seed")
     design = str(attrs.get("design", "random"))
-    case_file = data.case_file or "CASE.toml"
-    command = f"som-mc report {case_file} --draws {draws} --seed {seed} --design {design}"
+    files = [data.case_file or "CASE.toml"]
+    files += [alt.case_file or f"CASE{i + 2}.toml" for i, alt in enumerate(data.alternatives)]
+    command = f"som-mc report {' '.join(files)} --draws {draws} --seed {seed} --design {design}"
+    if data.actor:
+        command += f" --actor {data.actor}"
     if lang != "da":
         command += f" --lang {lang}"
     method = {
@@ -278,9 +361,30 @@ def report_context(data: ReportData, *, lang: Lang = "da") -> dict[str, Any]:
         ),
         "command": command,
     }
+    status = {p.name: p.status for p in data.provenance}
+    for row in inputs:
+        row["status"] = t[f"status_{status[row['name']]}"] if row["name"] in status else ""
+        row["flagged"] = status.get(row["name"], "sourced") != "sourced"
+    lead = data.summary.sel(actor=data.actor) if data.actor else tot
+    headline |= {
+        "actor": actor_label(data.actor, lang) if data.actor else t["total"],
+        "actor_mean_text": num.kr(float(lead.horizon_mean)),
+        "actor_p5_text": num.kr(float(_q(lead.horizon_quantile, 0.05))),
+        "actor_p95_text": num.kr(float(_q(lead.horizon_quantile, 0.95))),
+        "actor_p_positive_text": num.pct(float(lead.horizon_p_positive)),
+        "actor_break_even_text": _year_text(int(lead.break_even_median), t),
+    }
+    memo = bool(data.actor)
     return {
         "lang": lang,
         "t": t,
+        "label": data.label or case.name,
+        "conclusion": conclusion(data, lang) if memo else [],
+        "caveats": caveats_section(data, lang) if memo else None,
+        "results": results_section(data, lang) if memo and data.breakdown is not None else None,
+        "drivers": drivers_section(data, lang) if memo else None,
+        "alternatives": alternatives_section(data, lang) if memo else None,
+        "discount_rate": float(case.discount_rate),
         "case": {
             "name": case.name,
             "description": case.description.strip(),
@@ -298,9 +402,14 @@ def report_context(data: ReportData, *, lang: Lang = "da") -> dict[str, Any]:
 
 
 def report_figures(data: ReportData, *, lang: Lang = "da") -> dict[str, Figure]:
-    """Draw the report's figures: fan, yearly, distribution, break_even and tornado.
+    """Draw the memo's figures.
 
-    The tornado is left out when the case has no uncertain input.
+    Names: ``fan``, ``yearly``, ``distribution``, ``break_even``; ``tornado`` (the total) and
+    ``tornado_actor`` (the memo's aktør) when the case has uncertain inputs;
+    ``waterfall_actor`` and ``waterfall_total`` when the per-line contributions are known
+    (discounted when the rate is above 0: ``waterfall_actor_pv``, ``waterfall_total_pv``);
+    ``compare_actor`` and ``compare_total`` in a memo of alternatives. Names never contain
+    text from the case, so they are safe file names.
     """
     figs: dict[str, Figure] = {"fan": fan_figure(data.summary, lang=lang)}
     for name, draw in (
@@ -310,8 +419,33 @@ def report_figures(data: ReportData, *, lang: Lang = "da") -> dict[str, Figure]:
     ):
         figs[name] = _figure_of(draw())
     if data.tornado is not None:
-        figs["tornado"] = _figure_of(plot_tornado(data.tornado, top=TORNADO_TOP))
+        figs["tornado"] = _tornado_figure(data.tornado, TOTAL)
+        if data.actor:
+            figs["tornado_actor"] = _tornado_figure(data.tornado, data.actor)
+    if data.contributions is not None and data.actor:
+        pv = (False, True) if data.case.discount_rate > 0 else (False,)
+        for who, actor in (("actor", data.actor), ("total", TOTAL)):
+            for disc in pv:
+                name = f"waterfall_{who}" + ("_pv" if disc else "")
+                figs[name] = _figure_of(
+                    plot_waterfall(data.contributions, actor=actor, lang=lang, discounted=disc)
+                )
+    if data.comparison is not None:
+        figs["compare_actor"] = comparison_figure(data.comparison, data.actor)
+        figs["compare_total"] = comparison_figure(data.comparison, TOTAL)
     return figs
+
+
+def _tornado_figure(tor: xr.Dataset, actor: str) -> Figure:
+    """Draw the tornado of one aktør, long labels wrapped so the bars keep their width."""
+    wrapped = ["\n".join(textwrap.wrap(str(x), 30)) or str(x) for x in tor.label.values]
+    n = min(TORNADO_TOP, tor.sizes["input"])
+    fig = Figure(figsize=(10.0, 0.55 * n + 1.8), layout="constrained")
+    plot_tornado(
+        tor.assign_coords(label=("input", wrapped)), actor=actor, top=TORNADO_TOP,
+        ax=fig.add_subplot(),
+    )  # fmt: skip
+    return fig
 
 
 def _figure_of(ax: Any) -> Figure:

@@ -23,7 +23,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "expected": "Forventet nettoresultat i alt over perioden {first}–{last}",
         "interval90": "90 %-interval",
         "p_positive": "Sandsynlighed for at nettoresultatet er positivt",
-        "break_even": "Sandsynligt break-even-år (median)",
+        "break_even": "Sandsynligt tilbagebetalingsår",
         "never": "ikke inden for perioden",
         "per_actor": "Nettoresultat pr. aktør over perioden",
         "actor": "Aktør",
@@ -35,13 +35,13 @@ _TEXT: dict[str, dict[str, str]] = {
         "p95": "P95",
         "p_pos_short": "P(> 0)",
         "per_participant": "Pr. deltager",
-        "be_median": "Break-even (median)",
+        "be_median": "Tilbagebetalingsår",
         "figures": "Figurer",
         "fig_fan": "Akkumuleret nettoresultat pr. aktør og i alt: median, 50 %- og 90 %-interval.",
         "fig_yearly": "Nettoresultat pr. år og aktør: middelværdi med 90 %-interval (P5–P95).",
         "fig_distribution": "Fordeling af det samlede nettoresultat over perioden "
         "(histogram og kumuleret fordeling); den stiplede linje markerer 0.",
-        "fig_break_even": "Fordeling af break-even-året for det samlede resultat.",
+        "fig_break_even": "Fordeling af tilbagebetalingsåret for det samlede resultat.",
         "sensitivity": "Følsomhedsanalyse",
         "sens_intro": "Tornado: det samlede nettoresultat, når ét input ad gangen sættes til "
         "sin {lo}- og {hi}-percentil og de øvrige holdes på middelværdien "
@@ -58,6 +58,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "distribution": "Fordeling",
         "base": "Basisværdi",
         "source": "Kilde",
+        "source_status": "Kildestatus",
         "no_source": "(ingen kilde angivet)",
         "catalog": "Poster fra fordelingskataloget",
         "catalog_intro": "Casefilen henter {n} poster fra som_mc's fordelingskatalog "
@@ -83,6 +84,122 @@ _TEXT: dict[str, dict[str, str]] = {
         "seed giver de samme tal.",
         "exact": "eksakte",
         "histogram": "fra histogram",
+        # --- the memo's sections ---
+        "sec_conclusion": "Konklusion",
+        "sec_caveats": "Forbehold",
+        "sec_results": "Resultater pr. aktør",
+        "sec_drivers": "Hvad afhænger resultatet af",
+        "sec_alternatives": "Alternativer",
+        "sec_method": "Metode og forudsætninger",
+        "period": "perioden {first}–{last}",
+        "actor_def": "{actor}",
+        "public_total": "den offentlige sektor i alt",
+        "c_actor": "For {actor} er det forventede nettoresultat {mean} over {period} "
+        "(90 %-interval {p5} til {p95}), og sandsynligheden for et positivt resultat er {p}.",
+        "c_payback": "Indsatsen er sandsynligvis tilbagebetalt for {actor} i {year}.",
+        "c_no_payback": "Indsatsen er sandsynligvis ikke tilbagebetalt for {actor} inden for "
+        "perioden.",
+        "c_total": "For den offentlige sektor i alt er det forventede nettoresultat {mean} "
+        "(90 %-interval {p5} til {p95}) med {p} sandsynlighed for et positivt resultat; "
+        "{payback}.",
+        "c_total_payback": "det sandsynlige tilbagebetalingsår er {year}",
+        "c_total_no_payback": "indsatsen er sandsynligvis ikke tilbagebetalt inden for perioden",
+        "c_others": "Gevinsten tilfalder altså især andre offentlige aktører end {actor}.",
+        "c_hinges": "Resultatet i alt afhænger mest af {input}: med denne størrelse i den lave "
+        "og den høje ende af sit sandsynlige spænd bliver det {low} og {high}.",
+        "c_discounted": "Tilbagediskonteret med {rate} om året er det forventede "
+        "nettoresultat i alt {mean}.",
+        "c_alternative": "{alt} giver {actor} {diff} {direction} end {base} (90 %-interval "
+        "{p5} til {p95}); sandsynligheden for at {alt} er det bedste alternativ for {actor} er "
+        "{p_best}.",
+        "more": "mere",
+        "less": "mindre",
+        "caveat_inputs": "{n_flag} af casens {n_unc} usikre inputs og {n_fix_flag} af dens "
+        "{n_fix} faste værdier bygger på illustrative eller ikke kildebelagte tal.",
+        "caveat_inputs_none": "Alle casens inputs har en angivet kilde.",
+        "caveat_variance": "Disse usikre inputs står for omkring {share} af usikkerheden "
+        "(variansen) i nettoresultatet i alt.",
+        "caveat_corr_none": "Inputs antages at være indbyrdes uafhængige; casen angiver ingen "
+        "sammenhænge (korrelationer) mellem dem.",
+        "caveat_corr": "Casen antager {n} sammenhænge (rangkorrelationer) mellem inputs: {list}.",
+        "caveat_causal": "SØM's konsekvensestimater er ikke kausale effektestimater: de "
+        "beskriver forskellen i offentlige udgifter mellem borgere med og uden succes, ikke "
+        "nødvendigvis hvad indsatsen selv forårsager.",
+        "caveat_evidence": "Evidens brugt i beregningen:",
+        "caveat_illustrative_list": "Inputs med illustrative eller ikke kildebelagte tal",
+        "status_illustrative": "illustrativt",
+        "status_unsourced": "ingen kilde",
+        "status_sourced": "kildebelagt",
+        "row_cost": "Omkostninger",
+        "row_value": "Værdi af konsekvenser",
+        "row_net": "Nettoresultat",
+        "row_p_positive": "Sandsynlighed for positivt resultat",
+        "row_payback": "Tilbagebetalingsår (sandsynligt)",
+        "row_per_participant": "Nettoresultat pr. deltager",
+        "undiscounted": "Ikke tilbagediskonteret",
+        "discounted": "Tilbagediskonteret med {rate} om året",
+        "results_intro": "Beløb i kr. over {period} i {year}-priser. Hver celle viser den "
+        "forventede værdi og under den 90 %-intervallet. Nettoresultat = værdi af "
+        "konsekvenser − omkostninger; positivt er godt for de offentlige budgetter.",
+        "waterfall_caption": "Fra omkostninger til nettoresultat for {actor}: hver "
+        "omkostningspost og konsekvens med forventet bidrag og 90 %-interval; den sidste søjle "
+        "er nettoresultatet. Intervallerne for de enkelte poster kan ikke lægges sammen.",
+        "tornado_caption": "{actor}: nettoresultatet, når én størrelse ad gangen sættes lavt "
+        "og højt i sit sandsynlige spænd (10 %- og 90 %-fraktil) og de øvrige holdes på deres "
+        "forventede værdi.",
+        "drivers_intro": "Hvilke størrelser flytter resultatet mest? Hver størrelse sættes "
+        "lavt og højt inden for sit sandsynlige spænd, mens de øvrige holdes på deres forventede "
+        "værdi.",
+        "switching": "Nulpunkter: hvornår skifter resultatet fortegn?",
+        "switching_intro": "Den værdi af en størrelse, hvor det forventede nettoresultat er "
+        "0, når de øvrige holdes på deres forventede værdi. Ligger nulpunktet uden for "
+        "størrelsens 90 %-interval, skifter resultatet ikke fortegn inden for det antagne: "
+        "markeret med ⚠, når et positivt resultat kræver en værdi, casen ikke regner med.",
+        "switching_none": "Ingen enkelt størrelse kan alene få resultatet til at skifte fortegn "
+        "inden for sit mulige spænd.",
+        "sv_input": "Størrelse",
+        "sv_actor": "For",
+        "sv_value": "Nulpunkt",
+        "sv_assumed": "Antaget (90 %-interval)",
+        "sv_at_least": "mindst {v}",
+        "sv_at_most": "højst {v}",
+        "sv_outside": "⚠ uden for intervallet: et positivt resultat kræver en værdi, casen "
+        "ikke regner med",
+        "sv_outside_safe": "uden for intervallet: positivt i hele intervallet",
+        "sv_inside": "inden for intervallet: fortegnet kan skifte",
+        "sv_verdict": "Vurdering",
+        "scenarios": "Scenarier",
+        "sc_scenario": "Scenarie",
+        "voi": "Hvad er mest værd at vide mere om",
+        "voi_intro": "Forventet værdi af at kende en størrelse præcist, før der besluttes "
+        "(for {actor}).",
+        "voi_value": "Værdi af viden",
+        "alt_intro": "{base} er basis. Forskelle er parvise: hvert alternativ minus basis i "
+        "samme simulerede forløb (fælles tilfældige tal), så kun den reelle forskel tæller.",
+        "alt_case": "Alternativ",
+        "alt_expected": "Forventet nettoresultat",
+        "alt_diff": "Forskel fra basis",
+        "alt_diff_pv": "Forskel, tilbagediskonteret",
+        "alt_p_better": "Sandsynlighed for at være bedre end basis",
+        "alt_p_best": "Sandsynlighed for at være bedst",
+        "alt_rank": "Forventet placering",
+        "alt_payback": "Tilbagebetalingsår",
+        "alt_payback_diff": "Forskel i tilbagebetalingsår",
+        "alt_basis": "basis",
+        "alt_years": "{n:+d} år",
+        "alt_years_inf_later": "tilbagebetales ikke",
+        "alt_years_inf_earlier": "kun dette tilbagebetales",
+        "alt_fig": "{actor}: akkumuleret nettoresultat for hvert alternativ (median, 50 %- og "
+        "90 %-interval) og den parvise forskel fra basis.",
+        "method_caveat": "Andelen af variansen er beregnet med standardiserede "
+        "rangregressionskoefficienter (kvadreret og normeret) fra kørslens egne træk; den er et "
+        "skøn, der ser bort fra samspil mellem inputs.",
+        "method_waterfall": "Omkostningsposterne i vandfaldet er genberegnet for hvert træk ud fra "
+        "de trukne inputs med casens egne omkostningstabeller; konsekvensernes værdi kommer fra "
+        "kørslen. Posterne summer til kørslens omkostninger og værdier i hvert træk.",
+        "mio": "mio. kr.",
+        "tornado_head": "{actor}: lavt – højt",
+        "discounted_note": "Tilbagediskonteret med casens diskonteringsrente.",
     },
     "en": {
         "title": "Decision memo",
@@ -93,7 +210,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "expected": "Expected total net result over {first}–{last}",
         "interval90": "90 % interval",
         "p_positive": "Probability that the net result is positive",
-        "break_even": "Probable break-even year (median)",
+        "break_even": "Probable payback year",
         "never": "not within the horizon",
         "per_actor": "Net result per actor over the horizon",
         "actor": "Actor",
@@ -105,13 +222,13 @@ _TEXT: dict[str, dict[str, str]] = {
         "p95": "P95",
         "p_pos_short": "P(> 0)",
         "per_participant": "Per participant",
-        "be_median": "Break-even (median)",
+        "be_median": "Tilbagebetalingsår",
         "figures": "Figures",
         "fig_fan": "Cumulative net result per actor and in total: median, 50 % and 90 % bands.",
         "fig_yearly": "Net result per year and actor: mean with 90 % interval (P5–P95).",
         "fig_distribution": "Distribution of the total net result over the horizon "
         "(histogram and cumulative distribution); the dashed line marks 0.",
-        "fig_break_even": "Distribution of the break-even year of the total.",
+        "fig_break_even": "Distribution of the payback year of the total.",
         "sensitivity": "Sensitivity analysis",
         "sens_intro": "Tornado: the total net result with one input at a time at its {lo} and "
         "{hi} percentile and the others at their means (base result {base}). The {n} inputs "
@@ -128,6 +245,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "distribution": "Distribution",
         "base": "Base value",
         "source": "Source",
+        "source_status": "Source status",
         "no_source": "(no source given)",
         "catalog": "Entries from the distribution catalog",
         "catalog_intro": "The case file takes {n} entries from som_mc's distribution catalog "
@@ -153,6 +271,119 @@ _TEXT: dict[str, dict[str, str]] = {
         "same numbers.",
         "exact": "exact",
         "histogram": "from histograms",
+        # --- the memo's sections ---
+        "sec_conclusion": "Conclusion",
+        "sec_caveats": "Caveats",
+        "sec_results": "Results per actor",
+        "sec_drivers": "What the result depends on",
+        "sec_alternatives": "Alternatives",
+        "sec_method": "Method and assumptions",
+        "period": "{first}–{last}",
+        "actor_def": "{actor}",
+        "public_total": "the public sector in total",
+        "c_actor": "For {actor} the expected net result is {mean} over {period} (90 % "
+        "interval {p5} to {p95}), and the probability of a positive result is {p}.",
+        "c_payback": "The intervention probably pays back for {actor} in {year}.",
+        "c_no_payback": "The intervention probably does not pay back for {actor} within the "
+        "horizon.",
+        "c_total": "For the public sector in total the expected net result is {mean} (90 % "
+        "interval {p5} to {p95}) with a {p} probability of a positive result; {payback}.",
+        "c_total_payback": "the probable payback year is {year}",
+        "c_total_no_payback": "it probably does not pay back within the horizon",
+        "c_others": "The gain thus falls mainly to public actors other than {actor}.",
+        "c_hinges": "The total result depends most on {input}: with it at the low and the high "
+        "end of its probable range the result becomes {low} and {high}.",
+        "c_discounted": "Discounted at {rate} a year, the expected total net result is {mean}.",
+        "c_alternative": "{alt} gives {actor} {diff} {direction} than {base} (90 % interval "
+        "{p5} to {p95}); the probability that {alt} is the best alternative for {actor} is "
+        "{p_best}.",
+        "more": "more",
+        "less": "less",
+        "caveat_inputs": "{n_flag} of the case's {n_unc} uncertain inputs and {n_fix_flag} of "
+        "its {n_fix} fixed values rest on illustrative or unsourced numbers.",
+        "caveat_inputs_none": "Every input of the case names a source.",
+        "caveat_variance": "These uncertain inputs carry about {share} of the uncertainty "
+        "(variance) of the total net result.",
+        "caveat_corr_none": "Inputs are assumed independent; the case declares no correlations "
+        "between them.",
+        "caveat_corr": "The case assumes {n} rank correlations between inputs: {list}.",
+        "caveat_causal": "SØM's consequence estimates are not causal effect estimates: they "
+        "describe the difference in public spending between citizens with and without "
+        "success, not necessarily what the intervention itself causes.",
+        "caveat_evidence": "Evidence used in the calculation:",
+        "caveat_illustrative_list": "Inputs with illustrative or unsourced numbers",
+        "status_illustrative": "illustrative",
+        "status_unsourced": "no source",
+        "status_sourced": "sourced",
+        "row_cost": "Costs",
+        "row_value": "Value of consequences",
+        "row_net": "Net result",
+        "row_p_positive": "Probability of a positive result",
+        "row_payback": "Payback year (probable)",
+        "row_per_participant": "Net result per participant",
+        "undiscounted": "Undiscounted",
+        "discounted": "Discounted at {rate} a year",
+        "results_intro": "Amounts in DKK over {period} at {year} prices. Each cell shows the "
+        "expected value and below it the 90 % interval. Net result = value of consequences − "
+        "costs; positive is good for public budgets.",
+        "waterfall_caption": "From costs to net result for {actor}: each cost line and "
+        "consequence with its expected contribution and 90 % interval; the last bar is the net "
+        "result. The intervals of the single items do not add up.",
+        "tornado_caption": "{actor}: the net result with one quantity at a time set low and "
+        "high in its probable range (10 % and 90 % quantile) and the others at their expected "
+        "values.",
+        "drivers_intro": "Which quantities move the result most? Each is set low and high "
+        "within its probable range while the others stay at their expected values.",
+        "switching": "Switching values: when does the result change sign?",
+        "switching_intro": "The value of a quantity at which the expected net result is 0 with "
+        "the others at their expected values. Outside the quantity's 90 % interval the result "
+        "does not change sign within what is assumed: marked ⚠ when a positive result needs a "
+        "value the case does not expect.",
+        "switching_none": "No single quantity can change the sign of the result within its "
+        "possible range.",
+        "sv_input": "Quantity",
+        "sv_actor": "For",
+        "sv_value": "Switching value",
+        "sv_assumed": "Assumed (90 % interval)",
+        "sv_at_least": "at least {v}",
+        "sv_at_most": "at most {v}",
+        "sv_outside": "⚠ outside the interval: a positive result needs a value the case does "
+        "not expect",
+        "sv_outside_safe": "outside the interval: positive over the whole interval",
+        "sv_inside": "inside the interval: the sign can change",
+        "sv_verdict": "Assessment",
+        "scenarios": "Scenarios",
+        "sc_scenario": "Scenario",
+        "voi": "What is most worth knowing more about",
+        "voi_intro": "Expected value of knowing a quantity exactly before deciding (for {actor}).",
+        "voi_value": "Value of information",
+        "alt_intro": "{base} is the basis. Differences are paired: each alternative minus the "
+        "basis in the same simulated course (common random numbers), so only the real "
+        "difference counts.",
+        "alt_case": "Alternative",
+        "alt_expected": "Expected net result",
+        "alt_diff": "Difference from basis",
+        "alt_diff_pv": "Difference, discounted",
+        "alt_p_better": "Probability of being better than the basis",
+        "alt_p_best": "Probability of being best",
+        "alt_rank": "Expected rank",
+        "alt_payback": "Payback year",
+        "alt_payback_diff": "Difference in payback year",
+        "alt_basis": "basis",
+        "alt_years": "{n:+d} years",
+        "alt_years_inf_later": "does not pay back",
+        "alt_years_inf_earlier": "only this pays back",
+        "alt_fig": "{actor}: cumulative net result of each alternative (median, 50 % and 90 % "
+        "interval) and the paired difference from the basis.",
+        "method_caveat": "The share of variance comes from standardised rank regression "
+        "coefficients (squared and normalised) on the run's own draws; it is an estimate that "
+        "ignores interactions between inputs.",
+        "method_waterfall": "The cost lines of the waterfall are recomputed for every draw from "
+        "the drawn inputs with the case's own cost tables; the consequence values come from the "
+        "run. The items add up to the run's costs and values in every draw.",
+        "mio": "million DKK",
+        "tornado_head": "{actor}: low – high",
+        "discounted_note": "Discounted at the case's discount rate.",
     },
 }
 
@@ -194,6 +425,22 @@ class Numbers:
         """Format a share as a percentage (whole per cent, one decimal below 1 % and above 99 %)."""
         decimals = 1 if 0 < value < 0.01 or 0.99 < value < 1 else 0
         return f"{self.number(100 * value, decimals)} %"
+
+    def mkr(self, value: float, ref: float | None = None) -> str:
+        """Format an amount for running text: ``5,3 mio. kr.`` from a million up, else ``kr.``.
+
+        `ref` (the largest amount of a group shown together) chooses the unit instead, so that
+        an interval reads ``0,3 mio. kr. til 15,8 mio. kr.``.
+        """
+        size = abs(value) if ref is None else abs(ref)
+        if math.isfinite(value) and size >= 1e6:
+            unit = _TEXT[self.lang]["mio"]
+            return f"{self.number(value / 1e6, 1)} {unit}"
+        return self.kr(value)
+
+    def rate(self, value: float) -> str:
+        """Format a yearly rate: ``0.035`` -> ``3,5 %``."""
+        return f"{self.value(100 * value)} %"
 
     def value(self, value: float) -> str:
         """Format an input value: whole numbers exactly, others to four significant digits."""

@@ -12,9 +12,14 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from som_mc._io import atomic_write
 from som_mc.case import case_inputs
-from som_mc.model import TOTAL
-from som_mc.present.report._build import ReportData, _q, input_source
-from som_mc.present.report._text import Lang, text
+from som_mc.model import NOT_WITHIN_HORIZON, TOTAL
+from som_mc.present.report._build import _q
+from som_mc.present.report._data import ReportData
+from som_mc.present.report._memo import input_source
+from som_mc.present.report._sections import caveats_section, conclusion
+from som_mc.present.report._text import Lang, Numbers, text
+from som_mc.present.tables import FORMULA_START
+from som_mc.stats.summary import quantile_index
 
 __all__ = ["KR_FORMAT", "PCT_FORMAT", "write_xlsx"]
 
@@ -46,6 +51,24 @@ _HEAD = {
         "source": "Kilde",
         "item": "Punkt",
         "value": "Værdi",
+        "breakdown": "Pr. aktør",
+        "measure": "Størrelse",
+        "discounting": "Diskontering",
+        "caveats": "Forbehold",
+        "conclusion": "Konklusion",
+        "comparison": "Sammenligning",
+        "text": "Tekst",
+        "status": "Kildestatus",
+        "alt": "Alternativ",
+        "diff": "Forskel fra basis (kr.)",
+        "diff_p5": "Forskel P5 (kr.)",
+        "diff_p95": "Forskel P95 (kr.)",
+        "diff_pv": "Forskel, tilbagediskonteret (kr.)",
+        "p_better": "P(bedre end basis)",
+        "p_best": "P(bedst)",
+        "rank": "Forventet placering",
+        "payback": "Tilbagebetalingsår",
+        "payback_diff": "Forskel i tilbagebetalingsår",
     },
     "en": {
         "yearly": "Per year",
@@ -69,6 +92,24 @@ _HEAD = {
         "source": "Source",
         "item": "Item",
         "value": "Value",
+        "breakdown": "Per actor",
+        "measure": "Measure",
+        "discounting": "Discounting",
+        "caveats": "Caveats",
+        "conclusion": "Conclusion",
+        "comparison": "Comparison",
+        "text": "Text",
+        "status": "Source status",
+        "alt": "Alternative",
+        "diff": "Difference from basis (DKK)",
+        "diff_p5": "Difference P5 (DKK)",
+        "diff_p95": "Difference P95 (DKK)",
+        "diff_pv": "Difference, discounted (DKK)",
+        "p_better": "P(better than basis)",
+        "p_best": "P(best)",
+        "rank": "Expected rank",
+        "payback": "Payback year",
+        "payback_diff": "Difference in payback year",
     },
 }
 
@@ -209,6 +250,119 @@ def write_xlsx(
             if key == "seed":
                 value = str(value)  # up to 128 bits: Excel numbers would round it
             ws.append([key, value])
+    if "discount_rate" in attrs:
+        ws.append(["discount_rate", float(attrs["discount_rate"])])
     ws.column_dimensions["B"].width = 70
 
+    if data.actor:
+        _memo_sheets(wb, data, lang)
+    _text_cells(wb)
     return atomic_write(path, lambda tmp: wb.save(tmp), overwrite=overwrite)
+
+
+def _text_cells(wb: Workbook) -> None:
+    """Make every text cell text: never a formula, whatever it starts with."""
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"
+                    if cell.value.startswith(FORMULA_START):
+                        cell.quotePrefix = True
+
+
+def _memo_sheets(wb: Workbook, data: ReportData, lang: Lang) -> None:
+    """Add the memo's tables: per aktør (discounted too), conclusion, caveats, comparison."""
+    h = _HEAD[lang]
+    t = text(lang)
+    num = Numbers(lang)
+    b = data.breakdown
+    ws = wb.create_sheet(h["breakdown"])
+    _header(
+        ws,
+        [h["actor"], h["measure"], h["discounting"], h["mean"], h["p5"], h["p50"], h["p95"],
+         h["p_pos"]],
+    )  # fmt: skip
+    rate = float(data.case.discount_rate)
+    measures = (("cost", t["row_cost"]), ("value", t["row_value"]), ("net", t["row_net"]))
+    if b is not None:
+        for disc in ("none", "discounted") if rate > 0 else ("none",):
+            what = (
+                t["undiscounted"] if disc == "none" else t["discounted"].format(rate=num.rate(rate))
+            )
+            for actor in b.actor.values:
+                for key, label in measures:
+                    sel = b.sel(measure=key, actor=actor, discounting=disc)
+                    ws.append(
+                        [
+                            _actor_name(str(actor), lang),
+                            label,
+                            what,
+                            float(sel["mean"]),
+                            float(_q(sel.value_quantile, 0.05)),
+                            float(_q(sel.value_quantile, 0.5)),
+                            float(_q(sel.value_quantile, 0.95)),
+                            float(sel.p_positive),
+                        ]
+                    )
+    _formats(ws, kr_cols=range(4, 8), pct_cols=[8])
+    ws.column_dimensions["C"].width = 34
+
+    ws = wb.create_sheet(h["conclusion"])
+    _header(ws, [h["text"]])
+    for sentence in conclusion(data, lang):
+        ws.append([sentence])
+    ws.column_dimensions["A"].width = 120
+
+    ws = wb.create_sheet(h["caveats"])
+    cav = caveats_section(data, lang)
+    _header(ws, [h["text"], h["status"]])
+    for item in cav["items"]:
+        ws.append([item, ""])
+    for item in cav["evidence"]:
+        ws.append([item, ""])
+    for prov in data.provenance:
+        if prov.uncertain and prov.status != "sourced":
+            ws.append([prov.label, t[f"status_{prov.status}"]])
+    ws.column_dimensions["A"].width = 110
+    ws.column_dimensions["B"].width = 16
+
+    cmp = data.comparison
+    if cmp is None:
+        return
+    ws = wb.create_sheet(h["comparison"])
+    discounted = rate > 0 and "difference_pv_mean" in cmp
+    names = [h["actor"], h["alt"], h["mean"], h["p5"], h["p95"], h["diff"], h["diff_p5"],
+             h["diff_p95"]]  # fmt: skip
+    if discounted:
+        names.append(h["diff_pv"])
+    names += [h["p_better"], h["p_best"], h["rank"], h["payback"], h["payback_diff"]]
+    _header(ws, names)
+    lo, hi = quantile_index(cmp, 0.05), quantile_index(cmp, 0.95)
+    for actor in cmp.actor.values:
+        sel = cmp.sel(actor=actor)
+        for i, label in enumerate(cmp.case.values):
+            be = int(sel.break_even_median.values[i])
+            be_diff = float(sel.break_even_difference_median.values[i])
+            row: list[object] = [
+                _actor_name(str(actor), lang),
+                str(label),
+                float(sel.horizon_mean.values[i]),
+                float(sel.horizon_quantile.values[lo, i]),
+                float(sel.horizon_quantile.values[hi, i]),
+                float(sel.difference_mean.values[i]),
+                float(sel.difference_quantile.values[lo, i]),
+                float(sel.difference_quantile.values[hi, i]),
+            ]
+            if discounted:
+                row.append(float(sel.difference_pv_mean.values[i]))
+            row += [
+                float(sel.difference_p_positive.values[i]),
+                float(sel.p_best.values[i]),
+                float(sel.expected_rank.values[i]),
+                t["never"] if be == NOT_WITHIN_HORIZON else be,
+                None if i == 0 else (be_diff if np.isfinite(be_diff) else str(be_diff)),
+            ]
+            ws.append(row)
+    last_kr = 9 if discounted else 8
+    _formats(ws, kr_cols=range(3, last_kr + 1), pct_cols=[last_kr + 1, last_kr + 2])
