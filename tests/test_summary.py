@@ -63,9 +63,9 @@ def test_row_moments_by_hand_and_py_func():
 
 def test_summary_rows_py_func_is_bitwise_equal():
     rng = np.random.default_rng(3)
-    net = rng.normal(size=(50, 4, 3))
-    pv = rng.normal(size=(50, 3))
-    part = rng.integers(0, 3, size=(50, 2)).astype(float)
+    net = rng.normal(size=(150, 4, 3))
+    pv = rng.normal(size=(150, 3))
+    part = rng.integers(0, 3, size=(150, 2)).astype(float)
     rows, first = _rows(net, pv, part)
     rows_py, first_py = _rows(net, pv, part, kernel=summary_rows.py_func)
     np.testing.assert_array_equal(rows, rows_py)

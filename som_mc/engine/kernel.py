@@ -143,8 +143,15 @@ def cell_rows(
 
 
 def cell_moments(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Mean, sum of squared deviations and count of values > 0 of each row (numba)."""
-    rows = np.ascontiguousarray(rows, dtype=np.float64)
+    """Mean, sum of squared deviations and count of values > 0 of each row (numba).
+
+    `rows` may be a slice of columns of a larger array (rows contiguous, so no copy is made).
+    """
+    rows = np.asarray(rows, dtype=np.float64)
+    if rows.strides[1] != rows.itemsize:
+        rows = np.ascontiguousarray(rows)
+    elif not rows.flags.c_contiguous:
+        rows = rows[:, :]  # a column slice: passed as is (numba's any-layout version)
     mean, m2 = np.empty(rows.shape[0]), np.empty(rows.shape[0])
     positive = np.empty(rows.shape[0], dtype=np.int64)
     row_moments(rows, mean, m2, positive)
