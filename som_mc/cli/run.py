@@ -190,11 +190,16 @@ def command(args: argparse.Namespace) -> int:
         )
         return _deterministic(args)
     _refuse([("--point", args.point is not None)], "in a Monte Carlo run; it needs --deterministic")
+    if args.out is None and args.executor == "local":
+        from som_mc.run.driver import xarray_without_dask
+
+        with xarray_without_dask():  # no dask array is made: skip importing dask
+            return _monte_carlo(args)
     return _monte_carlo(args)
 
 
 def _deterministic(args: argparse.Namespace) -> int:
-    from som_mc.case import load_case_file as load_case
+    from som_mc.cli.options import load_case_file as load_case
     from som_mc.engine import deterministic
     from som_mc.present.tables import deterministic_json, deterministic_table
 
@@ -208,7 +213,7 @@ def _deterministic(args: argparse.Namespace) -> int:
 
 
 def _monte_carlo(args: argparse.Namespace) -> int:
-    from som_mc.case import load_case_file as load_case
+    from som_mc.cli.options import load_case_file as load_case
     from som_mc.errors import SomMcError
     from som_mc.results import save_results
     from som_mc.results.store import is_som_mc_store

@@ -26,8 +26,10 @@ from __future__ import annotations
 import json
 import shutil
 import signal
+import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -62,6 +64,7 @@ __all__ = [
     "run",
     "run_chunk",
     "run_many",
+    "xarray_without_dask",
 ]
 
 
@@ -101,6 +104,42 @@ class RunResult:
     draws: xr.Dataset | None
     store: Path | None
     n_draws: int
+
+
+@contextmanager
+def xarray_without_dask() -> Iterator[None]:
+    """Within the block, xarray does not import dask to check whether arrays are dask arrays.
+
+    xarray imports ``dask.array`` (≈ 0,5–1 s with its scipy imports) the first time it builds
+    a variable, only to check that the NumPy arrays it was given are not dask arrays. A run
+    on the local executor without a Zarr store never makes a dask array, so there the check
+    is answered "dask absent" without importing it. Nothing changes when dask is already
+    imported, or when xarray's internals differ from what is expected here.
+    """
+    if "dask" in sys.modules:
+        yield
+        return
+    try:
+        from xarray.namedarray import pycompat
+
+        cache = pycompat._cached_duck_array_modules
+        absent = object.__new__(pycompat.DuckArrayModule)
+        absent.module = None
+        absent.version = pycompat.Version("0.0.0")
+        absent.type = ()
+        absent.available = False
+    except (ImportError, AttributeError, TypeError):
+        yield
+        return
+    if "dask" in cache:
+        yield
+        return
+    cache["dask"] = absent
+    try:
+        yield
+    finally:
+        if cache.get("dask") is absent:
+            del cache["dask"]
 
 
 # --------------------------------------------------------------------------------------------

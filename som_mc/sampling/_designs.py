@@ -11,7 +11,6 @@ import warnings
 from collections.abc import Sequence
 
 import numpy as np
-from scipy.stats import qmc
 
 from som_mc.distributions import (
     PERT,
@@ -27,9 +26,12 @@ from som_mc.distributions import (
     Triangular,
     Uniform,
 )
+from som_mc.distributions._base import lazy_module
 from som_mc.sampling._correlation import CorrelationSpec, iman_conover
 from som_mc.sampling._streams import stream
 from som_mc.types import BLOCK_SIZE, DEFAULT_DESIGN, DESIGNS, Design
+
+qmc = lazy_module("scipy.stats.qmc")
 
 __all__ = ["BLOCK_SIZE", "DESIGNS", "Design", "block_bounds", "sample_block", "sample_inputs"]
 
