@@ -300,6 +300,7 @@ def _monte_carlo(args: argparse.Namespace) -> int:
             overwrite=args.force,
             resume=args.resume,
             progress=progress,
+            compile_notice=True,
         )
     finally:
         if bar is not None:

@@ -39,6 +39,8 @@ import numpy as np
 import xarray as xr
 
 from som_mc.engine.chunks import Chunk, allocate_buffers, iter_chunks
+from som_mc.engine.kernel import compile_notice as notice_compiling
+from som_mc.engine.kernel import kernels_cached, warm_up
 from som_mc.errors import SomMcError
 from som_mc.model import CaseModel
 from som_mc.results import build_dataset
@@ -447,6 +449,7 @@ def run_many(
     resume: bool = False,
     progress: Callable[[int], None] | None = None,
     summary: bool = True,
+    compile_notice: bool = False,
 ) -> list[RunResult]:
     """Run several specs chunk by chunk and return their results.
 
@@ -473,6 +476,9 @@ def run_many(
     summary : bool
         Summarise each run (False, with `keep_draws`: only the draws are wanted, and
         ``RunResult.summary`` is None; a run with ``target_mcse`` is always summarised).
+    compile_notice : bool
+        When the numba kernels are not in the on-disk cache yet (the first run after
+        installing), compile them first and say so on stderr, with the seconds elapsed.
 
     Returns
     -------
@@ -512,6 +518,9 @@ def run_many(
     for path in paths:  # refuse any store before creating one
         if path is not None:
             check_store(path, overwrite=overwrite, resume=resume)
+    if compile_notice and specs and not kernels_cached():
+        with notice_compiling():
+            warm_up(_model(specs[0]))
     jobs = [
         _prepare(
             spec,
