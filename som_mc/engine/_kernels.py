@@ -257,8 +257,15 @@ def summary_rows(
 
 
 @numba.njit(parallel=True, **_JIT)  # type: ignore[call-overload]
-def row_moments(rows: np.ndarray, mean: np.ndarray, m2: np.ndarray, positive: np.ndarray) -> None:
-    """Mean, sum of squared deviations and count of values > 0 of each row.
+def row_moments(
+    rows: np.ndarray,
+    lo: int,
+    hi: int,
+    mean: np.ndarray,
+    m2: np.ndarray,
+    positive: np.ndarray,
+) -> None:
+    """Mean, sum of squared deviations and count of values > 0 of columns ``lo:hi`` of each row.
 
     Each row is reduced by one thread in order, so the result does not depend on the
     number of threads.
@@ -267,22 +274,26 @@ def row_moments(rows: np.ndarray, mean: np.ndarray, m2: np.ndarray, positive: np
     ----------
     rows : ndarray, shape (R, n)
         Values, one row per cell.
+    lo, hi : int
+        The columns (draws) to reduce, ``0 <= lo < hi <= n``: a block of a chunk's rows,
+        without copying it out.
     mean, m2 : ndarray, shape (R,)
         Outputs: mean and ``Σ (x − mean)²``.
     positive : ndarray of int64, shape (R,)
         Output: number of values > 0.
     """
-    n_rows, n = rows.shape
+    n_rows = rows.shape[0]
+    n = hi - lo
     for r in numba.prange(n_rows):
         total = 0.0
         count = 0
-        for i in range(n):
+        for i in range(lo, hi):
             total += rows[r, i]
             if rows[r, i] > 0:
                 count += 1
         mu = total / n
         dev = 0.0
-        for i in range(n):
+        for i in range(lo, hi):
             d = rows[r, i] - mu
             dev += d * d
         mean[r] = mu

@@ -157,19 +157,21 @@ def cell_rows(
     return rows, first
 
 
-def cell_moments(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def cell_moments(
+    rows: np.ndarray, lo: int = 0, hi: int | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Mean, sum of squared deviations and count of values > 0 of each row (numba).
 
-    `rows` may be a slice of columns of a larger array (rows contiguous, so no copy is made).
+    Only columns ``lo:hi`` (default all) are reduced; `rows` is not copied when it is a
+    C-contiguous float64 array.
     """
-    rows = np.asarray(rows, dtype=np.float64)
-    if rows.strides[1] != rows.itemsize:
-        rows = np.ascontiguousarray(rows)
-    elif not rows.flags.c_contiguous:
-        rows = rows[:, :]  # a column slice: passed as is (numba's any-layout version)
+    rows = np.ascontiguousarray(rows, dtype=np.float64)
+    stop = rows.shape[1] if hi is None else hi
+    if not 0 <= lo < stop <= rows.shape[1]:
+        raise ValueError(f"columns {lo}:{stop} are not within rows of {rows.shape[1]} columns")
     mean, m2 = np.empty(rows.shape[0]), np.empty(rows.shape[0])
     positive = np.empty(rows.shape[0], dtype=np.int64)
-    row_moments(rows, mean, m2, positive)
+    row_moments(rows, lo, stop, mean, m2, positive)
     return mean, m2, positive
 
 
@@ -207,7 +209,6 @@ def warm_up(model: CaseModel) -> None:
     participants = np.ones((n, model.n_cohorts))
     rows, _ = cell_rows(out["net"], out["pv"], participants)
     cell_moments(rows)
-    cell_moments(rows[:, :1])  # a block's columns of a chunk's rows (a strided view)
     cell_histograms(rows, np.zeros(rows.shape[0]), np.ones(rows.shape[0]), 4)
 
 
