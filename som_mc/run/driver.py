@@ -602,6 +602,8 @@ def _local_results(job: _Job, keep_draws: bool) -> Iterator[ChunkResult]:
             start=spec.bounds(lo)[0],
             stop=spec.bounds(hi - 1)[1],
             buffers=job.draws.buffers if job.draws is not None else None,
+            # a chunk is summarised (and stored) before the next is simulated
+            reuse=not keep_draws,
         )
         try:
             for offset, chunk in enumerate(chunks):
