@@ -12,9 +12,10 @@ small ``python -c`` script), with this checkout first on ``PYTHONPATH``, so impo
 numba's on-disk cache and memory are what a user gets. Timings are wall-clock seconds from
 :func:`time.perf_counter` (in-process figures) or around :func:`subprocess.run` (whole
 commands); peak memory is ``/usr/bin/time -f %M``. Each timing is the best of ``--repeats``
-(default 3; the sensitivity commands once) after a warm-up, and every ratio compares figures
-taken in this same run, because the machine's timings vary a lot with other work (the load
-average is printed at the start and the end).
+(default 3; the sensitivity commands once) after a warm-up; som_mc and the NumPy script are
+measured in turns (A B A B …), and every ratio compares figures taken in this same run,
+because the machine's timings vary a lot with other work (the load average is printed at the
+start and the end).
 
 The plain NumPy alternative is ``benchmarks/numpy_baseline.py`` (its own TOML reading,
 NumPy generators, vectorised arithmetic, ``np.quantile``); ``benchmarks/check_baseline.py``
@@ -32,7 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,6 +72,20 @@ def best_wall(
     if warm:
         run_child(args, env=env)
     return min(run_child(args, env=env)[0] for _ in range(repeats))
+
+
+def interleaved(
+    first: Callable[[], float], second: Callable[[], float], repeats: int
+) -> tuple[float, float]:
+    """Best of `repeats` of two measurements taken in turns (A B A B …).
+
+    Alternating keeps a burst of other work on the machine from landing on one side only.
+    """
+    a, b = [], []
+    for _ in range(repeats):
+        a.append(first())
+        b.append(second())
+    return min(a), min(b)
 
 
 def ratio(a: float, b: float) -> float:
@@ -173,8 +188,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         # -- 1. end-to-end against the plain NumPy script ---------------------------------
         base_py = str(HERE / "numpy_baseline.py")
-        lib_small = in_process(LIBRARY, str(small), str(repeats), "memory", str(CASE))
-        base_small = in_process(BASELINE, str(small), str(repeats), base_py)
+        lib_small, base_small = interleaved(
+            lambda: in_process(LIBRARY, str(small), "1", "memory", str(CASE)),
+            lambda: in_process(BASELINE, str(small), "1", base_py),
+            repeats,
+        )
         rows.append(
             Row(
                 f"library {small:,} draws: simulate + summarize",
@@ -185,8 +203,11 @@ def main(argv: list[str] | None = None) -> int:
             )
         )
         print(f"  [1] library {small:,}: {lib_small:.2f} s vs NumPy {base_small:.2f} s", flush=True)
-        lib_large = in_process(LIBRARY, str(large), str(repeats), "stream", str(CASE))
-        base_large = in_process(BASELINE, str(large), str(repeats), base_py)
+        lib_large, base_large = interleaved(
+            lambda: in_process(LIBRARY, str(large), "1", "stream", str(CASE)),
+            lambda: in_process(BASELINE, str(large), "1", base_py),
+            repeats,
+        )
         rows.append(
             Row(
                 f"library {large:,} draws: summarize_stream",
@@ -205,12 +226,17 @@ def main(argv: list[str] | None = None) -> int:
             return [PY, base_py, "--draws", str(n), "--seed", "1", "--json"]
 
         # the 1,000-draw runs warm numba's cache and the OS's file cache for the others
-        cli_1k = best_wall(som_run(1000), repeats)
-        cli_small = best_wall(som_run(small), repeats, warm=False)
-        cli_large = best_wall(som_run(large), repeats, warm=False)
-        bcli_1k = best_wall(base_run(1000), repeats)
-        bcli_small = best_wall(base_run(small), repeats, warm=False)
-        bcli_large = best_wall(base_run(large), repeats, warm=False)
+        run_child(som_run(1000))
+        run_child(base_run(1000))
+        cli_1k, bcli_1k = interleaved(
+            lambda: run_child(som_run(1000))[0], lambda: run_child(base_run(1000))[0], repeats
+        )
+        cli_small, bcli_small = interleaved(
+            lambda: run_child(som_run(small))[0], lambda: run_child(base_run(small))[0], repeats
+        )
+        cli_large, bcli_large = interleaved(
+            lambda: run_child(som_run(large))[0], lambda: run_child(base_run(large))[0], repeats
+        )
         for n, som, base in (
             (small, cli_small - cli_1k, bcli_small - bcli_1k),
             (large, cli_large - cli_1k, bcli_large - bcli_1k),
