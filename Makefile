@@ -30,7 +30,7 @@ test: $(STAMP)
 	$(NB_SMALL) $(BIN)/python -m pytest --nbmake --nbmake-timeout=300 notebooks
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/bench_kernel.py
+	$(BIN)/python benchmarks/run_all.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

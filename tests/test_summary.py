@@ -51,21 +51,27 @@ def test_summary_rows_zero_participants_gives_zero_per_participant():
 def test_row_moments_by_hand_and_py_func():
     rows = np.array([[1.0, 2.0, 3.0, -4.0], [0.0, 0.0, 0.0, 0.5]])
     out = [np.empty(2), np.empty(2), np.empty(2, dtype=np.int64)]
-    row_moments(rows, *out)
+    row_moments(rows, 0, 4, *out)
     np.testing.assert_allclose(out[0], [0.5, 0.125], rtol=1e-15)
     np.testing.assert_allclose(out[1], [0.25 + 2.25 + 6.25 + 20.25, 3 * 0.125**2 + 0.375**2])
     np.testing.assert_array_equal(out[2], [3, 1])
     again = [np.empty(2), np.empty(2), np.empty(2, dtype=np.int64)]
-    row_moments.py_func(rows, *again)
+    row_moments.py_func(rows, 0, 4, *again)
     for a, b in zip(out, again, strict=True):
         np.testing.assert_array_equal(a, b)
+    # columns 1:3 only (a block inside a chunk): [2, 3] and [0, 0]
+    part = [np.empty(2), np.empty(2), np.empty(2, dtype=np.int64)]
+    row_moments(rows, 1, 3, *part)
+    np.testing.assert_array_equal(part[0], [2.5, 0.0])
+    np.testing.assert_array_equal(part[1], [0.5, 0.0])
+    np.testing.assert_array_equal(part[2], [2, 0])
 
 
 def test_summary_rows_py_func_is_bitwise_equal():
     rng = np.random.default_rng(3)
-    net = rng.normal(size=(50, 4, 3))
-    pv = rng.normal(size=(50, 3))
-    part = rng.integers(0, 3, size=(50, 2)).astype(float)
+    net = rng.normal(size=(150, 4, 3))
+    pv = rng.normal(size=(150, 3))
+    part = rng.integers(0, 3, size=(150, 2)).astype(float)
     rows, first = _rows(net, pv, part)
     rows_py, first_py = _rows(net, pv, part, kernel=summary_rows.py_func)
     np.testing.assert_array_equal(rows, rows_py)

@@ -6,6 +6,8 @@ validated, immutable :class:`Case`; every scalar in it is an input with a stable
 (:func:`case_inputs`).
 """
 
+from typing import TYPE_CHECKING, Any
+
 from som_mc.case.inputs import InputSpec, case_inputs, uncertain_inputs
 from som_mc.case.load import case_hash, case_to_dict, load_case, parse_case
 from som_mc.case.provenance import InputProvenance, Provenance, input_provenance
@@ -19,7 +21,13 @@ from som_mc.case.schema import (
     Participants,
     Scenario,
 )
-from som_mc.case.xlsx import convert, load_case_file, read_workbook, write_workbook
+
+if TYPE_CHECKING:
+    from som_mc.case.xlsx import convert, load_case_file, read_workbook, write_workbook
+
+#: Names of the workbook module, imported on first use (openpyxl is slow to import and a
+#: TOML case never needs it).
+_XLSX = ("convert", "load_case_file", "read_workbook", "write_workbook")
 
 __all__ = [
     "Case",
@@ -47,3 +55,11 @@ __all__ = [
     "uncertain_inputs",
     "write_workbook",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _XLSX:
+        from som_mc.case import xlsx
+
+        return getattr(xlsx, name)
+    raise AttributeError(f"module 'som_mc.case' has no attribute {name!r}")

@@ -200,6 +200,11 @@ def command(args: argparse.Namespace) -> int:
         )
         return _deterministic(args)
     _refuse([("--point", args.point is not None)], "in a Monte Carlo run; it needs --deterministic")
+    if args.out is None and args.executor == "local":
+        from som_mc.run.driver import xarray_without_dask
+
+        with xarray_without_dask():  # no dask array is made: skip importing dask
+            return _monte_carlo(args)
     return _monte_carlo(args)
 
 
@@ -235,7 +240,7 @@ def _scenarios(args: argparse.Namespace) -> int:
 
 def _deterministic(args: argparse.Namespace) -> int:
     from som_mc.case import input_provenance
-    from som_mc.case import load_case_file as load_case
+    from som_mc.cli.options import load_case_file as load_case
     from som_mc.engine import deterministic
     from som_mc.present.tables import deterministic_json, deterministic_table
 
@@ -253,7 +258,7 @@ def _deterministic(args: argparse.Namespace) -> int:
 
 
 def _monte_carlo(args: argparse.Namespace) -> int:
-    from som_mc.case import load_case_file as load_case
+    from som_mc.cli.options import load_case_file as load_case
     from som_mc.errors import SomMcError
     from som_mc.results import save_results
     from som_mc.results.store import is_som_mc_store
@@ -343,6 +348,7 @@ def _monte_carlo(args: argparse.Namespace) -> int:
             overwrite=args.force,
             resume=args.resume,
             progress=progress,
+            compile_notice=True,
         )
     finally:
         if bar is not None:

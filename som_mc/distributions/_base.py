@@ -21,10 +21,32 @@ __all__ = [
     "check_integer",
     "check_positive",
     "check_real",
+    "lazy_module",
     "point_value",
     "set_fields",
     "toml_fields",
 ]
+
+
+class _LazyModule:
+    """A module imported on first attribute access (keeps ``import som_mc`` and the CLI fast)."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attr: str) -> Any:
+        import importlib
+
+        return getattr(importlib.import_module(self._name), attr)
+
+
+def lazy_module(name: str) -> Any:
+    """Return a stand-in for module `name` that imports it when first used.
+
+    scipy.stats and scipy.optimize take ≈ 0,5–1 s to import; commands that only read and
+    check a case never need them.
+    """
+    return _LazyModule(name)
 
 PointValueMethod = Literal["mean", "median", "mode"]
 """How :func:`point_value` reduces a distribution to one number."""

@@ -6,16 +6,17 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from scipy import stats
-
 from som_mc.distributions._base import (
     Distribution,
     check_positive,
     check_real,
+    lazy_module,
     set_fields,
 )
 from som_mc.distributions._elicitation import NOT_IN_TOML, Elicitation, check_elicited
 from som_mc.errors import DistributionError
+
+stats = lazy_module("scipy.stats")
 
 __all__ = [
     "PERT",
@@ -29,7 +30,7 @@ __all__ = [
 ]
 
 # Standard normal 95th percentile, for LogNormal.from_median_p95.
-_Z95 = float(stats.norm.ppf(0.95))
+_Z95 = 1.6448536269514722  # scipy.stats.norm.ppf(0.95)
 
 
 def _check_low_mode_high(kind: str, low: float, mode: float, high: float) -> None:
@@ -82,6 +83,10 @@ class Uniform(Distribution):
     def _scipy(self) -> Any:
         return stats.uniform(loc=self.low, scale=self.high - self.low)
 
+    def support(self) -> tuple[float, float]:
+        """Return the smallest and largest possible values (without scipy)."""
+        return float(self.low), float(self.high)
+
     def mode(self) -> float:
         """Return the midpoint (every point of the support is a mode)."""
         return 0.5 * (self.low + self.high)
@@ -131,6 +136,10 @@ class Triangular(Distribution):
     def _scipy(self) -> Any:
         width = self.high - self.low
         return stats.triang((self.most_likely - self.low) / width, loc=self.low, scale=width)
+
+    def support(self) -> tuple[float, float]:
+        """Return the smallest and largest possible values (without scipy)."""
+        return float(self.low), float(self.high)
 
     def mode(self) -> float:
         """Return `most_likely`."""
@@ -191,6 +200,10 @@ class PERT(Distribution):
         b = 1.0 + self.shape * (self.high - self.most_likely) / width
         return stats.beta(a, b, loc=self.low, scale=width)
 
+    def support(self) -> tuple[float, float]:
+        """Return the smallest and largest possible values (without scipy)."""
+        return float(self.low), float(self.high)
+
     def mode(self) -> float:
         """Return `most_likely`."""
         return self.most_likely
@@ -238,6 +251,10 @@ class Normal(Distribution):
 
     def _scipy(self) -> Any:
         return stats.norm(loc=self.mu, scale=self.sigma)
+
+    def support(self) -> tuple[float, float]:
+        """Return the smallest and largest possible values (without scipy)."""
+        return -math.inf, math.inf
 
     def mode(self) -> float:
         """Return `mu`."""
@@ -416,6 +433,10 @@ class LogNormal(Distribution):
     def _scipy(self) -> Any:
         return stats.lognorm(s=self.sigma, scale=math.exp(self.mu))
 
+    def support(self) -> tuple[float, float]:
+        """Return the smallest and largest possible values (without scipy)."""
+        return 0.0, math.inf
+
     def mode(self) -> float:
         """Return ``exp(mu - sigma**2)``."""
         return math.exp(self.mu - self.sigma**2)
@@ -523,6 +544,10 @@ class Beta(Distribution):
     def _scipy(self) -> Any:
         return stats.beta(self.alpha, self.beta, loc=self.low, scale=self.high - self.low)
 
+    def support(self) -> tuple[float, float]:
+        """Return the smallest and largest possible values (without scipy)."""
+        return float(self.low), float(self.high)
+
     def mode(self) -> float:
         """Return the peak of the density.
 
@@ -618,6 +643,10 @@ class Gamma(Distribution):
 
     def _scipy(self) -> Any:
         return stats.gamma(self.shape, scale=self.scale)
+
+    def support(self) -> tuple[float, float]:
+        """Return the smallest and largest possible values (without scipy)."""
+        return 0.0, math.inf
 
     def mode(self) -> float:
         """Return ``(shape - 1) * scale`` for ``shape >= 1``, else 0."""

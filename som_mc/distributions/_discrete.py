@@ -11,7 +11,6 @@ from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import stats
 
 from som_mc.distributions._base import (
     _TINY,
@@ -19,9 +18,12 @@ from som_mc.distributions._base import (
     check_integer,
     check_positive,
     check_real,
+    lazy_module,
     set_fields,
 )
 from som_mc.errors import DistributionError
+
+stats = lazy_module("scipy.stats")
 
 __all__ = ["Binomial", "DiscreteUniform", "Poisson"]
 
@@ -55,6 +57,14 @@ class Poisson(Distribution):
 
     def _scipy(self) -> Any:
         return stats.poisson(self.mu)
+
+    def mean(self) -> float:
+        """Return the mean (without scipy)."""
+        return float(self.mu)
+
+    def support(self) -> tuple[float, float]:
+        """Return the smallest and largest possible values (without scipy)."""
+        return 0.0, math.inf
 
     def mode(self) -> float:
         """Return ``floor(mu)`` (for integer `mu`, ``mu - 1`` is a mode too)."""
@@ -95,6 +105,14 @@ class DiscreteUniform(Distribution):
 
     def _scipy(self) -> Any:
         return stats.randint(self.low, self.high + 1)
+
+    def mean(self) -> float:
+        """Return the mean (without scipy)."""
+        return (float(self.low) + float(self.high)) / 2.0
+
+    def support(self) -> tuple[float, float]:
+        """Return the smallest and largest possible values (without scipy)."""
+        return float(self.low), float(self.high)
 
     def mode(self) -> float:
         """Return the median (every value of the support is a mode)."""
@@ -149,6 +167,14 @@ class Binomial(Distribution):
         k = np.searchsorted(cdf, np.where(q == 0.0, _TINY, q), side="left")
         out = np.minimum(k, self.n).astype(np.float64)
         return np.where((q >= 0.0) & (q <= 1.0), out, np.nan)
+
+    def mean(self) -> float:
+        """Return the mean (without scipy)."""
+        return float(self.n * self.p)
+
+    def support(self) -> tuple[float, float]:
+        """Return the smallest and largest possible values (without scipy)."""
+        return 0.0, float(self.n)
 
     def mode(self) -> float:
         """Return ``floor((n + 1) * p)``, capped at `n`."""

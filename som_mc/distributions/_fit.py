@@ -23,9 +23,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import optimize, special, stats
 
-from som_mc.distributions._base import Distribution, check_real
+from som_mc.distributions._base import Distribution, check_real, lazy_module
 from som_mc.distributions._continuous import (
     PERT,
     Beta,
@@ -38,6 +37,10 @@ from som_mc.distributions._continuous import (
 )
 from som_mc.distributions._elicitation import Elicitation, quantile_key
 from som_mc.errors import DistributionError
+
+optimize = lazy_module("scipy.optimize")
+special = lazy_module("scipy.special")
+stats = lazy_module("scipy.stats")
 
 __all__ = ["ELICITABLE", "FitResult", "fit_quantiles", "quantile_fixable"]
 

@@ -9,11 +9,12 @@ from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import optimize
-from scipy.optimize import elementwise
 
-from som_mc.distributions._base import Distribution, check_positive, set_fields
+from som_mc.distributions._base import Distribution, check_positive, lazy_module, set_fields
 from som_mc.errors import DistributionError
+
+optimize = lazy_module("scipy.optimize")
+elementwise = lazy_module("scipy.optimize.elementwise")
 
 __all__ = ["WEIGHT_TOLERANCE", "Mixture"]
 

@@ -20,9 +20,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import stats
 
-from som_mc.distributions._base import Distribution, check_integer, set_fields
+from som_mc.distributions._base import Distribution, check_integer, lazy_module, set_fields
 from som_mc.distributions._continuous import Beta
 from som_mc.distributions._elicitation import NOT_IN_TOML
 from som_mc.distributions._mixture import _pdf, has_density
@@ -35,6 +34,8 @@ __all__ = [
     "check_binomial_data",
     "prior_predictive",
 ]
+
+stats = lazy_module("scipy.stats")
 
 GRID_POINTS = 8192
 """Grid points of each of the three parts of the posterior grid (see BinomialPosterior)."""

@@ -103,6 +103,12 @@ def simulate_chunk(
         v = const.copy()
         # successful persons still active per cohort and year since the effect year
         successes = np.empty((n_c, n_p))
+        # one draw's value and cost per (year, actor), accumulated locally, and the unit
+        # prices of the consequence at hand (0 where an actor has none)
+        value = np.empty((n_t, n_a))
+        cost = np.empty((n_t, n_a))
+        price = np.empty(n_a)
+        priced = np.empty(n_a, dtype=np.bool_)
         for i in range(part * n // n_parts, (part + 1) * n // n_parts):
             for j in range(n_unc):
                 v[uncertain[j]] = x[i, j]
@@ -110,8 +116,8 @@ def simulate_chunk(
             keep = 1.0 - v[idx_dropoff]
             for t in range(n_t):
                 for a in range(n_a):
-                    out_value[i, t, a] = 0.0
-                    out_cost[i, t, a] = 0.0
+                    value[t, a] = 0.0
+                    cost[t, a] = 0.0
             for c in range(n_c):
                 for tau in range(n_p):
                     if noise:
@@ -122,6 +128,10 @@ def simulate_chunk(
                 scale = v[cons_scale[k]]
                 during = cons_participants[k] == 1
                 shift = 0 if during else delay
+                for a in range(n_a):
+                    q = cons_price[k, a]
+                    priced[a] = q >= 0
+                    price[a] = v[q] if q >= 0 else 0.0
                 for tau in range(n_p):
                     pidx = cons_profile[k, tau]
                     if pidx < 0 or (during and tau >= span):
@@ -132,13 +142,17 @@ def simulate_chunk(
                         if t >= n_t:
                             break
                         persons = v[idx_participants[c]] if during else successes[c, tau]
-                        for a in range(n_a):
-                            q = cons_price[k, a]
-                            if q >= 0:
-                                delta = persons * dq * v[q]
-                                out_value[i, t, a] -= delta
-                                if keep_k:
+                        pdq = persons * dq
+                        if keep_k:
+                            for a in range(n_a):
+                                if priced[a]:
+                                    delta = pdq * price[a]
+                                    value[t, a] -= delta
                                     out_value_k[i, k, t, a] -= delta
+                        else:
+                            for a in range(n_a):
+                                if priced[a]:
+                                    value[t, a] -= pdq * price[a]
             for line in range(n_l):
                 amount = v[cost_amount[line]]
                 a = cost_actor[line]
@@ -148,11 +162,13 @@ def simulate_chunk(
                         share = cost_pp[line, c, t]
                         if share != 0.0:
                             total += v[idx_participants[c]] * amount * share
-                    out_cost[i, t, a] += total
+                    cost[t, a] += total
             for a in range(n_a):
                 pv = 0.0
                 for t in range(n_t):
-                    net = out_value[i, t, a] - out_cost[i, t, a]
+                    net = value[t, a] - cost[t, a]
+                    out_value[i, t, a] = value[t, a]
+                    out_cost[i, t, a] = cost[t, a]
                     out_net[i, t, a] = net
                     pv += net * discount[t]
                 out_pv[i, a] = pv
@@ -192,39 +208,64 @@ def summary_rows(
     width = n_a + 1
     cum0 = n_t * width
     tail = 2 * n_t * width
+    n_rows = rows.shape[0]
     n_c = participants.shape[1]
-    for i in numba.prange(n):
-        n_part = 0.0
-        for c in range(n_c):
-            n_part += participants[i, c]
+    # Draws are taken in tiles: each tile's rows are built in a small local array and
+    # copied out row by row, so every write to `rows` fills whole cache lines (writing one
+    # column of `rows` per draw touches a cache line per row).
+    tile = 64
+    n_tiles = (n + tile - 1) // tile
+    for part in numba.prange(n_tiles):
+        i0 = part * tile
+        m = min(tile, n - i0)
+        local = np.empty((n_rows, tile))
+        first = np.empty((width, tile), dtype=np.int64)
+        for j in range(m):
+            i = i0 + j
+            n_part = 0.0
+            for c in range(n_c):
+                n_part += participants[i, c]
+            for a in range(width):
+                first[a, j] = n_t
+            total_pv = 0.0
+            for a in range(n_a):
+                total_pv += pv[i, a]
+                local[tail + width + a, j] = pv[i, a]
+            local[tail + width + n_a, j] = total_pv
+            for a in range(width):
+                running = 0.0
+                for t in range(n_t):
+                    if a < n_a:
+                        value = net[i, t, a]
+                    else:
+                        value = 0.0
+                        for b in range(n_a):
+                            value += net[i, t, b]
+                    local[t * width + a, j] = value
+                    running = value if t == 0 else running + value
+                    local[cum0 + t * width + a, j] = running
+                    if running >= 0 and first[a, j] == n_t:
+                        first[a, j] = t
+                local[tail + a, j] = running
+                local[tail + 2 * width + a, j] = running / n_part if n_part > 0 else 0.0
+        for r in range(n_rows):
+            for j in range(m):
+                rows[r, i0 + j] = local[r, j]
         for a in range(width):
-            first_break_even[a, i] = n_t
-        total_pv = 0.0
-        for a in range(n_a):
-            total_pv += pv[i, a]
-            rows[tail + width + a, i] = pv[i, a]
-        rows[tail + width + n_a, i] = total_pv
-        for a in range(width):
-            running = 0.0
-            for t in range(n_t):
-                if a < n_a:
-                    value = net[i, t, a]
-                else:
-                    value = 0.0
-                    for b in range(n_a):
-                        value += net[i, t, b]
-                rows[t * width + a, i] = value
-                running = value if t == 0 else running + value
-                rows[cum0 + t * width + a, i] = running
-                if running >= 0 and first_break_even[a, i] == n_t:
-                    first_break_even[a, i] = t
-            rows[tail + a, i] = running
-            rows[tail + 2 * width + a, i] = running / n_part if n_part > 0 else 0.0
+            for j in range(m):
+                first_break_even[a, i0 + j] = first[a, j]
 
 
 @numba.njit(parallel=True, **_JIT)  # type: ignore[call-overload]
-def row_moments(rows: np.ndarray, mean: np.ndarray, m2: np.ndarray, positive: np.ndarray) -> None:
-    """Mean, sum of squared deviations and count of values > 0 of each row.
+def row_moments(
+    rows: np.ndarray,
+    lo: int,
+    hi: int,
+    mean: np.ndarray,
+    m2: np.ndarray,
+    positive: np.ndarray,
+) -> None:
+    """Mean, sum of squared deviations and count of values > 0 of columns ``lo:hi`` of each row.
 
     Each row is reduced by one thread in order, so the result does not depend on the
     number of threads.
@@ -233,22 +274,26 @@ def row_moments(rows: np.ndarray, mean: np.ndarray, m2: np.ndarray, positive: np
     ----------
     rows : ndarray, shape (R, n)
         Values, one row per cell.
+    lo, hi : int
+        The columns (draws) to reduce, ``0 <= lo < hi <= n``: a block of a chunk's rows,
+        without copying it out.
     mean, m2 : ndarray, shape (R,)
         Outputs: mean and ``Σ (x − mean)²``.
     positive : ndarray of int64, shape (R,)
         Output: number of values > 0.
     """
-    n_rows, n = rows.shape
+    n_rows = rows.shape[0]
+    n = hi - lo
     for r in numba.prange(n_rows):
         total = 0.0
         count = 0
-        for i in range(n):
+        for i in range(lo, hi):
             total += rows[r, i]
             if rows[r, i] > 0:
                 count += 1
         mu = total / n
         dev = 0.0
-        for i in range(n):
+        for i in range(lo, hi):
             d = rows[r, i] - mu
             dev += d * d
         mean[r] = mu

@@ -140,6 +140,7 @@ def iter_chunks(
     buffers: dict[str, np.ndarray] | None = None,
     start: int = 0,
     stop: int | None = None,
+    reuse: bool = False,
 ) -> Iterator[Chunk]:
     """Simulate draws ``start..stop`` (default all ``0..n_draws``) of a run in chunks.
 
@@ -168,6 +169,10 @@ def iter_chunks(
     start, stop : int, optional
         Simulate only draws ``start:stop`` of the run of `n_draws` draws (the same numbers
         as in the whole run; used by executors that spread chunks over workers).
+    reuse : bool
+        Without `buffers`, write every chunk into the same arrays (no fresh memory per
+        chunk): a chunk's arrays are valid only until the next one is taken. For callers
+        that reduce each chunk before asking for the next (the streaming summary).
 
     Yields
     ------
@@ -195,6 +200,8 @@ def iter_chunks(
                 )
             return pending[block]
 
+        spare: dict[str, np.ndarray] | None = None
+        spare_active: np.ndarray | None = None
         try:
             for c0 in range(start, end, chunk_size):
                 c1 = min(c0 + chunk_size, end)
@@ -202,13 +209,28 @@ def iter_chunks(
                 for block in range(first, min(last + 1 + workers, last_block + 1)):
                     fetch(block)  # this chunk's blocks, and a few ahead
                 n = c1 - c0
-                if buffers is None:
+                if buffers is None and reuse:
+                    if spare is None or spare["x"].shape[0] < n:
+                        spare = allocate_buffers(
+                            model,
+                            min(chunk_size, end - start),
+                            keep_consequences=keep_consequences,
+                        )
+                        spare_active = np.empty((spare["x"].shape[0], *_active_shape(model)))
+                    x = spare["x"][:n]
+                    views = {k: v[:n] for k, v in spare.items() if k != "x"}
+                elif buffers is None:
                     x = np.empty((n, len(model.uncertain)))
                     views = None
                 else:
                     x = buffers["x"][c0:c1]
                     views = {k: v[c0:c1] for k, v in buffers.items() if k != "x"}
-                active = np.empty((n, *_active_shape(model))) if noise else np.zeros((0, 0, 0))
+                if not noise:
+                    active = np.zeros((0, 0, 0))
+                elif spare_active is not None and buffers is None and reuse:
+                    active = spare_active[:n]
+                else:
+                    active = np.empty((n, *_active_shape(model)))
                 for block in range(first, last + 1):
                     bx, bact = fetch(block).result()
                     b0 = block * BLOCK_SIZE

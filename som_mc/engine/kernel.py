@@ -6,14 +6,29 @@ outputs; these wrappers check shapes and dtypes, allocate, and pass the model's 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TextIO
 
 import numpy as np
 
 from som_mc.engine._kernels import histogram_rows, row_moments, simulate_chunk, summary_rows
 from som_mc.model import CaseModel
 
-__all__ = ["cell_histograms", "cell_moments", "cell_rows", "run_kernel"]
+__all__ = [
+    "cell_histograms",
+    "cell_moments",
+    "cell_rows",
+    "compile_notice",
+    "kernels_cached",
+    "run_kernel",
+    "warm_up",
+]
+
+_KERNELS = (simulate_chunk, summary_rows, row_moments, histogram_rows)
 
 
 def run_kernel(
@@ -142,12 +157,21 @@ def cell_rows(
     return rows, first
 
 
-def cell_moments(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Mean, sum of squared deviations and count of values > 0 of each row (numba)."""
+def cell_moments(
+    rows: np.ndarray, lo: int = 0, hi: int | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean, sum of squared deviations and count of values > 0 of each row (numba).
+
+    Only columns ``lo:hi`` (default all) are reduced; `rows` is not copied when it is a
+    C-contiguous float64 array.
+    """
     rows = np.ascontiguousarray(rows, dtype=np.float64)
+    stop = rows.shape[1] if hi is None else hi
+    if not 0 <= lo < stop <= rows.shape[1]:
+        raise ValueError(f"columns {lo}:{stop} are not within rows of {rows.shape[1]} columns")
     mean, m2 = np.empty(rows.shape[0]), np.empty(rows.shape[0])
     positive = np.empty(rows.shape[0], dtype=np.int64)
-    row_moments(rows, mean, m2, positive)
+    row_moments(rows, lo, stop, mean, m2, positive)
     return mean, m2, positive
 
 
@@ -156,3 +180,68 @@ def cell_histograms(rows: np.ndarray, lo: np.ndarray, width: np.ndarray, bins: i
     counts = np.zeros((rows.shape[0], bins), dtype=np.int32)
     histogram_rows(np.ascontiguousarray(rows, dtype=np.float64), lo, width, counts)
     return counts
+
+
+def kernels_cached() -> bool:
+    """Whether every kernel is compiled in this process or found in numba's on-disk cache.
+
+    False means the next run compiles them (several seconds, once per installation and
+    numba version). Reads numba's cache index; answers True when that cannot be read.
+    """
+    for kernel in _KERNELS:
+        if kernel.overloads:
+            continue
+        try:
+            index = kernel._cache._cache_file._load_index()
+        except Exception:  # numba's cache internals differ: assume cached, stay quiet
+            return True
+        if not index:
+            return False
+    return True
+
+
+def warm_up(model: CaseModel) -> None:
+    """Compile (or load from the cache) every kernel with the argument types of a run."""
+    n = 2
+    x = np.zeros((n, len(model.uncertain)))
+    active = np.zeros((n, model.n_cohorts, model.chain_length))
+    out = run_kernel(model, x, active, noise=True)
+    participants = np.ones((n, model.n_cohorts))
+    rows, _ = cell_rows(out["net"], out["pv"], participants)
+    cell_moments(rows)
+    cell_histograms(rows, np.zeros(rows.shape[0]), np.ones(rows.shape[0]), 4)
+
+
+@contextmanager
+def compile_notice(stream: TextIO | None = None) -> Iterator[None]:
+    """Tell the user, once, that the block compiles the kernels, with the seconds elapsed.
+
+    Prints ``Kompilerer beregningskernen (kun første gang) …`` on `stream` (stderr) and a
+    tick per second until the block ends, then the time it took.
+    """
+    out = sys.stderr if stream is None else stream
+    interactive = out.isatty()
+    t0 = time.perf_counter()
+    done = threading.Event()
+    out.write("Kompilerer beregningskernen (kun første gang) …")
+    out.flush()
+
+    def tick() -> None:
+        while not done.wait(1.0):
+            seconds = round(time.perf_counter() - t0)
+            if interactive:
+                out.write(f"\rKompilerer beregningskernen (kun første gang) … {seconds} s")
+            else:
+                out.write(".")
+            out.flush()
+
+    ticker = threading.Thread(target=tick, name="som_mc-compile-notice", daemon=True)
+    ticker.start()
+    try:
+        yield
+    finally:
+        done.set()
+        ticker.join()
+        seconds = f"{time.perf_counter() - t0:.1f}".replace(".", ",")
+        out.write(f" færdig ({seconds} s)\n")
+        out.flush()

@@ -81,7 +81,7 @@ def simulate(
         keep_consequences=keep_consequences,
         target_mcse=target_mcse,
     )
-    result = run(spec, keep_draws=True, progress=progress)
+    result = run(spec, keep_draws=True, progress=progress, summary=False)
     assert result.draws is not None
     return result.draws
 
@@ -132,4 +132,6 @@ def summarize_stream(
         chunk_draws=chunk_size,
         bins=bins,
     )
-    return run(spec, progress=progress).summary
+    summary = run(spec, progress=progress).summary
+    assert summary is not None
+    return summary

@@ -383,7 +383,7 @@ def compare(
         start, length = axes[i]
         offset = start - first
         cols = [actors.index(a) for a in case.actors]
-        ds = run(spec, keep_draws=True).draws
+        ds = run(spec, keep_draws=True, summary=False).draws
         assert ds is not None
         net = np.zeros((draws, n_t, n_a))
         net[:, offset : offset + length, cols] = ds.net_result.transpose(

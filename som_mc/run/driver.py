@@ -26,8 +26,10 @@ from __future__ import annotations
 import json
 import shutil
 import signal
+import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,7 +38,9 @@ import numba
 import numpy as np
 import xarray as xr
 
-from som_mc.engine.chunks import Chunk, iter_chunks
+from som_mc.engine.chunks import Chunk, allocate_buffers, iter_chunks
+from som_mc.engine.kernel import compile_notice as notice_compiling
+from som_mc.engine.kernel import kernels_cached, warm_up
 from som_mc.errors import SomMcError
 from som_mc.model import CaseModel
 from som_mc.results import build_dataset
@@ -62,6 +66,7 @@ __all__ = [
     "run",
     "run_chunk",
     "run_many",
+    "xarray_without_dask",
 ]
 
 
@@ -73,7 +78,7 @@ class ChunkResult:
     index: int
     start: int
     stop: int
-    part: SummaryPart
+    part: SummaryPart | None
     arrays: Chunk | None = None
 
 
@@ -85,8 +90,9 @@ class RunResult:
     ----------
     spec : RunSpec
         The run.
-    summary : xarray.Dataset
-        Its summary (schema of :func:`som_mc.summarize`).
+    summary : xarray.Dataset or None
+        Its summary (schema of :func:`som_mc.summarize`); None for a run made with
+        ``summary=False``.
     draws : xarray.Dataset or None
         Every draw in the results schema (``keep_draws=True``).
     store : Path or None
@@ -96,10 +102,46 @@ class RunResult:
     """
 
     spec: RunSpec
-    summary: xr.Dataset
+    summary: xr.Dataset | None
     draws: xr.Dataset | None
     store: Path | None
     n_draws: int
+
+
+@contextmanager
+def xarray_without_dask() -> Iterator[None]:
+    """Within the block, xarray does not import dask to check whether arrays are dask arrays.
+
+    xarray imports ``dask.array`` (≈ 0,5–1 s with its scipy imports) the first time it builds
+    a variable, only to check that the NumPy arrays it was given are not dask arrays. A run
+    on the local executor without a Zarr store never makes a dask array, so there the check
+    is answered "dask absent" without importing it. Nothing changes when dask is already
+    imported, or when xarray's internals differ from what is expected here.
+    """
+    if "dask" in sys.modules:
+        yield
+        return
+    try:
+        from xarray.namedarray import pycompat
+
+        cache = pycompat._cached_duck_array_modules
+        absent = object.__new__(pycompat.DuckArrayModule)
+        absent.module = None
+        absent.version = pycompat.Version("0.0.0")
+        absent.type = ()
+        absent.available = False
+    except (ImportError, AttributeError, TypeError):
+        yield
+        return
+    if "dask" in cache:
+        yield
+        return
+    cache["dask"] = absent
+    try:
+        yield
+    finally:
+        if cache.get("dask") is absent:
+            del cache["dask"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -127,10 +169,15 @@ def _finish(
     edges: HistogramEdges | None,
     store: str | None,
     keep_draws: bool,
+    summarize: bool = True,
 ) -> ChunkResult:
     if store is not None:
         write_chunk(store, model, index, chunk.start, chunk)
-    part = summary_part(chunk.start, chunk.net, chunk.pv, chunk.participants, edges=edges)
+    part = (
+        summary_part(chunk.start, chunk.net, chunk.pv, chunk.participants, edges=edges)
+        if summarize
+        else None
+    )
     return ChunkResult(index, chunk.start, chunk.stop, part, chunk if keep_draws else None)
 
 
@@ -141,6 +188,7 @@ def run_chunk(
     store: str | None = None,
     keep_draws: bool = False,
     kernel_threads: int | None = None,
+    summarize: bool = True,
 ) -> ChunkResult:
     """Simulate chunk `index` of a run, store it, and return its summary part.
 
@@ -158,6 +206,8 @@ def run_chunk(
         Return the chunk's arrays too.
     kernel_threads : int, optional
         numba threads for this chunk (a Dask worker process uses 1).
+    summarize : bool
+        Reduce the chunk to its summary part (False: only its draws are wanted).
 
     Returns
     -------
@@ -180,7 +230,7 @@ def run_chunk(
             stop=stop,
         )
     )
-    return _finish(spec, model, index, chunk, edges, store, keep_draws)
+    return _finish(spec, model, index, chunk, edges, store, keep_draws, summarize)
 
 
 def run_edges(spec: RunSpec) -> HistogramEdges | None:
@@ -202,15 +252,33 @@ def run_edges(spec: RunSpec) -> HistogramEdges | None:
 
 
 class _DrawsSink:
-    """Keeps every draw in memory and builds the results dataset at the end."""
+    """Keeps every draw in memory and builds the results dataset at the end.
 
-    def __init__(self, model: CaseModel) -> None:
+    The large per-draw arrays live in buffers over all draws of the run
+    (:func:`~som_mc.engine.chunks.allocate_buffers`): chunks simulated in this process are
+    written straight into them (no copy, no concatenation); chunks from elsewhere (Dask, a
+    resumed store) are copied into their slice.
+    """
+
+    _BUFFERED = ("x", "cost", "value", "net", "pv", "value_k")
+
+    def __init__(self, model: CaseModel, n_draws: int, keep_consequences: bool) -> None:
         self.model = model
+        self.buffers = allocate_buffers(model, n_draws, keep_consequences=keep_consequences)
         self.parts: dict[int, Chunk] = {}
 
     def add(self, result: ChunkResult) -> None:
-        assert result.arrays is not None
-        self.parts[result.start] = result.arrays
+        chunk = result.arrays
+        assert chunk is not None
+        for name in self._BUFFERED:
+            array = getattr(chunk, name)
+            buffer = self.buffers.get(name)
+            if array is None or buffer is None:
+                continue
+            target = buffer[chunk.start : chunk.stop]
+            if not np.shares_memory(array, target):
+                target[...] = array
+        self.parts[chunk.start] = chunk
 
     def dataset(self, n_used: int, attrs: dict[str, Any]) -> xr.Dataset:
         chunks = [self.parts[k] for k in sorted(self.parts) if k < n_used]
@@ -218,20 +286,22 @@ class _DrawsSink:
 
         def cat(name: str) -> Any:
             arrays = [getattr(c, name) for c in chunks]
-            if arrays[0] is None:
-                return None
             return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
+
+        def buffered(name: str) -> Any:
+            buffer = self.buffers.get(name)
+            return None if buffer is None else buffer[:n_used]
 
         return build_dataset(
             self.model,
-            x=cat("x"),
+            x=buffered("x"),
             successes=cat("successes"),
             participants=cat("participants"),
-            cost=cat("cost"),
-            value=cat("value"),
-            net=cat("net"),
-            pv=cat("pv"),
-            value_k=cat("value_k"),
+            cost=buffered("cost"),
+            value=buffered("value"),
+            net=buffered("net"),
+            pv=buffered("pv"),
+            value_k=buffered("value_k"),
             attrs=attrs,
         )
 
@@ -245,9 +315,11 @@ class _Job:
     summary: Summary
     draws: _DrawsSink | None
     todo: list[int]
+    summarize: bool = True
     pending: dict[int, ChunkResult] = field(default_factory=dict)
     next_index: int = 0
     n_used: int = 0
+    n_done: int = 0
     stopped: bool = False
 
     def take(self, result: ChunkResult) -> int:
@@ -273,17 +345,27 @@ class _Job:
         return done
 
     def _merge(self, result: ChunkResult) -> None:
-        self.summary.merge(result.part)
+        if result.part is not None:
+            self.summary.merge(result.part)
         if self.draws is not None:
             self.draws.add(result)
         self.n_used = max(self.n_used, result.stop)
+        self.n_done += result.stop - result.start
 
 
 def _prepare(
-    spec: RunSpec, store: Path | None, *, keep_draws: bool, overwrite: bool, resume: bool
+    spec: RunSpec,
+    store: Path | None,
+    *,
+    keep_draws: bool,
+    overwrite: bool,
+    resume: bool,
+    summarize: bool = True,
 ) -> _Job:
     model = _model(spec)
-    edges = run_edges(spec)
+    # the stopping rule needs the summary as it goes
+    summarize = summarize or spec.target_mcse is not None
+    edges = run_edges(spec) if summarize else None
     summary = Summary(model.years, model.actors, spec.quantiles, spec.quantile_method, edges)
     job = _Job(
         spec=spec,
@@ -291,8 +373,11 @@ def _prepare(
         store=store,
         edges=edges,
         summary=summary,
-        draws=_DrawsSink(model) if keep_draws else None,
+        draws=(
+            _DrawsSink(model, spec.draws, spec.keep_consequences) if keep_draws else None
+        ),
         todo=list(range(spec.n_chunks)),
+        summarize=summarize,
     )
     if store is None:
         return job
@@ -319,7 +404,7 @@ def _prepare(
                         else None
                     ),
                 )
-                job.take(_finish(spec, model, i, arrays, edges, None, keep_draws))
+                job.take(_finish(spec, model, i, arrays, edges, None, keep_draws, summarize))
         job.todo = [i for i in job.todo if not complete[i]]
         return job
     if store.exists():
@@ -363,6 +448,8 @@ def run_many(
     overwrite: bool = False,
     resume: bool = False,
     progress: Callable[[int], None] | None = None,
+    summary: bool = True,
+    compile_notice: bool = False,
 ) -> list[RunResult]:
     """Run several specs chunk by chunk and return their results.
 
@@ -386,6 +473,12 @@ def run_many(
         Continue existing stores of the same runs, simulating only missing chunks.
     progress : callable, optional
         Called with the total number of draws finished, over all runs.
+    summary : bool
+        Summarise each run (False, with `keep_draws`: only the draws are wanted, and
+        ``RunResult.summary`` is None; a run with ``target_mcse`` is always summarised).
+    compile_notice : bool
+        When the numba kernels are not in the on-disk cache yet (the first run after
+        installing), compile them first and say so on stderr, with the seconds elapsed.
 
     Returns
     -------
@@ -425,11 +518,21 @@ def run_many(
     for path in paths:  # refuse any store before creating one
         if path is not None:
             check_store(path, overwrite=overwrite, resume=resume)
+    if compile_notice and specs and not kernels_cached():
+        with notice_compiling():
+            warm_up(_model(specs[0]))
     jobs = [
-        _prepare(spec, path, keep_draws=keep_draws, overwrite=overwrite, resume=resume)
+        _prepare(
+            spec,
+            path,
+            keep_draws=keep_draws,
+            overwrite=overwrite,
+            resume=resume,
+            summarize=summary or not keep_draws,
+        )
         for spec, path in zip(specs, paths, strict=True)
     ]
-    finished = sum(job.summary.n for job in jobs)
+    finished = sum(job.n_done for job in jobs)
     if progress is not None and finished:
         progress(finished)
 
@@ -463,7 +566,7 @@ def run_many(
         out.append(
             RunResult(
                 spec=job.spec,
-                summary=job.summary.result(attrs),
+                summary=job.summary.result(attrs) if job.summarize else None,
                 draws=draws,
                 store=job.store,
                 n_draws=n_used,
@@ -498,10 +601,16 @@ def _local_results(job: _Job, keep_draws: bool) -> Iterator[ChunkResult]:
             keep_consequences=spec.keep_consequences,
             start=spec.bounds(lo)[0],
             stop=spec.bounds(hi - 1)[1],
+            buffers=job.draws.buffers if job.draws is not None else None,
+            # a chunk is summarised (and stored) before the next is simulated
+            reuse=not keep_draws,
         )
         try:
             for offset, chunk in enumerate(chunks):
-                yield _finish(spec, job.model, lo + offset, chunk, job.edges, store, keep_draws)
+                yield _finish(
+                    spec, job.model, lo + offset, chunk, job.edges, store, keep_draws,
+                    job.summarize,
+                )
         finally:
             chunks.close()  # type: ignore[attr-defined]  # a generator: stops its samplers
 
@@ -599,6 +708,7 @@ def _run_on_dask(
                 store,
                 keep_draws,
                 1,
+                job.summarize,
                 key=f"som_mc-chunk-{tag}-{n_job}-{index}",
                 priority=-index,
             )

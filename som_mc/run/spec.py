@@ -45,6 +45,26 @@ def check_draws(draws: object, name: str = "draws") -> int:
     return draws
 
 
+
+#: Recently hashed cases (the case object is kept, so its id is not reused while cached).
+_HASHES: dict[int, tuple[Case, str]] = {}
+
+
+def _case_hash(case: Case) -> str:
+    """:func:`~som_mc.case.case_hash`, remembered per case object (cases are frozen).
+
+    Hashing writes the whole case as TOML (tens of milliseconds for a large case), which a
+    script calling :func:`som_mc.simulate` in a loop would otherwise pay on every call.
+    """
+    hit = _HASHES.get(id(case))
+    if hit is not None and hit[0] is case:
+        return hit[1]
+    if len(_HASHES) >= 16:
+        _HASHES.clear()
+    digest = case_hash(case)
+    _HASHES[id(case)] = (case, digest)
+    return digest
+
 @dataclass(frozen=True)
 class RunSpec:
     """Everything that determines the numbers of a run (use :meth:`make`).
@@ -93,7 +113,7 @@ class RunSpec:
                 f"RunSpec.make, which rounds up); received {self.chunk_draws}"
             )
         if not self.case_sha256:
-            object.__setattr__(self, "case_sha256", case_hash(self.case))
+            object.__setattr__(self, "case_sha256", _case_hash(self.case))
 
     @classmethod
     def make(

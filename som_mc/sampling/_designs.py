@@ -11,7 +11,6 @@ import warnings
 from collections.abc import Sequence
 
 import numpy as np
-from scipy.stats import qmc
 
 from som_mc.distributions import (
     PERT,
@@ -27,9 +26,12 @@ from som_mc.distributions import (
     Triangular,
     Uniform,
 )
+from som_mc.distributions._base import lazy_module
 from som_mc.sampling._correlation import CorrelationSpec, iman_conover
 from som_mc.sampling._streams import stream
 from som_mc.types import BLOCK_SIZE, DEFAULT_DESIGN, DESIGNS, Design
+
+qmc = lazy_module("scipy.stats.qmc")
 
 __all__ = ["BLOCK_SIZE", "DESIGNS", "Design", "block_bounds", "sample_block", "sample_inputs"]
 
@@ -44,15 +46,22 @@ def block_bounds(n_draws: int, block: int) -> tuple[int, int]:
     return start, min(start + BLOCK_SIZE, n_draws)
 
 
+def _affine(u: np.ndarray, low: float, width: float) -> np.ndarray:
+    """``low + width * u`` in place (the same numbers, no temporaries)."""
+    np.multiply(u, width, out=u)
+    np.add(u, low, out=u)
+    return u
+
+
 def _random_draws(dist: Distribution, gen: np.random.Generator, n: int) -> np.ndarray:
     """Plain Monte Carlo draws; NumPy's own samplers where ppf would be slow."""
     if isinstance(dist, PERT):
         width = dist.high - dist.low
         a = 1.0 + dist.shape * (dist.most_likely - dist.low) / width
         b = 1.0 + dist.shape * (dist.high - dist.most_likely) / width
-        return dist.low + width * gen.beta(a, b, n)
+        return _affine(gen.beta(a, b, n), dist.low, width)
     if isinstance(dist, Beta):
-        return dist.low + (dist.high - dist.low) * gen.beta(dist.alpha, dist.beta, n)
+        return _affine(gen.beta(dist.alpha, dist.beta, n), dist.low, dist.high - dist.low)
     if isinstance(dist, Gamma):
         return gen.gamma(dist.shape, dist.scale, n)
     if isinstance(dist, Poisson):

@@ -96,13 +96,14 @@ def block_pieces(start: int, rows: np.ndarray) -> list[Piece]:
     list of Piece
         One piece per block (or part of a block) the draws cover, in draw order.
     """
+    rows = np.ascontiguousarray(rows, dtype=np.float64)
     n = rows.shape[1]
     out: list[Piece] = []
     lo = 0
     while lo < n:
         block = (start + lo) // BLOCK_SIZE
         hi = min(n, (block + 1) * BLOCK_SIZE - start)
-        out.append((start + lo, hi - lo, *cell_moments(rows[:, lo:hi])))
+        out.append((start + lo, hi - lo, *cell_moments(rows, lo, hi)))
         lo = hi
     return out
 

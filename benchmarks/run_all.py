@@ -1,0 +1,396 @@
+"""Every performance target of som_mc, measured side by side in one run (issue #14).
+
+One command, from the repository root::
+
+    python benchmarks/run_all.py            # full run (best of 3), ~6-10 min on 2 busy cores
+    python benchmarks/run_all.py --quick    # best of 1, 10x fewer draws: a smoke test
+    python benchmarks/run_all.py --no-sensitivity   # without the two sensitivity rows
+    make bench                              # the same as the full run
+
+Every figure is measured in a fresh child process of this run (``python -m som_mc.cli`` or a
+small ``python -c`` script), with this checkout first on ``PYTHONPATH``, so import time,
+numba's on-disk cache and memory are what a user gets. Timings are wall-clock seconds from
+:func:`time.perf_counter` (in-process figures) or around :func:`subprocess.run` (whole
+commands); peak memory is ``/usr/bin/time -f %M``. Each timing is the best of ``--repeats``
+(default 3; the sensitivity commands once) after a warm-up; som_mc and the NumPy script are
+measured in turns (A B A B …), and every ratio compares figures taken in this same run,
+because the machine's timings vary a lot with other work (the load average is printed at the
+start and the end).
+
+The plain NumPy alternative is ``benchmarks/numpy_baseline.py`` (its own TOML reading,
+NumPy generators, vectorised arithmetic, ``np.quantile``); ``benchmarks/check_baseline.py``
+checks that it agrees with som_mc within 4 MCSE, and its verdict is part of the table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+CASE = HERE / "reference.toml"
+PY = sys.executable
+NOTICE = "Kompilerer beregningskernen (kun første gang)"
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    env.update(extra)
+    return env
+
+
+def run_child(
+    args: Sequence[str], *, env: dict[str, str] | None = None, check: bool = True
+) -> tuple[float, subprocess.CompletedProcess[str]]:
+    """Run a command; return its wall time and the finished process."""
+    t0 = time.perf_counter()
+    proc = subprocess.run(
+        list(args), cwd=ROOT, env=env or _env(), capture_output=True, text=True, check=False
+    )
+    wall = time.perf_counter() - t0
+    if check and proc.returncode != 0:
+        raise SystemExit(f"failed: {' '.join(args)}\n{proc.stderr[-2000:]}")
+    return wall, proc
+
+
+def best_wall(
+    args: Sequence[str], repeats: int, *, env: dict[str, str] | None = None, warm: bool = True
+) -> float:
+    """Best wall time of `repeats` runs of a command, after one warm-up run (`warm`)."""
+    if warm:
+        run_child(args, env=env)
+    return min(run_child(args, env=env)[0] for _ in range(repeats))
+
+
+def interleaved(
+    first: Callable[[], float], second: Callable[[], float], repeats: int
+) -> tuple[float, float]:
+    """Best of `repeats` of two measurements taken in turns (A B A B …).
+
+    Alternating keeps a burst of other work on the machine from landing on one side only.
+    """
+    a, b = [], []
+    for _ in range(repeats):
+        a.append(first())
+        b.append(second())
+    return min(a), min(b)
+
+
+def ratio(a: float, b: float) -> float:
+    """``a / b``, NaN when `b` is not positive (a marginal time lost in the noise)."""
+    return a / b if b > 0 else float("nan")
+
+
+def peak_rss_mib(args: Sequence[str]) -> float:
+    """Peak resident memory of a command, from ``/usr/bin/time -f %M`` (KiB)."""
+    _, proc = run_child(["/usr/bin/time", "-f", "MAXRSS %M", *args])
+    match = re.search(r"MAXRSS (\d+)", proc.stderr)
+    return int(match.group(1)) / 1024 if match else float("nan")
+
+
+LIBRARY = r"""
+import json, sys, time
+import som_mc
+from som_mc import simulate, summarize, summarize_stream
+draws, repeats, mode = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+case = som_mc.load_case(sys.argv[4])
+def once():
+    if mode == "memory":
+        summarize(simulate(case, draws=draws, seed=1))
+    else:
+        summarize_stream(case, draws=draws, seed=1)
+summarize(simulate(case, draws=2000, seed=1))  # kernels loaded, caches warm
+times = []
+for _ in range(repeats):
+    t0 = time.perf_counter(); once(); times.append(time.perf_counter() - t0)
+print(json.dumps(times))
+"""
+
+BASELINE = r"""
+import importlib.util, json, sys, time
+spec = importlib.util.spec_from_file_location("numpy_baseline", sys.argv[3])
+mod = importlib.util.module_from_spec(spec); sys.modules["numpy_baseline"] = mod
+spec.loader.exec_module(mod)
+draws, repeats = int(sys.argv[1]), int(sys.argv[2])
+mod.run(2000, 1)
+times = []
+for _ in range(repeats):
+    t0 = time.perf_counter(); mod.run(draws, 1); times.append(time.perf_counter() - t0)
+print(json.dumps(times))
+"""
+
+
+def in_process(script: str, *args: str) -> float:
+    """Best in-process time printed by a child running `script`."""
+    _, proc = run_child([PY, "-c", script, *args])
+    return min(json.loads(proc.stdout.strip().splitlines()[-1]))
+
+
+@dataclass
+class Row:
+    """One line of the table: a figure, how it compares, and whether it meets its target."""
+
+    what: str
+    figure: str
+    ratio: str
+    target: str
+    met: bool | None  # None: reported only
+
+    @property
+    def verdict(self) -> str:
+        return "reported" if self.met is None else ("MET" if self.met else "MISSED")
+
+
+def fmt_s(seconds: float) -> str:
+    return f"{seconds:.2f} s"
+
+
+def load_average() -> str:
+    try:
+        return ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "n/a"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="10x fewer draws, best of 1")
+    parser.add_argument(
+        "--no-sensitivity", action="store_true", help="skip the sensitivity rows (slowest)"
+    )
+    parser.add_argument("--repeats", type=int, default=None, help="timed repeats (default 3)")
+    args = parser.parse_args(argv)
+    repeats = args.repeats or (1 if args.quick else 3)
+    small, large = (10_000, 100_000) if args.quick else (100_000, 1_000_000)
+    tmp = Path(tempfile.mkdtemp(prefix="som_mc_bench_"))
+    started = time.perf_counter()
+    cli = [PY, "-m", "som_mc.cli"]
+    rows: list[Row] = []
+    print(f"som_mc benchmarks (issue #14), {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+    print(f"  command: python benchmarks/run_all.py {' '.join(argv or sys.argv[1:])}".rstrip())
+    version = sys.version.split()[0]
+    print(f"  case: {CASE.relative_to(ROOT)}; {os.cpu_count()} CPUs; python {version}")
+    print(f"  every timing: best of {repeats} after a warm-up, fresh child processes")
+    print(f"  load average at start (1, 5, 15 min): {load_average()}", flush=True)
+
+    try:
+        # -- 1. end-to-end against the plain NumPy script ---------------------------------
+        base_py = str(HERE / "numpy_baseline.py")
+        lib_small, base_small = interleaved(
+            lambda: in_process(LIBRARY, str(small), "1", "memory", str(CASE)),
+            lambda: in_process(BASELINE, str(small), "1", base_py),
+            repeats,
+        )
+        rows.append(
+            Row(
+                f"library {small:,} draws: simulate + summarize",
+                fmt_s(lib_small),
+                f"NumPy {fmt_s(base_small)} = {base_small / lib_small:.1f}x",
+                ">= 5x",
+                base_small / lib_small >= 5,
+            )
+        )
+        print(f"  [1] library {small:,}: {lib_small:.2f} s vs NumPy {base_small:.2f} s", flush=True)
+        lib_large, base_large = interleaved(
+            lambda: in_process(LIBRARY, str(large), "1", "stream", str(CASE)),
+            lambda: in_process(BASELINE, str(large), "1", base_py),
+            repeats,
+        )
+        rows.append(
+            Row(
+                f"library {large:,} draws: summarize_stream",
+                fmt_s(lib_large),
+                f"NumPy {fmt_s(base_large)} = {base_large / lib_large:.1f}x",
+                ">= 5x",
+                base_large / lib_large >= 5,
+            )
+        )
+        print(f"  [1] library {large:,}: {lib_large:.2f} s vs NumPy {base_large:.2f} s", flush=True)
+
+        def som_run(n: int) -> list[str]:
+            return [*cli, "run", str(CASE), "--draws", str(n), "--seed", "1", "--json"]
+
+        def base_run(n: int) -> list[str]:
+            return [PY, base_py, "--draws", str(n), "--seed", "1", "--json"]
+
+        # the 1,000-draw runs warm numba's cache and the OS's file cache for the others
+        run_child(som_run(1000))
+        run_child(base_run(1000))
+        cli_1k, bcli_1k = interleaved(
+            lambda: run_child(som_run(1000))[0], lambda: run_child(base_run(1000))[0], repeats
+        )
+        cli_small, bcli_small = interleaved(
+            lambda: run_child(som_run(small))[0], lambda: run_child(base_run(small))[0], repeats
+        )
+        cli_large, bcli_large = interleaved(
+            lambda: run_child(som_run(large))[0], lambda: run_child(base_run(large))[0], repeats
+        )
+        for n, som, base in (
+            (small, cli_small - cli_1k, bcli_small - bcli_1k),
+            (large, cli_large - cli_1k, bcli_large - bcli_1k),
+        ):
+            rows.append(
+                Row(
+                    f"CLI run, marginal {n:,} - 1,000 draws",
+                    fmt_s(som),
+                    f"NumPy script {fmt_s(base)} = {ratio(base, som):.1f}x",
+                    ">= 5x",
+                    ratio(base, som) >= 5,
+                )
+            )
+        marginal = f"{cli_small - cli_1k:.2f} / {cli_large - cli_1k:.2f} s"
+        print(f"  [1] CLI marginal {marginal}", flush=True)
+
+        # -- 2. per-draw cost and memory flat ---------------------------------------------
+        growth = lib_large / lib_small
+        rows.append(
+            Row(
+                f"library {large:,} / {small:,} draws (time)",
+                f"{growth:.1f}x",
+                f"NumPy {base_large / base_small:.1f}x",
+                "<= 11x",
+                growth <= 11,
+            )
+        )
+        cli_growth = ratio(cli_large - cli_1k, cli_small - cli_1k)
+        rows.append(
+            Row(
+                f"CLI marginal {large:,} / {small:,} draws",
+                f"{cli_growth:.1f}x",
+                "",
+                "<= 11x",
+                cli_growth <= 11,
+            )
+        )
+        rss_small, rss_large = peak_rss_mib(som_run(small)), peak_rss_mib(som_run(large))
+        rows.append(
+            Row(
+                f"CLI peak RSS {large:,} / {small:,} draws",
+                f"{rss_large:.0f} / {rss_small:.0f} MiB",
+                f"{rss_large / rss_small:.2f}x",
+                "<= 1.5x (flat)",
+                rss_large / rss_small <= 1.5,
+            )
+        )
+        print(f"  [2] growth {growth:.1f}x, RSS {rss_small:.0f} -> {rss_large:.0f} MiB", flush=True)
+
+        # -- 3. start-up ------------------------------------------------------------------
+        bare = best_wall([PY, "-c", "pass"], repeats)
+        for label, command in (
+            ("som-mc --help", [*cli, "--help"]),
+            ("som-mc validate CASE", [*cli, "validate", str(CASE)]),
+            ("som-mc catalog list", [*cli, "catalog", "list"]),
+        ):
+            t = best_wall(command, repeats)
+            rows.append(Row(label, fmt_s(t), f"python -c pass {fmt_s(bare)}", "<= 0.6 s", t <= 0.6))
+        rows.append(
+            Row(
+                "som-mc run CASE --draws 1000 (warm cache)",
+                fmt_s(cli_1k),
+                "",
+                "<= 1.2 s",
+                cli_1k <= 1.2,
+            )
+        )
+        print("  [3] start-up measured", flush=True)
+
+        # -- 4. cold start ----------------------------------------------------------------
+        cache = tmp / "numba_cache"
+        cache.mkdir()
+        cold, proc = run_child(som_run(1000), env=_env(NUMBA_CACHE_DIR=str(cache)))
+        warm_after, _ = run_child(som_run(1000), env=_env(NUMBA_CACHE_DIR=str(cache)))
+        told = NOTICE in proc.stderr
+        compile_s = cold - warm_after
+        rows.append(
+            Row(
+                "first run, empty numba cache",
+                f"{fmt_s(cold)} (compile ~{fmt_s(compile_s)})",
+                "notice on stderr: " + ("yes" if told else "no"),
+                "<= 3 s or notice",
+                compile_s <= 3 or told,
+            )
+        )
+        print(f"  [4] cold start {cold:.1f} s, notice {told}", flush=True)
+
+        # -- 5. sensitivity (owned by the sensitivity work; reported here) ----------------
+        methods = () if args.no_sensitivity else (("sobol", 4.0), ("tornado", 2.0))
+        for method, target in methods:
+            extra = ["--n-base", "4096"] if method == "sobol" else []
+            out = tmp / f"sens_{method}"
+            command = [
+                *cli,
+                "sensitivity",
+                str(CASE),
+                "--method",
+                method,
+                *extra,
+                "--out",
+                str(out),
+                "--force",
+            ]
+            # one timed run after a warm-up: each takes seconds, and the figure is reported
+            # for the sensitivity work rather than tuned here
+            t = best_wall(command, 1)
+            rows.append(
+                Row(
+                    f"som-mc sensitivity --method {method}" + (" --n-base 4096" if extra else ""),
+                    fmt_s(t),
+                    "",
+                    f"<= {target:.0f} s",
+                    t <= target,
+                )
+            )
+        print("  [5] sensitivity measured", flush=True)
+
+        # -- agreement of the baseline with som_mc ----------------------------------------
+        _, proc = run_child(
+            [PY, str(HERE / "check_baseline.py"), "--draws", str(small)], check=False
+        )
+        agree = proc.returncode == 0 and proc.stdout.strip().endswith("PASS")
+        rows.append(
+            Row(
+                f"NumPy script agrees with som_mc ({small:,} draws)",
+                "PASS" if agree else "FAIL",
+                "means within 4 MCSE",
+                "PASS",
+                agree,
+            )
+        )
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    widths = [
+        max(len(r.what) for r in rows),
+        max(len(r.figure) for r in rows),
+        max(len(r.ratio) for r in rows),
+        max(len(r.target) for r in rows),
+    ]
+    print()
+    header = ("target", "measured", "compared with", "goal", "verdict")
+    print("  ".join(h.ljust(w) for h, w in zip(header, [*widths, 8], strict=True)))
+    for r in rows:
+        cells = (r.what, r.figure, r.ratio, r.target)
+        print("  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)) + "  " + r.verdict)
+    met = sum(r.met is True for r in rows)
+    print()
+    print(f"  {met} of {sum(r.met is not None for r in rows)} targets met")
+    print(
+        f"  load average at the end: {load_average()}; took {time.perf_counter() - started:.0f} s"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

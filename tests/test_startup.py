@@ -1,0 +1,100 @@
+"""Start-up and first-run behaviour: what each command imports, the compile notice.
+
+No wall times are asserted (speed is shown by ``benchmarks/run_all.py``); these tests pin
+the behaviour the start-up figures rest on: commands that only read a case do not import
+the heavy libraries, a local run does not import ``dask.array``, and the first run on an
+empty kernel cache says that it compiles.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+from conftest import minimal_case
+
+from som_mc import parse_case
+from som_mc.engine.kernel import compile_notice, kernels_cached, warm_up
+from som_mc.run import RunSpec
+from som_mc.run.driver import run, xarray_without_dask
+
+ROOT = Path(__file__).resolve().parents[1]
+CASE = ROOT / "benchmarks" / "reference.toml"
+HEAVY = ("numba", "xarray", "scipy.stats", "scipy.optimize", "openpyxl", "dask")
+
+
+def _imported_by(*argv: str) -> dict[str, object]:
+    """Run the CLI in a fresh interpreter; return its exit status and the heavy modules."""
+    code = (
+        "import json, sys\n"
+        "from som_mc.cli import main\n"
+        "try:\n"
+        f"    status = main({list(argv)!r})\n"
+        "except SystemExit as exc:\n"
+        "    status = exc.code\n"
+        f"heavy = [m for m in {HEAVY!r} if m in sys.modules]\n"
+        "print(json.dumps({'status': status, 'heavy': heavy,"
+        " 'dask_array': 'dask.array' in sys.modules}))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr
+    return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
+
+
+def test_help_validate_and_catalog_list_import_no_heavy_library():
+    for argv in (["--help"], ["validate", str(CASE)], ["catalog", "list"]):
+        got = _imported_by(*argv)
+        assert got["status"] == 0, argv
+        assert got["heavy"] == [], (argv, got["heavy"])
+
+
+def test_local_run_without_store_does_not_import_dask_array():
+    got = _imported_by("run", str(CASE), "--draws", "200", "--seed", "1", "--json", "--quiet")
+    assert got["status"] == 0
+    assert got["dask_array"] is False
+
+
+def test_xarray_without_dask_builds_datasets_and_restores_xarray():
+    from xarray.namedarray import pycompat
+
+    before = dict(pycompat._cached_duck_array_modules)
+    with xarray_without_dask():
+        ds = xr.Dataset({"a": (("x",), np.arange(3.0))})
+    assert ds["a"].values.tolist() == [0.0, 1.0, 2.0]
+    assert pycompat._cached_duck_array_modules.keys() == before.keys()
+
+
+def test_compile_notice_says_once_that_it_compiles():
+    out = io.StringIO()
+    with compile_notice(out):
+        pass
+    text = out.getvalue()
+    assert text.startswith("Kompilerer beregningskernen (kun første gang) …")
+    assert text.count("Kompilerer") == 1
+    assert "færdig (" in text and text.endswith(" s)\n")
+
+
+def test_warm_up_leaves_every_kernel_compiled():
+    model = RunSpec.make(parse_case(minimal_case()), draws=10, seed=1).model()
+    warm_up(model)
+    assert kernels_cached()
+
+
+def test_draws_without_summary_equal_draws_with_summary():
+    # three chunks, the last one short: each written into its slice of the buffers
+    spec = RunSpec.make(parse_case(minimal_case()), draws=40_000, seed=4, chunk_draws=16_384)
+    plain = run(spec, keep_draws=True, summary=False)
+    full = run(spec, keep_draws=True)
+    assert plain.summary is None and full.summary is not None
+    assert plain.draws is not None and full.draws is not None
+    for var in ("net_result", "net_result_pv", "inputs", "cost", "successes"):
+        np.testing.assert_array_equal(plain.draws[var].values, full.draws[var].values)
