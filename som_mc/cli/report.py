@@ -51,6 +51,7 @@ def command(args: argparse.Namespace) -> int:
         write_xlsx,
     )
     from som_mc.results import load_results
+    from som_mc.results.schema import check_against_case
     from som_mc.run import simulate
 
     out = Path(args.out) if args.out else Path(f"report_{Path(args.case).stem}.html")
@@ -70,7 +71,7 @@ def command(args: argparse.Namespace) -> int:
         raise SomMcError("--seed has no effect with --results (the results file has its seed)")
     case = load_case(args.case, catalog=args.catalog)
     if args.results:
-        ds = load_results(args.results)
+        ds = check_against_case(load_results(args.results), case, source=args.results)
     else:
         ds = simulate(case, draws=args.draws, seed=args.seed, design=args.design)
     data = prepare_report(case, ds, case_file=args.case)

@@ -47,7 +47,7 @@ from som_mc.results.store import (
     require_scale,
     write_chunk,
 )
-from som_mc.run.spec import RunSpec, RunSpecError
+from som_mc.run.spec import RunSpec, RunSpecError, check_size
 from som_mc.sampling import BLOCK_SIZE
 from som_mc.stats.cells import HistogramEdges
 from som_mc.stats.summary import Summary, SummaryPart, pilot_edges, summary_part
@@ -422,6 +422,7 @@ def run_many(
                 "target_mcse stops a run early, which a Zarr store sized for every draw "
                 "cannot record; keep the draws in memory or give a fixed number of draws"
             )
+    check_size(specs, keep_draws=keep_draws)  # refuse a run that cannot fit, before allocating
     for path in paths:  # refuse any store before creating one
         if path is not None:
             check_store(path, overwrite=overwrite, resume=resume)
