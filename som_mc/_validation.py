@@ -181,7 +181,7 @@ def lookup(data: Any, loc: Sequence[int | str]) -> Any:
 
 
 PYDANTIC_HINTS = {
-    "missing": "required key is missing; add it",
+    "missing": "required key is missing; add it (see cases/README.md)",
     "int_type": "expected a whole number",
     "float_type": "expected a number",
     "string_type": "expected a text string in quotes",

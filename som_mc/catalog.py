@@ -597,6 +597,7 @@ def _catalog_error(exc: ValidationError, data: Any, file: str, prefix: str = "")
     errors = exc.errors(include_url=False)
     err = errors[0]
     path, msg = _format_pydantic_error(err, data)
+    msg = msg.replace("(see cases/README.md)", "(see distributions/README.md)")
     if err["type"] in _CUSTOM_MESSAGES:
         msg = err["msg"]
     path = f"{prefix}.{path}" if prefix and path else (prefix or path)

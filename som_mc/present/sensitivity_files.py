@@ -17,7 +17,7 @@ from som_mc.errors import SomMcError
 from som_mc.model import TOTAL, compile_case
 from som_mc.present.format import format_number, format_pct
 from som_mc.present.plotting.sensitivity import plot_sobol, plot_spider, plot_tornado
-from som_mc.present.tables import render_table
+from som_mc.present.tables import render_table, safe_csv_text
 from som_mc.run import simulate
 from som_mc.sampling import normalize_seed
 from som_mc.sensitivity import (
@@ -63,7 +63,7 @@ def _targets(method: Method) -> list[str]:
 
 def _write_table(ds: xr.Dataset, out: Path, name: str) -> None:
     frame = ds.to_dataframe()
-    atomic_write_text(out / f"{name}.csv", frame.to_csv(), overwrite=True)
+    atomic_write_text(out / f"{name}.csv", safe_csv_text(frame), overwrite=True)
     payload = {
         "attrs": {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in ds.attrs.items()},
         "rows": json.loads(frame.reset_index().to_json(orient="records", force_ascii=False)),
@@ -160,7 +160,7 @@ def run_sensitivity(
         _write_table(tor, out, "tornado")
         _save_figure(plot_tornado(tor), out, "tornado")
         sp = spider(case)
-        sp.to_dataframe().to_csv(out / "spider.csv")
+        atomic_write_text(out / "spider.csv", safe_csv_text(sp.to_dataframe()), overwrite=True)
         _save_figure(plot_spider(sp), out, "spider")
         sv = switching_values(case, actors=[TOTAL, *case.actors])
         _write_table(sv, out, "switching_values")

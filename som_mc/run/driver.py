@@ -47,7 +47,7 @@ from som_mc.results.store import (
     require_scale,
     write_chunk,
 )
-from som_mc.run.spec import RunSpec, RunSpecError, check_size
+from som_mc.run.spec import RunSpec, RunSpecError, check_size, check_summary_finite
 from som_mc.sampling import BLOCK_SIZE
 from som_mc.stats.cells import HistogramEdges
 from som_mc.stats.summary import Summary, SummaryPart, pilot_edges, summary_part
@@ -461,10 +461,11 @@ def run_many(
         attrs = job.spec.provenance()
         attrs["draws"] = n_used
         draws = job.draws.dataset(n_used, attrs) if job.draws is not None else None
+        summary = check_summary_finite(job.summary.result(attrs), job.spec.case.name)
         out.append(
             RunResult(
                 spec=job.spec,
-                summary=job.summary.result(attrs),
+                summary=summary,
                 draws=draws,
                 store=job.store,
                 n_draws=n_used,

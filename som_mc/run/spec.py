@@ -16,6 +16,9 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+import xarray as xr
+
 from som_mc._version import __version__
 from som_mc.case import Case, case_hash
 from som_mc.engine.chunks import DEFAULT_CHUNK
@@ -34,6 +37,7 @@ __all__ = [
     "RunSpecError",
     "check_draws",
     "check_size",
+    "check_summary_finite",
     "estimate_memory",
     "max_memory",
 ]
@@ -159,6 +163,27 @@ def check_size(specs: Sequence[RunSpec], *, keep_draws: bool = False) -> int:
             f"{advice}; or raise the cap with SOM_MC_MAX_MEMORY=64G"
         )
     return need
+
+
+def check_summary_finite(summary: xr.Dataset, case_name: str) -> xr.Dataset:
+    """Refuse a summary whose means or quantiles are not finite (the cheap post-run check).
+
+    Validation keeps every input within :data:`som_mc._validation.MAX_MAGNITUDE`, so this
+    should never fire; it is the guarantee that no NaN or inf is printed or written.
+    """
+    for name, var in summary.data_vars.items():
+        if not (str(name).endswith(("_mean", "_quantile", "_sd")) and var.dtype.kind == "f"):
+            continue
+        if str(name).startswith("per_participant"):
+            continue  # a draw with no participants has no result per participant
+        values = np.asarray(var.values)
+        if not np.isfinite(values).all():
+            raise RunSpecError(
+                f"case {case_name!r}: the run produced numbers that are not finite in {name}; "
+                "an input is too large for the arithmetic: check amounts, prices, scales and "
+                "profiles for values far beyond the case's scale"
+            )
+    return summary
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from som_mc.case import case_inputs
 from som_mc.model import TOTAL
 from som_mc.present.report._build import ReportData, _q, input_source
 from som_mc.present.report._text import Lang, text
+from som_mc.present.tables import safe_workbook
 
 __all__ = ["KR_FORMAT", "PCT_FORMAT", "write_xlsx"]
 
@@ -211,4 +212,5 @@ def write_xlsx(
             ws.append([key, value])
     ws.column_dimensions["B"].width = 70
 
+    safe_workbook(wb)  # user text is text, never a formula
     return atomic_write(path, lambda tmp: wb.save(tmp), overwrite=overwrite)
