@@ -83,7 +83,8 @@ def command(args: argparse.Namespace) -> int:
         d: Any = fit.distribution
         lo, hi = d.ppf(np.array([0.001, 0.999]))
         grid = np.linspace(lo, hi, 400)
-        ax.plot(grid, d.pdf(grid), color="#0072B2")
+        density = d.pdf(grid) if hasattr(d, "pdf") else d._scipy().pdf(grid)
+        ax.plot(grid, density, color="#0072B2")
         for p, v in judged.items():
             ax.axvline(v, color="#D55E00", linestyle="--", linewidth=1)
             ax.annotate(f"P{100 * p:g}", (v, 0), textcoords="offset points", xytext=(3, 3))

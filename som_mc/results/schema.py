@@ -254,8 +254,9 @@ def check_against_case(ds: xr.Dataset, case: Case, *, source: str = "<dataset>")
     stored = str(ds.attrs.get("case_sha256", ""))
     if stored != case_hash(case):
         raise ResultsFileError(
-            f"{source}: made from another case (case hash {stored[:12]}…, this case "
-            f"{case_hash(case)[:12]}…); run this case again or give its own case file"
+            f"{source}: the results were simulated from another case (case SHA-256 "
+            f"{stored[:12]}…, this case {case_hash(case)[:12]}…); pass the case file the "
+            "results were made from"
         )
     model = compile_case(case)
     want = {
