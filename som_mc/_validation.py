@@ -108,7 +108,7 @@ def parse_scalar(value: Any) -> Distribution:
         raise PydanticCustomError(
             "distribution", "{message}", {"message": exc.message, "param": exc.param or ""}
         ) from None
-    except (OverflowError, ZeroDivisionError, ValueError) as exc:
+    except (OverflowError, ZeroDivisionError, ValueError, TypeError) as exc:
         raise PydanticCustomError(
             "distribution",
             "{message}",

@@ -36,10 +36,10 @@ __all__ = [
 CATALOG = str(ROOT / "distributions")
 
 
-def write_case(folder: Path, name: str = "case.toml", data: dict[str, Any] | None = None,
+def write_case(folder: Path, file: str = "case.toml", data: dict[str, Any] | None = None,
                **overrides: Any) -> Path:
     """Write `data` (default: the minimal case with `overrides`) as TOML; return the path."""
-    path = folder / name
+    path = folder / file
     path.write_text(tomli_w.dumps(data if data is not None else minimal_case(**overrides)),
                     encoding="utf-8")
     return path

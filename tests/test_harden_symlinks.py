@@ -16,7 +16,7 @@ PRECIOUS = "a user's file\n"
 def work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
     write_case(tmp_path, "case.toml")
-    write_case(tmp_path, "other.toml", success_rate={"dist": "beta", "a": 2, "b": 3})
+    write_case(tmp_path, "other.toml", success_rate={"dist": "beta", "alpha": 2, "beta": 3})
     (tmp_path / "target.txt").write_text(PRECIOUS)
     return tmp_path
 

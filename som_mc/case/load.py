@@ -56,18 +56,20 @@ def _check_magnitudes(case: Case, file: str | None) -> None:
                 key=spec.key,
             )
         seen[spec.name] = spec.key
-        dist = spec.dist
-        params = dist.to_toml()
+        params = spec.dist.to_toml()
         for param in ("n", "mean", "mu"):
             value = params.get(param)
-            if dist.kind in ("binomial", "poisson") and isinstance(value, int | float):
+            if spec.dist.kind in ("binomial", "poisson") and isinstance(value, int | float):
                 if value > MAX_COUNT:
                     raise CaseFileError(
-                        f"a {dist.kind} {param} of {value:g} is more than {MAX_COUNT:g}, the "
+                        f"a {spec.dist.kind} {param} of {value:g} is more than {MAX_COUNT:g}, the "
                         "most a count may be (more than all Danes); check the unit",
                         file=file,
                         key=f"{spec.key}.{param}",
                     )
+    for spec in specs:
+        dist = spec.dist
+        params = dist.to_toml()
         lo, hi = dist.support()
         if not (math.isfinite(lo) and math.isfinite(hi)):
             with np.errstate(all="ignore"):
@@ -142,6 +144,7 @@ def _support_within(
 
 def _check_case(case: Case, file: str | None) -> None:
     """Cross-field checks that need the whole case."""
+    _check_magnitudes(case, file)  # first: huge parameters make scipy itself fail
     actors = case.actors
     if len(set(actors)) != len(actors):
         raise CaseFileError(
@@ -257,7 +260,6 @@ def _check_case(case: Case, file: str | None) -> None:
                 file=file,
                 key=f"consequences[{i}].profile",
             )
-    _check_magnitudes(case, file)
     if case.correlations:
         _check_correlations(case, file)
 
