@@ -6,11 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import minimal_case
 from harden_util import assert_finite_json, assert_refused, cli, write_case
 
 from som_mc.case import parse_case
 from som_mc.run.spec import RunSpec, estimate_memory, max_memory
-from conftest import minimal_case
 
 BETA = {"dist": "beta", "alpha": 2, "beta": 3}
 

@@ -41,7 +41,10 @@ def _evil_case(**extra: object) -> dict[str, object]:
                 "label": EVIL["cons"],
                 "unit": "døgn",
                 "profile": [-2, -1],
-                "price": {"kommune": {"dist": "uniform", "low": 80, "high": 120}, EVIL["actor"]: 50},
+                "price": {
+                    "kommune": {"dist": "uniform", "low": 80, "high": 120},
+                    EVIL["actor"]: 50,
+                },
             }
         ],
     )

@@ -6,9 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from harden_util import assert_finite_json, assert_refused, cli, minimal_case, write_case
-
 import tomli_w
+from harden_util import assert_finite_json, assert_refused, cli, minimal_case, write_case
 
 BETA = {"dist": "beta", "alpha": 2, "beta": 3}
 

@@ -11,11 +11,10 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+import tomli_w
 from harden_util import CASES_DIR, CATALOG, assert_finite_json, cli, minimal_case, tree_digest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-import tomli_w
 
 BASES = {"minimal": minimal_case()} | {
     p.stem: tomllib.loads(p.read_text(encoding="utf-8")) for p in sorted(CASES_DIR.glob("*.toml"))

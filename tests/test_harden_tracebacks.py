@@ -97,7 +97,8 @@ def test_scheduler_not_an_address(tmp_path: Path) -> None:
 
 def test_dollar_signs_are_text_in_figures(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    data = minimal_case(name="Cost $5 and $10", success_rate={"dist": "beta", "alpha": 2, "beta": 3})
+    beta = {"dist": "beta", "alpha": 2, "beta": 3}
+    data = minimal_case(name="Cost $5 and $10", success_rate=beta)
     data["consequences"][0]["label"] = "Pris $x^2$ og $"
     path = write_case(tmp_path, data=data)
     code, _o, err = cli(["report", path, "--draws", "50", "--seed", "1", "--out", "r.html",

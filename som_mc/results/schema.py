@@ -259,7 +259,7 @@ def check_against_case(ds: xr.Dataset, case: Case, *, source: str = "<dataset>")
             "results were made from"
         )
     model = compile_case(case)
-    want = {
+    want: dict[str, list[Any]] = {
         "year": [int(y) for y in model.years],
         "actor": list(model.actors),
         "input": [model.inputs[j].name for j in model.uncertain],
