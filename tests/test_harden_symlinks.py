@@ -30,7 +30,7 @@ WRITERS = {
     "report xlsx": (["report", "other.toml", "--draws", "50", "--seed", "1", "--out", "r2.html",
                      "--xlsx", "{out}"], "r.xlsx", None),
     "report figures": (["report", "other.toml", "--draws", "50", "--seed", "1", "--out",
-                        "r3.html", "--figures", "figs"], "figs", "histogram_total.png"),
+                        "r3.html", "--figures", "figs"], "figs", "fan.png"),
     "summary csv": (["run", "case.toml", "other.toml", "--draws", "50", "--seed", "1", "--out",
                      "many"], "many", "summary.csv"),
     "sensitivity": (["sensitivity", "other.toml", "--method", "tornado", "--out", "sens"],
@@ -62,10 +62,11 @@ def test_writer_replaces_a_link_never_its_target(work: Path, name: str) -> None:
     code, _out, err = cli([*args, "--force"])
     assert "Traceback" not in err
     assert (work / "target.txt").read_text() == PRECIOUS  # the link's target is untouched
-    if code == 0:
-        assert not link.is_symlink() and link.is_file()
-    else:
-        assert code == 2 and len(err.strip().splitlines()) == 1, err
+    if name in ("template", "convert"):  # the case workbook writer refuses a link instead
+        assert code == 2 and "symbolic link" in err and len(err.strip().splitlines()) == 1
+        return
+    assert code == 0, err
+    assert not link.is_symlink() and link.is_file()  # the link itself was replaced
 
 
 @pytest.mark.parametrize("name", ["netcdf", "html", "compare figure", "template", "elicit figure"])

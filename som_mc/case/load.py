@@ -46,16 +46,7 @@ _UTF8_BOM = "\ufeff"
 def _check_magnitudes(case: Case, file: str | None) -> None:
     """Refuse inputs whose values overflow the arithmetic, and ill-posed counts and names."""
     specs = case_inputs(case)
-    seen: dict[str, str] = {}
     for spec in specs:
-        if spec.name in seen:
-            raise CaseFileError(
-                f"this input gets the same name {spec.name!r} as {seen[spec.name]}, so both "
-                "would share one random stream; rename a line (a '.' in a name can cause this)",
-                file=file,
-                key=spec.key,
-            )
-        seen[spec.name] = spec.key
         params = spec.dist.to_toml()
         for param in ("n", "mean", "mu"):
             value = params.get(param)
@@ -91,6 +82,20 @@ def _check_magnitudes(case: Case, file: str | None) -> None:
                 file=file,
                 key=spec.key,
             )
+
+
+def _check_stream_names(case: Case, file: str | None) -> None:
+    """Refuse two inputs whose names (which key their random streams) coincide."""
+    seen: dict[str, str] = {}
+    for spec in case_inputs(case):
+        if spec.name in seen:
+            raise CaseFileError(
+                f"this input gets the same name {spec.name!r} as {seen[spec.name]}, so both "
+                "would share one random stream; rename a line (a '.' in a name can cause this)",
+                file=file,
+                key=spec.key,
+            )
+        seen[spec.name] = spec.key
 
 
 _BLANK_NAME_KEYS = ("name", "actor", "unit", "target_group")
@@ -260,6 +265,7 @@ def _check_case(case: Case, file: str | None) -> None:
                 file=file,
                 key=f"consequences[{i}].profile",
             )
+    _check_stream_names(case, file)
     if case.correlations:
         _check_correlations(case, file)
 
