@@ -17,6 +17,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from som_mc._io import ensure_numba_cache as _ensure_numba_cache
 from som_mc._version import __version__
 from som_mc.errors import (
     CaseFileError,
@@ -32,6 +33,10 @@ if TYPE_CHECKING:
     from som_mc.results import load_results, save_results
     from som_mc.run import RunSpec, compare, run_many, simulate, summarize_stream
     from som_mc.stats import summarize
+
+#: A note when numba's cache had to move to a temporary folder (read-only install and HOME);
+#: set before any module imports numba.
+NUMBA_CACHE_NOTE = _ensure_numba_cache(__path__[0])
 
 #: Public name → module it lives in (imported when first used).
 _LAZY = {

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import Annotated, Any
 
@@ -17,19 +18,70 @@ from pydantic_core import PydanticCustomError
 from som_mc.distributions import Distribution, Fixed, from_toml
 from som_mc.errors import DistributionError
 
-__all__ = ["Scalar", "Strict", "describe", "finite", "format_pydantic_error", "key_path"]
+__all__ = [
+    "MAX_COUNT",
+    "MAX_MAGNITUDE",
+    "MAX_QUOTE",
+    "Scalar",
+    "Strict",
+    "check_text",
+    "describe",
+    "finite",
+    "format_pydantic_error",
+    "key_path",
+]
+
+#: Largest magnitude any input may take (kroner, units, factors; also the 1e-9 tail
+#: quantiles of a distribution): products of a few such numbers stay far from overflow.
+MAX_MAGNITUDE = 1e12
+
+#: Largest count: participants per intake year, a binomial ``n``, a Poisson mean.
+MAX_COUNT = 1e7
+
+#: Characters of a received text quoted in a message (the rest is elided).
+MAX_QUOTE = 200
+
+#: Control characters no text may hold (tab, newline and carriage return are allowed):
+#: they break netCDF (NUL), spreadsheets (vertical tab, form feed) and terminals.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def check_text(text: str) -> str:
+    """Return `text`, or raise ValueError naming the first control character it holds."""
+    found = _CONTROL.search(text)
+    if found:
+        raise ValueError(
+            f"text {describe(text)} holds the control character U+{ord(found.group()):04X} at "
+            f"position {found.start()}; remove it (only tab and line breaks are allowed)"
+        )
+    return text
+
+
+def _quote(text: str) -> str:
+    if len(text) > MAX_QUOTE:
+        return repr(text[:MAX_QUOTE]) + f"… ({len(text):_} characters)"
+    return repr(text)
 
 def describe(value: Any) -> str:
     """Short, user-facing rendering of a received value."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return repr(value)
+        return _quote(value)
     if isinstance(value, Mapping):
-        return "a table {" + ", ".join(f"{k} = {describe(v)}" for k, v in value.items()) + "}"
+        items = list(value.items())
+        text = ", ".join(f"{k} = {describe(v)}" for k, v in items[:12])
+        more = f", … ({len(items)} keys)" if len(items) > 12 else ""
+        return "a table {" + text[: 4 * MAX_QUOTE] + more + "}"
     if isinstance(value, list):
         return "a list of " + str(len(value)) + " items"
-    return repr(value)
+    text = repr(value)
+    return text if len(text) <= MAX_QUOTE else text[:MAX_QUOTE] + "…"
+
+
+#: An example distribution table quoted in messages (passed as a value, so that pydantic's
+#: message template does not show doubled braces).
+_EXAMPLE = '{ dist = "pert", low = 0.15, mode = 0.25, high = 0.40 }'
 
 
 def parse_scalar(value: Any) -> Distribution:
@@ -39,9 +91,8 @@ def parse_scalar(value: Any) -> Distribution:
     if isinstance(value, bool) or not isinstance(value, int | float | Mapping):
         raise PydanticCustomError(
             "scalar_type",
-            "expected a number or a distribution table such as "
-            '{{ dist = "pert", low = 0.15, mode = 0.25, high = 0.40 }}; received {received}',
-            {"received": describe(value)},
+            "expected a number or a distribution table such as {example}; received {received}",
+            {"received": describe(value), "example": _EXAMPLE},
         )
     if isinstance(value, int | float):
         if not math.isfinite(value):
@@ -56,6 +107,16 @@ def parse_scalar(value: Any) -> Distribution:
     except DistributionError as exc:
         raise PydanticCustomError(
             "distribution", "{message}", {"message": exc.message, "param": exc.param or ""}
+        ) from None
+    except (OverflowError, ZeroDivisionError, ValueError, TypeError) as exc:
+        raise PydanticCustomError(
+            "distribution",
+            "{message}",
+            {
+                "message": f"the parameters {describe(value)} overflow the arithmetic ({exc}); "
+                f"every input must stay within ±{MAX_MAGNITUDE:g}",
+                "param": "",
+            },
         ) from None
 
 
@@ -160,11 +221,10 @@ def format_pydantic_error(err: Any, raw: Any) -> tuple[str, str]:
             msg = hint
     else:
         msg = err["msg"]
-    if etype != "missing" and etype not in (
-        "scalar_type",
-        "scalar_finite",
-        "distribution",
-        "evidence",  # says what it received itself
+    if (
+        etype != "missing"
+        and etype not in ("scalar_type", "scalar_finite", "distribution", "evidence")
+        and "received" not in msg
     ):
         received = lookup(raw, err["loc"]) if "input" not in err else err["input"]
         msg = f"{msg}; received {describe(received)}"

@@ -37,6 +37,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from som_mc._io import read_capped
 from som_mc._validation import Scalar
 from som_mc._validation import Strict as _Strict
 from som_mc._validation import describe as _describe
@@ -630,6 +631,7 @@ def _catalog_error(exc: ValidationError, data: Any, file: str, prefix: str = "")
     errors = exc.errors(include_url=False)
     err = errors[0]
     path, msg = _format_pydantic_error(err, data)
+    msg = msg.replace("(see cases/README.md)", "(see distributions/README.md)")
     if err["type"] in _CUSTOM_MESSAGES:
         msg = err["msg"]
     path = f"{prefix}.{path}" if prefix and path else (prefix or path)
@@ -642,17 +644,21 @@ def _catalog_error(exc: ValidationError, data: Any, file: str, prefix: str = "")
 def _read_toml(path: Path) -> dict[str, Any]:
     file = str(path)
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = read_capped(path).decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
         raise CatalogError(
             f"not UTF-8 text (byte {exc.start}); save the file as UTF-8", file=file
         ) from None
     except OSError as exc:
         raise CatalogError(f"cannot read the file ({exc.strerror})", file=file) from None
+    except ValueError as exc:  # larger than the input cap (e.g. /dev/zero)
+        raise CatalogError(str(exc), file=file) from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise CatalogError(f"malformed TOML: {exc}", file=file) from None
+    except RecursionError:
+        raise CatalogError("arrays or tables nested too deeply to read", file=file) from None
 
 
 def _load_file(path: Path) -> list[CatalogEntry]:

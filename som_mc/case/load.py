@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 import tomllib
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -18,7 +19,14 @@ from typing import Any
 import numpy as np
 from pydantic import ValidationError
 
-from som_mc._validation import describe, format_pydantic_error
+from som_mc._io import read_capped
+from som_mc._validation import (
+    MAX_COUNT,
+    MAX_MAGNITUDE,
+    check_text,
+    describe,
+    format_pydantic_error,
+)
 from som_mc.case._evidence import check_evidence
 from som_mc.case.inputs import case_inputs
 from som_mc.case.lint import case_warnings, report_warnings
@@ -31,6 +39,90 @@ from som_mc.sampling import CorrelationSpec
 from som_mc.sampling._correlation import correlation_matrix
 
 __all__ = ["case_hash", "case_to_dict", "load_case", "parse_case"]
+
+#: Actor names that would clash with the total row and column of every table.
+RESERVED_ACTORS = ("total", "i alt", "ialt", "i_alt")
+
+_UTF8_BOM = "\ufeff"
+
+
+def _check_magnitudes(case: Case, file: str | None) -> None:
+    """Refuse inputs whose values overflow the arithmetic, and ill-posed counts and names."""
+    specs = case_inputs(case)
+    for spec in specs:
+        params = spec.dist.to_toml()
+        for param in ("n", "mean", "mu"):
+            value = params.get(param)
+            if spec.dist.kind in ("binomial", "poisson") and isinstance(value, int | float):
+                if value > MAX_COUNT:
+                    raise CaseFileError(
+                        f"a {spec.dist.kind} {param} of {value:g} is more than {MAX_COUNT:g}, the "
+                        "most a count may be (more than all Danes); check the unit",
+                        file=file,
+                        key=f"{spec.key}.{param}",
+                    )
+    for spec in specs:
+        dist = spec.dist
+        params = dist.to_toml()
+        lo, hi = dist.support()
+        if not (math.isfinite(lo) and math.isfinite(hi)):
+            with np.errstate(all="ignore"):
+                q = np.asarray(dist.ppf(np.array([1e-9, 1.0 - 1e-9])), dtype=float)
+            lo = lo if math.isfinite(lo) else float(q[0])
+            hi = hi if math.isfinite(hi) else float(q[1])
+        big = max(abs(lo), abs(hi)) if math.isfinite(lo) and math.isfinite(hi) else math.inf
+        if not big <= MAX_MAGNITUDE:
+            received = f"{lo:g}" if dist.is_fixed else describe(params)
+            raise CaseFileError(
+                f"values as large as {big:g} overflow the calculation; every input must stay "
+                f"within ±{MAX_MAGNITUDE:g} (also its 1e-9 tail quantiles); received {received}",
+                file=file,
+                key=spec.key,
+            )
+        if spec.key.startswith("participants.") and big > MAX_COUNT:
+            raise CaseFileError(
+                f"{big:g} participants is more than {MAX_COUNT:g}, the most a cohort may hold",
+                file=file,
+                key=spec.key,
+            )
+
+
+def _check_stream_names(case: Case, file: str | None) -> None:
+    """Refuse two inputs whose names (which key their random streams) coincide."""
+    seen: dict[str, str] = {}
+    for spec in case_inputs(case):
+        if spec.name in seen:
+            raise CaseFileError(
+                f"this input gets the same name {spec.name!r} as {seen[spec.name]}, so both "
+                "would share one random stream; rename a line (a '.' in a name can cause this)",
+                file=file,
+                key=spec.key,
+            )
+        seen[spec.name] = spec.key
+
+
+_BLANK_NAME_KEYS = ("name", "actor", "unit", "target_group")
+
+
+def _check_texts(data: Any, path: str, file: str | None) -> None:
+    """Refuse control characters anywhere, and blank names, in the raw case."""
+    if isinstance(data, str):
+        try:
+            check_text(data)
+        except ValueError as exc:
+            raise CaseFileError(str(exc), file=file, key=path or None) from None
+        last = re.split(r"[.\]]", path)[-1] if path else ""
+        if last in _BLANK_NAME_KEYS and data and not data.strip():
+            raise CaseFileError(
+                f"expected a non-blank text; received {describe(data)}", file=file, key=path
+            )
+    elif isinstance(data, Mapping):
+        for key, value in data.items():
+            _check_texts(str(key), path, file)
+            _check_texts(value, f"{path}.{key}" if path else str(key), file)
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            _check_texts(value, f"{path}[{i}]", file)
 
 
 def _support_within(
@@ -60,6 +152,7 @@ def _support_within(
 
 def _check_case(case: Case, file: str | None) -> None:
     """Cross-field checks that need the whole case."""
+    _check_magnitudes(case, file)  # first: huge parameters make scipy itself fail
     actors = case.actors
     if len(set(actors)) != len(actors):
         raise CaseFileError(
@@ -68,6 +161,17 @@ def _check_case(case: Case, file: str | None) -> None:
     for i, actor in enumerate(actors):
         if not actor.strip():
             raise CaseFileError("expected a non-empty actor name", file=file, key=f"actors[{i}]")
+        if " ".join(actor.split()).casefold() in RESERVED_ACTORS:
+            raise CaseFileError(
+                f"{actor!r} names the total row and column of every table; call the actor "
+                "something else",
+                file=file,
+                key=f"actors[{i}]",
+            )
+    if not case.name.strip():
+        raise CaseFileError(
+            f"expected a non-blank name; received {describe(case.name)}", file=file, key="name"
+        )
     _support_within(case.success_rate, 0.0, 1.0, "success_rate", "a succesrate", file)
     _support_within(
         case.outcome.dropoff_rate, 0.0, 1.0, "outcome.dropoff_rate", "a drop-off rate", file
@@ -108,7 +212,25 @@ def _check_case(case: Case, file: str | None) -> None:
                     key=f"{kind}[{i}].name",
                 )
             seen[name] = i
+    if case.participants.per_year and all(
+        n.is_fixed and n.mean() == 0 for n in case.participants.per_year
+    ):
+        raise CaseFileError(
+            "every intake year has 0 participants, so there is nothing to compute (and no "
+            "result per deltager); give at least one year participants",
+            file=file,
+            key="participants.per_year",
+        )
     for i, cost in enumerate(case.costs):
+        if cost.amount.mean() < 0:
+            amount = cost.amount
+            shown = f"{amount.mean():g}" if amount.is_fixed else describe(amount.to_toml())
+            raise CaseFileError(
+                f"a cost amount must not be negative; received {shown}; write a saving as a "
+                "positive amount with saved = true",
+                file=file,
+                key=f"costs[{i}].amount",
+            )
         if cost.actor not in actors:
             raise CaseFileError(
                 f"unknown actor {cost.actor!r}; declared actors are {', '.join(actors)} "
@@ -146,6 +268,7 @@ def _check_case(case: Case, file: str | None) -> None:
                 file=file,
                 key=f"consequences[{i}].profile",
             )
+    _check_stream_names(case, file)
     if case.correlations:
         _check_correlations(case, file)
     if case.scenarios:
@@ -235,6 +358,7 @@ def parse_case(
     """
     if not isinstance(data, Mapping):
         raise CaseFileError(f"expected a TOML table at the top level; received {data!r}", file=file)
+    _check_texts(data, "", file)
     data, uses = resolve_references(data, file=file, catalog=catalog)
     try:
         case = Case.model_validate(data)
@@ -292,21 +416,29 @@ def load_case(
     path = Path(path)
     file = str(path)
     try:
-        raw = path.read_bytes()
+        raw = read_capped(path)
     except FileNotFoundError:
         raise CaseFileError("file not found; check the path", file=file) from None
     except OSError as exc:
         raise CaseFileError(f"cannot read the file ({exc.strerror})", file=file) from None
+    except ValueError as exc:
+        raise CaseFileError(str(exc), file=file) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise CaseFileError(
             f"not UTF-8 text (byte {exc.start}); save the file as UTF-8", file=file
         ) from None
+    text = text.removeprefix(_UTF8_BOM)  # a byte-order mark some editors write
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise CaseFileError(f"malformed TOML: {exc}", file=file) from None
+    except RecursionError:
+        raise CaseFileError(
+            "arrays or tables nested too deeply to read; a case needs at most a few levels",
+            file=file,
+        ) from None
     case = parse_case(data, file=file, catalog=catalog)
     report_warnings(case_warnings(case, text, data), file=file, strict=strict, warn=warn)
     return case

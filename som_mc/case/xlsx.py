@@ -77,6 +77,7 @@ from openpyxl.utils.exceptions import IllegalCharacterError, InvalidFileExceptio
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from som_mc._io import read_capped
 from som_mc.case.lint import case_warnings, report_warnings
 from som_mc.case.load import load_case, parse_case
 from som_mc.case.schema import Case, Consequence, Correlation, CostLine, Outcome, Participants
@@ -1975,11 +1976,13 @@ def convert(
 def _read_toml(path: Path) -> dict[str, Any]:
     file = str(path)
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = read_capped(path).decode("utf-8").removeprefix("\ufeff")
     except FileNotFoundError:
         raise CaseFileError("file not found; check the path", file=file) from None
     except OSError as exc:
         raise CaseFileError(f"cannot read the file ({exc.strerror})", file=file) from None
+    except ValueError as exc:  # larger than the input cap (e.g. /dev/zero)
+        raise CaseFileError(str(exc), file=file) from None
     except UnicodeDecodeError as exc:
         raise CaseFileError(
             f"not UTF-8 text (byte {exc.start}); save the file as UTF-8", file=file
@@ -1988,6 +1991,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise CaseFileError(f"malformed TOML: {exc}", file=file) from None
+    except RecursionError:
+        raise CaseFileError("arrays or tables nested too deeply to read", file=file) from None
 
 
 _GUIDE_TEXT: Final = """

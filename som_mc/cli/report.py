@@ -64,6 +64,7 @@ def command(args: argparse.Namespace) -> int:
         write_xlsx,
     )
     from som_mc.results import load_results
+    from som_mc.results.schema import check_against_case
     from som_mc.run import simulate
     from som_mc.sampling import normalize_seed
 
@@ -100,7 +101,10 @@ def command(args: argparse.Namespace) -> int:
         for f in case_files
     ]
     if args.results:
-        runs = [load_results(f) for f in args.results]
+        runs = [
+            check_against_case(load_results(f), c, source=f)
+            for f, c in zip(args.results, cases, strict=True)
+        ]
     else:
         seed = normalize_seed(args.seed)  # one seed for every case: common random numbers
         runs = [

@@ -8,6 +8,7 @@ design and quantiles.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from collections.abc import Callable
@@ -336,6 +337,7 @@ def _monte_carlo(args: argparse.Namespace) -> int:
         out.mkdir()
     if out is not None and not netcdf:
         args.interrupt_hint = "; continue with the same command plus --resume"
+    locks = _lock_outputs([*stores, out if netcdf else None])
     bar, progress = progress_bar(sum(s.draws for s in specs), args.quiet)
     try:
         results = run_many(
@@ -350,14 +352,30 @@ def _monte_carlo(args: argparse.Namespace) -> int:
             progress=progress,
             compile_notice=True,
         )
+        if netcdf and out is not None:
+            draws = results[0].draws
+            assert draws is not None
+            save_results(draws, out, overwrite=args.force)
     finally:
         if bar is not None:
             bar.close()
-    if netcdf and out is not None:
-        draws = results[0].draws
-        assert draws is not None
-        save_results(draws, out, overwrite=args.force)
+        locks.close()
     return _print(args, results, labels, table, out)
+
+
+def _lock_outputs(paths: list[Path | None]) -> contextlib.ExitStack:
+    """Take the lock of every output (one writer per output; see som_mc._io.output_lock)."""
+    from som_mc._io import output_lock
+
+    locks = contextlib.ExitStack()
+    try:
+        for path in paths:
+            if path is not None:
+                locks.enter_context(output_lock(path))
+    except BaseException:
+        locks.close()
+        raise
+    return locks
 
 
 def _print(

@@ -132,6 +132,30 @@ def register(sub: Any) -> None:
     p.set_defaults(func=command)
 
 
+def _check_size(case: Any, args: argparse.Namespace) -> None:
+    """Refuse a case without uncertain inputs, and a Sobol design too large to evaluate."""
+    from som_mc.case import case_inputs
+    from som_mc.errors import SomMcError
+    from som_mc.run.spec import MAX_DRAWS, max_memory
+
+    d = sum(spec.uncertain for spec in case_inputs(case))
+    if d == 0:
+        raise SomMcError(
+            f"{args.case}: every input is a fixed number, so nothing varies; give at least "
+            "one input a distribution"
+        )
+    if args.method in ("sobol", "all"):
+        runs = args.n_base * (d + 2)
+        need = 8 * runs * (3 * case.horizon_years * len(case.actors) + 2 * d)
+        if runs > MAX_DRAWS or need > max_memory():
+            raise SomMcError(
+                f"--n-base {args.n_base} means {runs:_} model evaluations ({d} inputs) and about "
+                f"{need / 2**30:.1f} GiB of memory, more than the caps ({MAX_DRAWS:_} "
+                f"evaluations, {max_memory() / 2**30:.1f} GiB; SOM_MC_MAX_MEMORY raises the "
+                "latter); use a smaller --n-base such as 4096"
+            )
+
+
 def command(args: argparse.Namespace) -> int:
     """Run the analyses and write their files."""
     from som_mc.cli.options import load_case_file as load_case
@@ -141,6 +165,7 @@ def command(args: argparse.Namespace) -> int:
     case = evidence_case(
         load_case(args.case, catalog=args.catalog, strict=args.strict), args, args.case
     )
+    _check_size(case, args)
     out = Path(args.out) if args.out else Path(f"sensitivity_{Path(args.case).stem}")
     seed = normalize_seed(args.seed)
     report = run_sensitivity(

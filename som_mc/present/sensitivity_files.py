@@ -32,7 +32,7 @@ from som_mc.present.plotting.sensitivity import (
     plot_spider,
     plot_tornado,
 )
-from som_mc.present.tables import render_table
+from som_mc.present.tables import render_table, safe_csv_text
 from som_mc.run import simulate
 from som_mc.sampling import normalize_seed
 from som_mc.sensitivity import (
@@ -113,7 +113,7 @@ def _finite_frame(ds: xr.Dataset) -> Any:
 def _write_table(ds: xr.Dataset, out: Path, name: str, prov: Mapping[str, object]) -> None:
     """Write `ds` as NAME.csv and NAME.json (with its attributes and the run's provenance)."""
     frame = _finite_frame(ds)
-    atomic_write_text(out / f"{name}.csv", frame.to_csv(), overwrite=True)
+    atomic_write_text(out / f"{name}.csv", safe_csv_text(frame), overwrite=True)
     attrs = {**ds.attrs, **prov}
     payload = {
         "attrs": {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in attrs.items()},

@@ -22,6 +22,8 @@ __all__ = [
     "deterministic_table",
     "render_table",
     "safe_cell",
+    "safe_csv_text",
+    "safe_workbook",
     "summary_json",
     "summary_table",
     "write_csv",
@@ -196,6 +198,7 @@ def summary_table(summary: xr.Dataset) -> str:
     )
     out = [title, "", "Akkumuleret nettoresultat i alt"]
     tot = summary.sel(actor=TOTAL)
+    n_draws = int(a.get("n_draws", 2))
     rows = []
     for i, year in enumerate(summary.year.values):
         rows.append(
@@ -219,7 +222,7 @@ def summary_table(summary: xr.Dataset) -> str:
             [
                 _actor_label(str(actor)),
                 format_number(sel.horizon_mean.item()),
-                format_number(sel.horizon_mcse.item()),
+                format_number(sel.horizon_mcse.item()) if n_draws > 1 else "–",
                 format_number(sel.horizon_quantile.values[lo]),
                 format_number(sel.horizon_quantile.values[mid]),
                 format_number(sel.horizon_quantile.values[hi]),
@@ -250,6 +253,8 @@ def summary_table(summary: xr.Dataset) -> str:
             rows,
         ),
     ]
+    if n_draws < 2:
+        out += ["", "± MCSE: – (én trækning giver intet skøn over Monte Carlo-usikkerheden)"]
     if a.get("quantile_method") == "histogram":
         err = float(summary.horizon_quantile_max_error.sel(actor="total"))
         out += [
@@ -284,6 +289,9 @@ def summary_json(summary: xr.Dataset) -> dict[str, Any]:
         for i, actor in enumerate(actors):
             sel = {k: summary[f"{prefix}_{k}"] for k in ("mean", "mcse", "sd", "p_positive")}
             entry = {k: np.asarray(v.isel(actor=i)).tolist() for k, v in sel.items()}
+            if int(a["n_draws"]) < 2:  # one draw: no estimate of the Monte Carlo error
+                shape = np.shape(entry["mcse"])
+                entry["mcse"] = None if not shape else [None] * shape[0]
             entry["p_positive_se"] = np.asarray(
                 summary[f"{prefix}_p_positive_se"].isel(actor=i)
             ).tolist()
@@ -310,6 +318,10 @@ def summary_json(summary: xr.Dataset) -> dict[str, Any]:
         },
         "quantile_method": str(a.get("quantile_method", "exact")),
         "quantile_max_error": _finite_or_none(float(a.get("quantile_max_error", 0.0))),
+        "quantiles_approximate": str(a.get("quantile_method", "exact")) != "exact",
+        "mcse_note": (
+            "one draw: the MCSE cannot be estimated (null)" if int(a["n_draws"]) < 2 else None
+        ),
         "years": [int(y) for y in summary.year.values],
         "horizon": block("horizon"),
         "discounted": block("pv"),
@@ -423,3 +435,37 @@ def write_csv(
     writer.writeheader()
     writer.writerows({k: safe_cell(v) for k, v in row.items()} for row in rows)
     return atomic_write_text(path, buffer.getvalue(), overwrite=overwrite)
+
+
+def safe_csv_text(frame: Any) -> str:
+    """Return a pandas frame as CSV text with every text cell and label neutralised.
+
+    Numbers stay numbers; text (values, index and column labels) that a spreadsheet would
+    read as a formula gets a leading apostrophe (:func:`safe_cell`).
+    """
+    frame = frame.copy()
+    for column in frame.columns:
+        if frame[column].dtype == object:
+            frame[column] = frame[column].map(safe_cell)
+    frame = frame.rename(index=safe_cell, columns=safe_cell)
+    if hasattr(frame.index, "names"):
+        frame.index = frame.index.set_names([safe_cell(n) for n in frame.index.names])
+    return str(frame.to_csv())
+
+
+def safe_workbook(wb: Any) -> Any:
+    """Make every formula-looking cell of an openpyxl workbook plain text (OWASP).
+
+    Called just before saving a workbook that som_mc never fills with formulas on purpose:
+    a text starting with ``=`` (which openpyxl stores as a formula) becomes a text cell with
+    a quote prefix, so Excel shows it and never evaluates it; numbers are untouched.
+    """
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f" or (
+                    isinstance(cell.value, str) and cell.value.startswith(FORMULA_START)
+                ):
+                    cell.data_type = "s"
+                    cell.quotePrefix = True
+    return wb

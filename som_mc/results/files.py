@@ -12,10 +12,12 @@ import xarray as xr
 
 from som_mc._io import atomic_write
 from som_mc.errors import ResultsFileError
-from som_mc.results.schema import validate_results
+from som_mc.results.schema import check_finite, validate_results
 from som_mc.results.store import COMPLETE_VAR, open_store
 
 __all__ = ["load_results", "save_results"]
+
+_INT64 = -(2**63)
 
 
 def save_results(ds: xr.Dataset, path: str | Path, *, overwrite: bool = False) -> Path:
@@ -36,6 +38,15 @@ def save_results(ds: xr.Dataset, path: str | Path, *, overwrite: bool = False) -
         The written file. An interrupted write leaves no partial file behind.
     """
     validate_results(ds)
+    check_finite(ds, source=str(path))
+    big = {
+        k: str(v)
+        for k, v in ds.attrs.items()
+        if isinstance(v, int) and not _INT64 <= v < -_INT64
+    }
+    if big:  # netCDF stores 64-bit integers; a fresh 128-bit seed is kept as its digits
+        ds = ds.copy(deep=False)
+        ds.attrs = {**ds.attrs, **big}
     encoding = {
         name: {"zlib": True, "complevel": 1}
         for name in ds.data_vars
@@ -61,9 +72,17 @@ def load_results(path: str | Path) -> xr.Dataset:
     if not path.exists():
         raise ResultsFileError(f"{path}: file not found")
     if path.is_dir() and path.suffix == ".zarr":
-        return open_store(path).load().drop_vars(COMPLETE_VAR)
+        ds = open_store(path).load().drop_vars(COMPLETE_VAR)
+        check_finite(ds, source=str(path))
+        return ds
     try:
         ds = xr.load_dataset(path, engine="h5netcdf")
     except (OSError, ValueError) as exc:
         raise ResultsFileError(f"{path}: cannot read as netCDF ({exc})") from None
-    return validate_results(ds, source=str(path))
+    for key in ("seed",):
+        value = ds.attrs.get(key)
+        if isinstance(value, str) and value.isdigit():
+            ds.attrs[key] = int(value)
+    validate_results(ds, source=str(path))
+    check_finite(ds, source=str(path))
+    return ds

@@ -24,6 +24,8 @@ __all__ = [
     "SCHEMA_VERSION",
     "build_dataset",
     "catalog_entries_json",
+    "check_against_case",
+    "check_finite",
     "provenance",
     "provenance_attrs",
     "validate_results",
@@ -229,3 +231,87 @@ def validate_results(ds: xr.Dataset, *, source: str = "<dataset>") -> xr.Dataset
             f"{source}: {ds.sizes['draw']} draws stored but attribute draws = {ds.attrs['draws']}"
         )
     return ds
+
+
+#: Variables whose every value must be a finite number.
+_FINITE_VARS = ("cost", "consequence_value", "net_result", "net_result_pv", "inputs")
+
+
+def check_finite(ds: xr.Dataset, *, source: str = "<dataset>") -> xr.Dataset:
+    """Refuse results holding NaN or ±inf (an edited file, a Zarr chunk lost on disk).
+
+    Raises
+    ------
+    ResultsFileError
+        Naming the variable and the first draw with a value that is not finite.
+    """
+    for name in (*_FINITE_VARS, "consequence_value_by_consequence"):
+        if name not in ds:
+            continue
+        values = np.asarray(ds[name].values)
+        if values.dtype.kind != "f":
+            continue
+        bad = ~np.isfinite(values)
+        if bad.any():
+            where = np.argwhere(bad)[0]
+            draw = int(ds["draw"].values[where[0]]) if "draw" in ds[name].dims else None
+            at = f" (first at draw {draw})" if draw is not None else ""
+            raise ResultsFileError(
+                f"{source}: variable {name!r} holds {int(bad.sum()):_} values that are not "
+                f"finite numbers (NaN or inf){at}; the file was edited or damaged — run the "
+                "case again"
+            )
+    return ds
+
+
+def check_against_case(ds: xr.Dataset, case: Case, *, source: str = "<dataset>") -> xr.Dataset:
+    """Check that results belong to `case`: hash, years, actors, inputs and arithmetic.
+
+    The case hash alone does not catch a results file whose numbers were edited; this
+    checks the data too: the year and actor coordinates, the sampled inputs, that every
+    value is finite and that ``net_result = consequence_value - cost`` holds.
+
+    Raises
+    ------
+    ResultsFileError
+        Naming what differs.
+    """
+    from som_mc.case import case_hash
+    from som_mc.model import compile_case
+
+    stored = str(ds.attrs.get("case_sha256", ""))
+    if stored != case_hash(case):
+        raise ResultsFileError(
+            f"{source}: the results were simulated from another case (case SHA-256 "
+            f"{stored[:12]}…, this case {case_hash(case)[:12]}…); pass the case file the "
+            "results were made from"
+        )
+    model = compile_case(case)
+    want: dict[str, list[Any]] = {
+        "year": [int(y) for y in model.years],
+        "actor": list(model.actors),
+        "input": [model.inputs[j].name for j in model.uncertain],
+    }
+    for dim, expected in want.items():
+        got = [v.item() if hasattr(v, "item") else v for v in ds[dim].values]
+        got = [int(v) for v in got] if dim == "year" else [str(v) for v in got]
+        if got != expected:
+            raise ResultsFileError(
+                f"{source}: its {dim} coordinate {_short(got)} does not match the case's "
+                f"{_short(expected)}; the file was edited — run the case again"
+            )
+    check_finite(ds, source=source)
+    net = np.asarray(ds["net_result"].values)
+    diff = np.asarray(ds["consequence_value"].values) - np.asarray(ds["cost"].values)
+    scale = max(float(np.abs(diff).max(initial=0.0)), 1.0)
+    if not np.allclose(net, diff, rtol=1e-9, atol=1e-9 * scale):
+        raise ResultsFileError(
+            f"{source}: net_result is not consequence_value - cost; the file was edited — "
+            "run the case again"
+        )
+    return ds
+
+
+def _short(values: list[Any]) -> str:
+    text = repr(values)
+    return text if len(text) <= 120 else text[:120] + "…]"

@@ -51,7 +51,7 @@ from som_mc.results.store import (
     require_scale,
     write_chunk,
 )
-from som_mc.run.spec import RunSpec, RunSpecError
+from som_mc.run.spec import RunSpec, RunSpecError, check_size, check_summary_finite
 from som_mc.sampling import BLOCK_SIZE
 from som_mc.stats.cells import HistogramEdges
 from som_mc.stats.summary import Summary, SummaryPart, pilot_edges, summary_part
@@ -515,6 +515,7 @@ def run_many(
                 "target_mcse stops a run early, which a Zarr store sized for every draw "
                 "cannot record; keep the draws in memory or give a fixed number of draws"
             )
+    check_size(specs, keep_draws=keep_draws)  # refuse a run that cannot fit, before allocating
     for path in paths:  # refuse any store before creating one
         if path is not None:
             check_store(path, overwrite=overwrite, resume=resume)
@@ -563,10 +564,15 @@ def run_many(
         attrs = job.spec.provenance()
         attrs["draws"] = n_used
         draws = job.draws.dataset(n_used, attrs) if job.draws is not None else None
+        result = (
+            check_summary_finite(job.summary.result(attrs), job.spec.case.name)
+            if job.summarize
+            else None
+        )
         out.append(
             RunResult(
                 spec=job.spec,
-                summary=job.summary.result(attrs) if job.summarize else None,
+                summary=result,
                 draws=draws,
                 store=job.store,
                 n_draws=n_used,

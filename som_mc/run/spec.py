@@ -12,8 +12,12 @@ import dataclasses
 import hashlib
 import json
 import math
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+
+import numpy as np
+import xarray as xr
 
 from som_mc._version import __version__
 from som_mc.case import Case, case_hash
@@ -26,10 +30,30 @@ from som_mc.stats.cells import HISTOGRAM_BINS, QuantileMethod, check_quantiles, 
 from som_mc.stats.summary import DEFAULT_QUANTILES
 from som_mc.types import DEFAULT_DESIGN
 
-__all__ = ["MAX_DRAWS", "RunSpec", "RunSpecError", "check_draws"]
+__all__ = [
+    "MAX_DRAWS",
+    "MAX_MEMORY",
+    "RunSpec",
+    "RunSpecError",
+    "check_draws",
+    "check_size",
+    "check_summary_finite",
+    "estimate_memory",
+    "max_memory",
+]
 
 #: The most draws one run may ask for (documented cap).
 MAX_DRAWS = 2_000_000_000
+
+#: Default cap on the memory a run may need, in bytes (raise it with ``SOM_MC_MAX_MEMORY``,
+#: e.g. ``SOM_MC_MAX_MEMORY=32G``).
+MAX_MEMORY = 8 * 2**30
+
+#: Rough throughput of the kernel, in draw-cells (draws × years × aktører) per second, for
+#: the time estimate quoted when a run is refused.
+_CELLS_PER_SECOND = 2e8
+
+_UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
 
 
 class RunSpecError(SomMcError, ValueError):
@@ -64,6 +88,124 @@ def _case_hash(case: Case) -> str:
     digest = case_hash(case)
     _HASHES[id(case)] = (case, digest)
     return digest
+
+
+def max_memory() -> int:
+    """Return the memory cap in bytes: ``$SOM_MC_MAX_MEMORY`` (e.g. ``16G``) or the default."""
+    text = os.environ.get("SOM_MC_MAX_MEMORY", "").strip().upper().removesuffix("B")
+    if not text:
+        return MAX_MEMORY
+    unit = text[-1] if text[-1] in _UNITS else ""
+    try:
+        value = float(text[: len(text) - len(unit)])
+    except ValueError:
+        raise RunSpecError(
+            f"SOM_MC_MAX_MEMORY must be a size such as 16G or 500M; received {text!r}"
+        ) from None
+    if not (math.isfinite(value) and value > 0):
+        raise RunSpecError(f"SOM_MC_MAX_MEMORY must be a positive size; received {text!r}")
+    return int(value * _UNITS[unit])
+
+
+def _size(n: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if n < 1024 or unit == "PiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} PiB"  # pragma: no cover
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 2 * 86400:
+        return f"{seconds / 3600:.0f} h"
+    return f"{seconds / 86400:.0f} days"
+
+
+def estimate_memory(spec: RunSpec, *, keep_draws: bool = False) -> int:
+    """Estimate the peak memory of a run in bytes (the arrays; not Python's own overhead).
+
+    Counts one chunk of every per-draw array (twice: the kernel's output and the summary's
+    working copy), the summary's state (every row of every cell for exact quantiles, a
+    histogram per cell otherwise), the ppf tables of discrete inputs under ``lhs``/``sobol``
+    and, with `keep_draws`, every draw of every array.
+    """
+    case = spec.case
+    n_t = case.horizon_years
+    n_a = len(case.actors)
+    n_c = case.n_cohorts
+    n_k = len(case.consequences)
+    n_in = len(case.costs) + n_c + 2 + sum(
+        1 + len(c.profile) + len(c.price) for c in case.consequences
+    )
+    cells = n_t * n_a
+    kept = n_k * cells if spec.keep_consequences else 0
+    per_draw = 8 * (3 * cells + n_a + n_in + 2 * n_c + kept)
+    chunk = min(spec.chunk_draws, spec.draws)
+    total = 2 * chunk * per_draw
+    rows = 2 * cells + 3 * n_a  # yearly, cumulative, horizon, pv, per participant
+    if spec.quantile_method == "exact":
+        total += 8 * spec.draws * rows
+    else:
+        total += 8 * spec.bins * rows * 2
+    if spec.design != "random":
+        from som_mc.case import case_inputs
+
+        for inp in case_inputs(case):
+            if inp.dist.kind == "binomial":
+                total += 16 * (int(inp.dist.to_toml().get("n", 0)) + 1)
+    if keep_draws:
+        total += spec.draws * per_draw
+    return int(total)
+
+
+def check_size(specs: Sequence[RunSpec], *, keep_draws: bool = False) -> int:
+    """Refuse runs whose estimated memory exceeds the cap (:func:`max_memory`).
+
+    Returns the estimate in bytes. The message gives the estimate, a time estimate, the cap
+    and what to do.
+    """
+    need = sum(estimate_memory(s, keep_draws=keep_draws) for s in specs)
+    cap = max_memory()
+    if need > cap:
+        work = sum(s.draws * s.case.horizon_years * len(s.case.actors) for s in specs)
+        advice = (
+            "use fewer draws, or stream the draws to a Zarr store (--out NAME.zarr) instead "
+            "of keeping them in memory"
+            if keep_draws
+            else "use fewer draws or fewer aktører/years"
+        )
+        raise RunSpecError(
+            f"this run needs about {_size(need)} of memory (and roughly "
+            f"{_duration(work / _CELLS_PER_SECOND)}), more than the cap of {_size(cap)}; "
+            f"{advice}; or raise the cap with SOM_MC_MAX_MEMORY=64G"
+        )
+    return need
+
+
+def check_summary_finite(summary: xr.Dataset, case_name: str) -> xr.Dataset:
+    """Refuse a summary whose means or quantiles are not finite (the cheap post-run check).
+
+    Validation keeps every input within :data:`som_mc._validation.MAX_MAGNITUDE`, so this
+    should never fire; it is the guarantee that no NaN or inf is printed or written.
+    """
+    for name, var in summary.data_vars.items():
+        if not (str(name).endswith(("_mean", "_quantile", "_sd")) and var.dtype.kind == "f"):
+            continue
+        if str(name).startswith("per_participant"):
+            continue  # a draw with no participants has no result per participant
+        values = np.asarray(var.values)
+        if not np.isfinite(values).all():
+            raise RunSpecError(
+                f"case {case_name!r}: the run produced numbers that are not finite in {name}; "
+                "an input is too large for the arithmetic: check amounts, prices, scales and "
+                "profiles for values far beyond the case's scale"
+            )
+    return summary
+
 
 @dataclass(frozen=True)
 class RunSpec:
@@ -133,7 +275,7 @@ class RunSpec:
         """Validate the settings, fix the seed and round chunks up to whole blocks.
 
         With `target_mcse`, chunks are single blocks (the stopping rule looks at every block)
-        and `draws` is rounded up to whole blocks.
+        and `draws` is the most draws the run takes (never more).
 
         Raises
         ------
@@ -155,10 +297,7 @@ class RunSpec:
                 raise RunSpecError(
                     f"target_mcse must be a positive number of kroner; received {target_mcse!r}"
                 )
-            draws = -(-draws // BLOCK_SIZE) * BLOCK_SIZE
-            if draws > MAX_DRAWS:
-                draws -= BLOCK_SIZE
-            chunk_draws = BLOCK_SIZE
+            chunk_draws = BLOCK_SIZE  # `draws` stays the cap: the last block may be partial
         if isinstance(bins, bool) or not isinstance(bins, int) or not 16 <= bins <= 1 << 20:
             raise RunSpecError(f"bins must be a whole number in 16..{1 << 20}; received {bins!r}")
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import matplotlib
 from matplotlib.axes import Axes
 from matplotlib.axis import Axis
 from matplotlib.figure import Figure
@@ -11,6 +12,10 @@ from som_mc.model import TOTAL
 from som_mc.present.format import format_number
 
 __all__ = ["OKABE_ITO", "actor_title", "kr_formatter", "money_axis", "new_axes"]
+
+# Labels come from case files: "Cost $5 and $10" is text, never mathtext (which would render
+# it as math or fail on an unbalanced "$"). som_mc's own figures use no mathtext.
+matplotlib.rcParams["text.parse_math"] = False
 
 #: Okabe–Ito palette (colour-blind safe), without black.
 OKABE_ITO = (

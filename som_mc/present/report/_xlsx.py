@@ -18,7 +18,7 @@ from som_mc.present.report._data import ReportData
 from som_mc.present.report._memo import input_source
 from som_mc.present.report._sections import caveats_section, conclusion
 from som_mc.present.report._text import Lang, Numbers, text
-from som_mc.present.tables import FORMULA_START
+from som_mc.present.tables import FORMULA_START, safe_workbook
 from som_mc.stats.summary import quantile_index
 
 __all__ = ["KR_FORMAT", "PCT_FORMAT", "write_xlsx"]
@@ -257,6 +257,7 @@ def write_xlsx(
     if data.actor:
         _memo_sheets(wb, data, lang)
     _text_cells(wb)
+    safe_workbook(wb)  # user text is text, never a formula
     return atomic_write(path, lambda tmp: wb.save(tmp), overwrite=overwrite)
 
 
