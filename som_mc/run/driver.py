@@ -564,7 +564,7 @@ def run_many(
         attrs = job.spec.provenance()
         attrs["draws"] = n_used
         draws = job.draws.dataset(n_used, attrs) if job.draws is not None else None
-        result = (
+        final = (
             check_summary_finite(job.summary.result(attrs), job.spec.case.name)
             if job.summarize
             else None
@@ -572,7 +572,7 @@ def run_many(
         out.append(
             RunResult(
                 spec=job.spec,
-                summary=result,
+                summary=final,
                 draws=draws,
                 store=job.store,
                 n_draws=n_used,
