@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 import xarray as xr
 from conftest import minimal_case
 
@@ -98,3 +99,48 @@ def test_draws_without_summary_equal_draws_with_summary():
     assert plain.draws is not None and full.draws is not None
     for var in ("net_result", "net_result_pv", "inputs", "cost", "successes"):
         np.testing.assert_array_equal(plain.draws[var].values, full.draws[var].values)
+
+
+@pytest.mark.parametrize(
+    "toml",
+    [
+        {"dist": "normal", "mean": 3.0, "sd": 2.0},
+        {"dist": "lognormal", "mu": 1.0, "sigma": 0.5},
+        {"dist": "poisson", "mean": 40.0},
+        {"dist": "poisson", "mean": 1e7},
+        {"dist": "gamma", "shape": 2.0, "scale": 3.0},
+    ],
+)
+def test_validation_tail_bounds_match_scipy(toml):
+    """The closed-form tail bounds validate uses (without scipy) equal or exceed the ppf."""
+    from som_mc.case.load import _tail_bounds
+    from som_mc.distributions import from_toml
+
+    dist = from_toml(toml)
+    lo, hi = _tail_bounds(dist)
+    q_lo, q_hi = (float(v) for v in dist.ppf(np.array([1e-9, 1 - 1e-9])))
+    if dist.kind == "poisson":  # a bound beyond the quantile, not the quantile
+        assert lo <= q_lo and q_hi <= hi <= q_hi + 10 * np.sqrt(dist.mean()) + 30
+    elif dist.kind == "lognormal":
+        assert lo <= q_lo and hi == pytest.approx(q_hi, rel=1e-7)  # scipy: ~2e-9
+    else:
+        assert (lo, hi) == pytest.approx((q_lo, q_hi), rel=1e-9)
+
+
+@pytest.mark.parametrize(
+    "toml",
+    [
+        {"dist": "triangular", "low": 1.0, "mode": 2.0, "high": 6.0},
+        {"dist": "pert", "low": 1.0, "mode": 2.0, "high": 6.0},
+        {"dist": "pert", "low": 1.0, "mode": 5.0, "high": 6.0, "shape": 2.5},
+        {"dist": "uniform", "low": -1.0, "high": 6.0},
+        {"dist": "normal", "mean": -3.0, "sd": 2.0},
+        {"dist": "lognormal", "mu": 1.0, "sigma": 0.5},
+    ],
+)
+def test_validation_cheap_mean_equals_mean(toml):
+    from som_mc.case.load import _cheap_mean
+    from som_mc.distributions import from_toml
+
+    dist = from_toml(toml)
+    assert _cheap_mean(dist) == pytest.approx(dist.mean(), rel=1e-12)

@@ -46,6 +46,53 @@ RESERVED_ACTORS = ("total", "i alt", "ialt", "i_alt")
 _UTF8_BOM = "\ufeff"
 
 
+#: The standard normal's upper 1e-9 quantile (``scipy.stats.norm.isf(1e-9)``).
+_Z_1E9 = 5.9978070150076865
+
+
+def _tail_bounds(dist: Any) -> tuple[float, float]:
+    """Return the 1e-9 and 1 - 1e-9 quantiles of an unbounded `dist` (or bounds beyond them).
+
+    Closed forms for the common unbounded families keep ``validate`` from importing
+    scipy.stats; other families use their ppf.
+    """
+    kind = dist.kind
+    with np.errstate(all="ignore"):
+        if kind == "normal":
+            mean, sd = float(dist.mu), float(dist.sigma)
+            return mean - _Z_1E9 * sd, mean + _Z_1E9 * sd
+        if kind == "lognormal":
+            mu, sigma = float(dist.mu), float(dist.sigma)
+            hi = mu + _Z_1E9 * sigma
+            return 0.0, math.exp(hi) if hi < 709.0 else math.inf
+        if kind == "poisson":  # an upper bound well beyond the quantile (Chernoff-type)
+            mean = float(dist.mu)
+            return 0.0, mean + _Z_1E9 * math.sqrt(mean) + 25.0
+        q = np.asarray(dist.ppf(np.array([1e-9, 1.0 - 1e-9])), dtype=float)
+    return float(q[0]), float(q[1])
+
+
+def _cheap_mean(dist: Any) -> float:
+    """Return the mean of `dist`, in closed form for the families cost amounts usually take.
+
+    Only for validation checks (``validate`` should not import scipy.stats); the engine
+    uses :meth:`~som_mc.distributions.Distribution.mean`.
+    """
+    kind = dist.kind
+    if kind in ("triangular", "uniform", "pert"):
+        lo, hi = float(dist.low), float(dist.high)
+        if kind == "uniform":
+            return (lo + hi) / 2.0
+        mode = float(dist.most_likely)
+        if kind == "triangular":
+            return (lo + mode + hi) / 3.0
+        shape = float(dist.shape)
+        return (lo + shape * mode + hi) / (shape + 2.0)
+    if kind in ("normal", "poisson"):
+        return float(dist.mu)
+    return float(dist.mean())
+
+
 def _check_magnitudes(case: Case, file: str | None) -> None:
     """Refuse inputs whose values overflow the arithmetic, and ill-posed counts and names."""
     specs = case_inputs(case)
@@ -66,10 +113,9 @@ def _check_magnitudes(case: Case, file: str | None) -> None:
         params = dist.to_toml()
         lo, hi = dist.support()
         if not (math.isfinite(lo) and math.isfinite(hi)):
-            with np.errstate(all="ignore"):
-                q = np.asarray(dist.ppf(np.array([1e-9, 1.0 - 1e-9])), dtype=float)
-            lo = lo if math.isfinite(lo) else float(q[0])
-            hi = hi if math.isfinite(hi) else float(q[1])
+            q_lo, q_hi = _tail_bounds(dist)
+            lo = lo if math.isfinite(lo) else q_lo
+            hi = hi if math.isfinite(hi) else q_hi
         big = max(abs(lo), abs(hi)) if math.isfinite(lo) and math.isfinite(hi) else math.inf
         if not big <= MAX_MAGNITUDE:
             received = f"{lo:g}" if dist.is_fixed else describe(params)
@@ -222,7 +268,7 @@ def _check_case(case: Case, file: str | None) -> None:
             key="participants.per_year",
         )
     for i, cost in enumerate(case.costs):
-        if cost.amount.mean() < 0:
+        if _cheap_mean(cost.amount) < 0:
             amount = cost.amount
             shown = f"{amount.mean():g}" if amount.is_fixed else describe(amount.to_toml())
             raise CaseFileError(
