@@ -29,10 +29,10 @@ from som_mc.case.xlsx import (
 from som_mc.engine import deterministic
 from som_mc.errors import CaseFileError, SomMcError
 
-# Workbooks do not carry an [evidence] table (the writer refuses it, tests/test_evidence.py).
-CASE_FILES = sorted(
-    p for p in CASES_DIR.glob("*.toml") if "[evidence]" not in p.read_text(encoding="utf-8")
-)
+#: Every example case, those with [[scenarios]] and [evidence] included.
+CASE_FILES = sorted(CASES_DIR.rglob("*.toml"))
+assert any("[evidence]" in p.read_text(encoding="utf-8") for p in CASE_FILES)
+assert any("[[scenarios]]" in p.read_text(encoding="utf-8") for p in CASE_FILES)
 
 #: A case exercising every feature of the format (cases/README.md): every distribution
 #: family and parameterisation, costs of every kind with saved costs and schedules, a
@@ -41,6 +41,7 @@ CASE_FILES = sorted(
 #: discounting and actors beyond the default.
 FULL: dict[str, Any] = {
     "name": "Alle nøgler: =SUM(A1) er tekst",
+    "label": "=Kort navn",
     "description": "Linje 1\nLinje 2 med 'citat' og \"anførsel\"",
     "target_group": "Aktivitetsparate kontanthjælpsmodtagere",
     "price_year": 2024,
@@ -128,6 +129,18 @@ FULL: dict[str, Any] = {
             "amount": {"dist": "fixed", "value": 42},
         },
         {"uses": "catalog:hjemloeshed/cti_bostoette", "name": "bostoette", "schedule": [1.0]},
+        {
+            "name": "kvantiler",
+            "actor": "stat",
+            "kind": "one_off",
+            "amount": {"dist": "gamma", "p10": 1500, "p50": 2000, "p90": 2800},
+        },
+        {
+            "name": "kvantiler_tekst",
+            "actor": "stat",
+            "kind": "one_off",
+            "amount": {"dist": "pert", "p5": 21000, "p50": 25000, "p95": 33000, "low": 20000},
+        },
     ],
     "consequences": [
         {
@@ -178,6 +191,32 @@ FULL: dict[str, Any] = {
             "price": {"region": 8000},
         },
         {
+            "name": "ekspertpulje_pris",
+            "unit": "kontakter",
+            "profile": [
+                -1,
+                {
+                    "dist": "mixture",
+                    "weights": [0.25, 0.75],
+                    "components": [
+                        {"dist": "normal", "mean": -1, "sd": 0.2},
+                        {"dist": "uniform", "low": -2, "high": 0},
+                    ],
+                },
+            ],
+            "price": {
+                "kommune": {"dist": "beta", "p10": 0.2, "p50": 0.3, "p90": 0.42},
+                "stat": {
+                    "dist": "mixture",
+                    "weights": [0.5, 0.5],
+                    "components": [
+                        {"dist": "gamma", "mean": 3000, "sd": 1000},
+                        {"dist": "lognormal", "median": 2500, "p95": 4000},
+                    ],
+                },
+            },
+        },
+        {
             "name": "herberg_egen",
             "unit": "døgn",
             "profile": [-10, -5],
@@ -188,6 +227,50 @@ FULL: dict[str, Any] = {
         {"inputs": ["success_rate", "consequences.kontanthjaelp.scale"], "rank": 0.5},
         {"inputs": ["costs.opstart.amount", "costs.drift.amount"], "rank": -0.3},
     ],
+    "scenarios": [
+        {
+            "name": "Lav succesrate, dyr drift",
+            "description": "Succesraten 15 %; driften +25 %",
+            "overrides": {
+                "success_rate": 0.15,
+                "costs.opstart.amount": {"dist": "pert", "low": 2e5, "mode": 3e5, "high": 5e5},
+            },
+            "scale": {"costs.drift.amount": 1.25, "consequences.kontanthjaelp.price.stat": 0.8},
+        },
+        {
+            "name": "=Stress",
+            "stress": {
+                "success_rate": {"below": 0.1},
+                "consequences.kontanthjaelp.scale": {"above": 0.9},
+                "costs.mentor.amount": {"above": 0.2, "below": 0.8},
+            },
+        },
+        {
+            "name": "Ekspertpulje og posterior",
+            "overrides": {
+                "success_rate": {
+                    "dist": "mixture",
+                    "weights": [0.5, 0.5],
+                    "components": [
+                        {"dist": "beta", "p10": 0.1, "p50": 0.2, "p90": 0.3},
+                        {"dist": "uniform", "low": 0.1, "high": 0.4},
+                    ],
+                },
+                "dropoff_rate": {
+                    "dist": "binomial_posterior",
+                    "prior": {"dist": "pert", "low": 0.0, "mode": 0.05, "high": 0.2},
+                    "successes": 1,
+                    "trials": 20,
+                },
+            },
+        },
+    ],
+    "evidence": {
+        "success_rate": {"successes": [4, 5], "trials": [20, 25], "source": "opfølgning 2027"},
+        "participants": [45, 50],
+        "costs": {"opstart": 235000, "drift": [290000, 310000.5]},
+        "source": "illustrative",
+    },
 }
 
 
@@ -234,7 +317,8 @@ def _error(path: Path) -> CaseFileError:
 
 def test_full_case_is_valid():
     case = parse_case(FULL)
-    assert case.costs[-1].name == "bostoette"
+    assert case.costs[-3].name == "bostoette"
+    assert case.label == "=Kort navn" and case.scenarios and case.evidence is not None
     assert len(case.catalog_uses) >= 4
 
 
@@ -326,6 +410,8 @@ def test_template_layout(tmp_path):
         "Omkostninger",
         "Konsekvenser",
         "Korrelationer",
+        "Scenarier",
+        "Evidens",
         "Lister",
     ]
     assert wb["Lister"].sheet_state == "hidden"
@@ -336,7 +422,7 @@ def test_template_layout(tmp_path):
     for head in ("navn", "aktør", "type", "fordeling", "lav", "typisk", "høj", "katalog", "kilde"):
         assert head in heads
     lists = {str(dv.formula1) for dv in costs.data_validations.dataValidation}
-    assert {"Lister!$A$2:$A$14", "Lister!$B$2:$B$4", "Lister!$C$2:$C$4"} <= lists
+    assert {"Lister!$A$2:$A$16", "Lister!$B$2:$B$4", "Lister!$C$2:$C$4"} <= lists
     assert costs.cell(row=2, column=1).value.startswith("#")  # the commented example
     assert costs.column_dimensions["A"].width > 8
     heads = [c.value for c in wb["Konsekvenser"][1]]
@@ -500,7 +586,7 @@ BAD_CELLS = [
     ),
     (
         _pert_success,
-        "Indsats!{lav}11 (succesrate, lav = low)",
+        "Indsats!{lav}12 (succesrate, lav = low)",
         "pert: low (0.5) must be <= mode (0.3)",
     ),
     (
@@ -515,17 +601,17 @@ BAD_CELLS = [
     ),
     (
         _set_kv("Indsats", "horizon_years", "værdi", "ti"),
-        "Indsats!C7 (tidshorisont (år))",
+        "Indsats!C8 (tidshorisont (år))",
         "expected a whole number; received 'ti'",
     ),
     (
         _set_kv("Indsats", "horizon_years", "værdi", 2.5),
-        "Indsats!C7 (tidshorisont (år))",
+        "Indsats!C8 (tidshorisont (år))",
         "expected a whole number; received 2.5",
     ),
     (
         _set_kv("Indsats", "success_rate", "værdi", 1.5),
-        "Indsats!C11 (succesrate)",
+        "Indsats!C12 (succesrate)",
         "a succesrate must lie in [0, 1]; received 1.5",
     ),
     (
@@ -535,12 +621,12 @@ BAD_CELLS = [
     ),
     (
         _set_kv("Indsats", "horizon_mode", "værdi", "kalender"),
-        "Indsats!C8 (horisont)",
+        "Indsats!C9 (horisont)",
         "expected one of 'calendar' or 'per_cohort'; received 'kalender'",
     ),
     (
         _set_kv("Indsats", "horizon_mode", "lav", 3),
-        "Indsats!{lav}8 (horisont)",
+        "Indsats!{lav}9 (horisont)",
         "horisont is a single value; write it in column 'værdi'",
     ),
     (
@@ -894,7 +980,7 @@ MORE_BAD_CELLS = [
     ),
     (
         _unknown_indsats_key,
-        "Indsats!B13",
+        "Indsats!B14",
         "unknown key 'horizon_yeers' (did you mean 'horizon_years'?)",
     ),
 ]
@@ -914,19 +1000,19 @@ def test_more_bad_cells_are_named(edit, key, message, tmp_path):
 
 
 def test_a_case_key_without_a_sheet_is_refused_by_name(tmp_path, monkeypatch):
-    # A part of the case format the workbook cannot hold yet (e.g. a future [[scenarios]])
+    # A part of the case format the workbook cannot hold yet (a future [[prognoser]], say)
     # is one clear line, never dropped silently.
     import som_mc.case.xlsx as xlsx
 
     known = xlsx._format_keys
     monkeypatch.setattr(
-        xlsx, "_format_keys", lambda where: known(where) | ({"scenarios"} if not where else set())
+        xlsx, "_format_keys", lambda where: known(where) | ({"prognoser"} if not where else set())
     )
-    data = {**minimal_case(), "scenarios": [{"name": "lav"}]}
+    data = {**minimal_case(), "prognoser": [{"name": "lav"}]}
     with pytest.raises(CaseFileError) as info:
         write_workbook(tmp_path / "c.xlsx", data)
     assert str(info.value) == (
-        "<case>: scenarios: cannot be written to a workbook: 'scenarios' is part of the case "
+        "<case>: prognoser: cannot be written to a workbook: 'prognoser' is part of the case "
         "format but has no sheet yet; keep this case as TOML (converting would drop it)"
     )
     assert not (tmp_path / "c.xlsx").exists()

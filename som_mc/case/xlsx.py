@@ -26,12 +26,25 @@ are comments, e.g. the template's example rows):
   the rows below it, named in column ``parameter`` (``fordeling``, ``lav``, ``typisk``, …),
   turn a value column into a distribution.
 - *Korrelationer*: ``input 1``, ``input 2``, ``rangkorrelation``.
+- *Scenarier*: one row per change of an input (``[[scenarios]]``): ``scenarie`` (the name,
+  repeated on each of the scenario's rows), ``beskrivelse``, ``ændring`` (``override``,
+  ``skalering`` or ``stress``), ``input`` (an input name), ``faktor`` (skalering),
+  ``under``/``over`` (stress: below/above) and the distribution columns (override).
+- *Evidens*: ``kilde (hele evidensen)`` above the table, then one row per observation
+  (``[evidence]``): ``observation`` (``succesrate``, ``deltagere``, ``omkostning``), ``optag``
+  (empty for a succesrate pooled over cohorts: numbers, not lists), ``omkostning``, ``år nr.``
+  (empty for one realised amount, 1, 2, … for a yearly line's list), ``succeser``,
+  ``forsøg``, ``antal``, ``beløb``, ``kilde``.
 - *Lister* (hidden): the lists behind the drop-downs; not read.
 
 An uncertain value is a plain number in ``værdi`` or a family in ``fordeling`` with its
 parameters in Danish columns: ``lav`` (low), ``typisk`` (mode), ``høj`` (high), ``middel``
 (mean), ``sd``, ``median``, ``p95``, ``mu``, ``sigma``, ``alfa`` (alpha), ``beta``, ``form``
-(shape), ``skala`` (scale), ``n``, ``p`` and ``værdier`` (values, separated by ``;``).
+(shape), ``skala`` (scale), ``n``, ``p``, ``værdier`` (values, separated by ``;``) and
+quantiles ``p10``, ``p50``, ``p90`` (any ``pNN`` header is read as a quantile). A
+``mixture`` or ``binomial_posterior`` (distributions of distributions) is one cell,
+``fordeling som tekst``, holding the inline TOML table ``{ dist = "mixture", … }`` (any
+distribution may be written so); it is stored and read as text, never as a formula.
 Columns are found by their header, so their order does not matter and blank columns are
 ignored; columns whose header starts with ``note``, ``bemærkning`` or ``kommentar`` are free.
 
@@ -78,9 +91,9 @@ from openpyxl.utils.exceptions import IllegalCharacterError, InvalidFileExceptio
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from som_mc.case._evidence import Evidence, RateEvidence
 from som_mc.case.lint import case_warnings, report_warnings
 from som_mc.case.load import load_case, parse_case
-from som_mc.case._evidence import Evidence, RateEvidence
 from som_mc.case.schema import (
     Case,
     Consequence,
@@ -195,6 +208,7 @@ def _param_key(head: str) -> str | None:
     if _QUANTILE_RE.fullmatch(head):
         return head
     return None
+
 
 _Kind = Literal[
     "text", "int", "float", "bool", "choice", "textlist", "intlist", "floatlist", "scalar"
@@ -361,37 +375,63 @@ _CORR: Final[tuple[_Field, ...]] = (
 
 # Scenarier: one row per change of an input (a scenario without changes: one row).
 _SCEN_NAME: Final = _Field(
-    "name", "scenarie", "text", "Scenariets navn; samme navn på hver række i scenariet.",
+    "name",
+    "scenarie",
+    "text",
+    "Scenariets navn; samme navn på hver række i scenariet.",
     "Lav succesrate",
 )
 _SCEN_DESC: Final = _Field(
-    "description", "beskrivelse", "text", "Én linje under tabellen (valgfri; skriv den i "
-    "scenariets første række).", "Succesraten 15 % i stedet for 33 %",
+    "description",
+    "beskrivelse",
+    "text",
+    "Én linje under tabellen (valgfri; skriv den i scenariets første række).",
+    "Succesraten 15 % i stedet for 33 %",
 )
 _SCEN_KIND: Final = _Field(
-    "kind", "ændring", "choice", "override: inputtet erstattes af et tal (værdi) eller en "
+    "kind",
+    "ændring",
+    "choice",
+    "override: inputtet erstattes af et tal (værdi) eller en "
     "fordeling; skalering: inputtet ganges med 'faktor' (1,25 = +25 %); stress: inputtet "
-    "trækkes fra en hale af sin fordeling ('under' og/eller 'over').", "override",
+    "trækkes fra en hale af sin fordeling ('under' og/eller 'over').",
+    "override",
     choices="scenario_kind",
 )
 _SCEN_INPUT: Final = _Field(
-    "input", "input", "text", "Inputnavnet, vælg fra listen: success_rate, participants[0], "
-    "costs.<navn>.amount, consequences.<navn>.scale, … (se Vejledning).", "success_rate",
+    "input",
+    "input",
+    "text",
+    "Inputnavnet, vælg fra listen: success_rate, participants[0], "
+    "costs.<navn>.amount, consequences.<navn>.scale, … (se Vejledning).",
+    "success_rate",
     choices="inputs",
 )
 _SCEN_FACTOR: Final = _Field(
     "factor", "faktor", "float", "skalering: faktoren, > 0 (1,25 = +25 %, 0,8 = -20 %).", "1,25"
 )
 _SCEN_BELOW: Final = _Field(
-    "below", "under", "float", "stress: behold de laveste P, fx 0,10 = laveste 10 % "
-    "(below).", "0,10"
+    "below",
+    "under",
+    "float",
+    "stress: behold de laveste P, fx 0,10 = laveste 10 % (below).",
+    "0,10",
 )
 _SCEN_ABOVE: Final = _Field(
-    "above", "over", "float", "stress: behold delen over P-fraktilen, fx 0,90 = højeste 10 % "
-    "(above).", "0,90"
+    "above",
+    "over",
+    "float",
+    "stress: behold delen over P-fraktilen, fx 0,90 = højeste 10 % (above).",
+    "0,90",
 )
 _SCEN_FIELDS: Final = (
-    _SCEN_NAME, _SCEN_DESC, _SCEN_KIND, _SCEN_INPUT, _SCEN_FACTOR, _SCEN_BELOW, _SCEN_ABOVE
+    _SCEN_NAME,
+    _SCEN_DESC,
+    _SCEN_KIND,
+    _SCEN_INPUT,
+    _SCEN_FACTOR,
+    _SCEN_BELOW,
+    _SCEN_ABOVE,
 )
 #: ``ændring`` values: the Danish word written, the words read, the scenario's TOML key.
 _SCEN_KINDS: Final[dict[str, str]] = {
@@ -412,33 +452,59 @@ _EV_SOURCE: Final = _Field(
     "source", "kilde (hele evidensen)", "text", "Hvor observationerne kommer fra (valgfri)."
 )
 _EV_KIND: Final = _Field(
-    "kind", "observation", "choice", "succesrate: observerede succeser ud af forsøg; "
+    "kind",
+    "observation",
+    "choice",
+    "succesrate: observerede succeser ud af forsøg; "
     "deltagere: realiseret optag pr. optagsår; omkostning: realiseret beløb for en "
-    "omkostningspost.", "succesrate", choices="evidence_kind",
+    "omkostningspost.",
+    "succesrate",
+    choices="evidence_kind",
 )
 _EV_COHORT: Final = _Field(
-    "cohort", "optag", "int", "succesrate: tom = alle optag under ét, eller optag 0, 1, … "
-    "(én række pr. optag, i rækkefølge); deltagere: optag 0, 1, … i rækkefølge.", "0"
+    "cohort",
+    "optag",
+    "int",
+    "succesrate: tom = alle optag under ét, eller optag 0, 1, … "
+    "(én række pr. optag, i rækkefølge); deltagere: optag 0, 1, … i rækkefølge.",
+    "0",
 )
 _EV_LINE: Final = _Field(
-    "line", "omkostning", "text", "omkostning: omkostningspostens navn (fra fanen "
-    "Omkostninger).", "opstart", choices="cost_lines",
+    "line",
+    "omkostning",
+    "text",
+    "omkostning: omkostningspostens navn (fra fanen Omkostninger).",
+    "opstart",
+    choices="cost_lines",
 )
 _EV_YEAR: Final = _Field(
-    "year", "år nr.", "int", "omkostning: tom for en one_off-post (ét beløb); for en "
-    "yearly-post 1, 2, … for postens første, andet, … betalingsår (i rækkefølge).", "1"
+    "year",
+    "år nr.",
+    "int",
+    "omkostning: tom for en one_off-post (ét beløb); for en "
+    "yearly-post 1, 2, … for postens første, andet, … betalingsår (i rækkefølge).",
+    "1",
 )
 _EV_SUCC: Final = _Field("successes", "succeser", "int", "succesrate: antal succeser.", "6")
-_EV_TRIALS: Final = _Field("trials", "forsøg", "int", "succesrate: antal forsøg (afsluttede "
-    "forløb).", "20")
+_EV_TRIALS: Final = _Field(
+    "trials", "forsøg", "int", "succesrate: antal forsøg (afsluttede forløb).", "20"
+)
 _EV_COUNT: Final = _Field("participants", "antal", "int", "deltagere: realiseret optag.", "58")
-_EV_AMOUNT: Final = _Field("amount", "beløb", "float", "omkostning: realiseret beløb i kr.",
-    "235000")
+_EV_AMOUNT: Final = _Field(
+    "amount", "beløb", "float", "omkostning: realiseret beløb i kr.", "235000"
+)
 _EV_ROW_SOURCE: Final = _Field(
     "source", "kilde", "text", "succesrate: hvor observationerne kommer fra (valgfri)."
 )
 _EV_FIELDS: Final = (
-    _EV_KIND, _EV_COHORT, _EV_LINE, _EV_YEAR, _EV_SUCC, _EV_TRIALS, _EV_COUNT, _EV_AMOUNT,
+    _EV_KIND,
+    _EV_COHORT,
+    _EV_LINE,
+    _EV_YEAR,
+    _EV_SUCC,
+    _EV_TRIALS,
+    _EV_COUNT,
+    _EV_AMOUNT,
     _EV_ROW_SOURCE,
 )
 _EV_KINDS: Final = ("succesrate", "deltagere", "omkostning")
@@ -782,7 +848,7 @@ class _Writer:
         }
 
     def input_names(self) -> list[str]:
-        """The case's input names (the drop-down of Scenarier), plus names its scenarios use."""
+        """Return the case's input names (drop-down of Scenarier) and those its scenarios use."""
         if self._inputs is not None:
             return self._inputs
         names: list[str] = []
@@ -1239,11 +1305,11 @@ class _Writer:
                 )
             previous = name
             desc = self.text_of(_SCEN_DESC, item.get("description"), f"{key}.description")
-            changes: list[tuple[str, str, Any]] = []
-            for word, part in _SCEN_KINDS.items():
+            changes: list[tuple[str | None, str | None, Any]] = []
+            for kind_word, part in _SCEN_KINDS.items():
                 table = self.table(item.get(part), f"{key}.{part}")
-                for input_name, v in table.items():
-                    changes.append((word, str(input_name), v))
+                for input_key, v in table.items():
+                    changes.append((kind_word, str(input_key), v))
             first = row
             for word, input_name, v in changes or [(None, None, None)]:
                 self.put(ws, row, col_of["scenarie"], name)
@@ -1319,13 +1385,17 @@ class _Writer:
             self.unknown(rate, ["successes", "trials", "source"], "evidence.success_rate")
             s, n = rate.get("successes"), rate.get("trials")
             lists = [x for x in (s, n) if isinstance(x, list)]
-            if lists and (len(lists) == 1 and None not in (s, n) or len({len(x) for x in lists}) > 1):
+            if lists and (
+                (len(lists) == 1 and None not in (s, n)) or len({len(x) for x in lists}) > 1
+            ):
                 raise self.fail(
                     "successes and trials must both be numbers or both lists of the same "
                     f"length (one per cohort); received successes = {s!r}, trials = {n!r}",
                     "evidence.success_rate",
                 )
-            source = self.text_of(_EV_ROW_SOURCE, rate.get("source"), "evidence.success_rate.source")
+            source = self.text_of(
+                _EV_ROW_SOURCE, rate.get("source"), "evidence.success_rate.source"
+            )
             if lists:
                 for c in range(len(lists[0])):
                     rows.append(
@@ -1338,10 +1408,18 @@ class _Writer:
                         }
                     )
                 if not lists[0]:
-                    raise self.fail("expected one entry per cohort; received []", "evidence.success_rate")
+                    raise self.fail(
+                        "expected one entry per cohort; received []", "evidence.success_rate"
+                    )
             else:
                 rows.append(
-                    {"kind": "succesrate", "successes": s, "trials": n, "source": source}
+                    {
+                        "kind": "succesrate",
+                        "successes": s,
+                        "trials": n,
+                        "source": source,
+                        "_key": "evidence.success_rate",
+                    }
                 )
         participants = ev.get("participants")
         if participants is not None:
@@ -1351,20 +1429,45 @@ class _Writer:
                     "evidence.participants",
                 )
             for c, x in enumerate(participants):
-                rows.append({"kind": "deltagere", "cohort": c, "participants": x})
+                rows.append(
+                    {
+                        "kind": "deltagere",
+                        "cohort": c,
+                        "participants": x,
+                        "_key": f"evidence.participants[{c}]",
+                    }
+                )
         for name, amount in self.table(ev.get("costs"), "evidence.costs").items():
             if isinstance(amount, list):
                 if not amount:
-                    raise self.fail("expected at least one amount; received []", f"evidence.costs.{name}")
-                for k, x in enumerate(amount, start=1):
-                    rows.append({"kind": "omkostning", "line": name, "year": k, "amount": x})
+                    raise self.fail(
+                        "expected at least one amount; received []", f"evidence.costs.{name}"
+                    )
+                for nr, x in enumerate(amount, start=1):
+                    rows.append(
+                        {
+                            "kind": "omkostning",
+                            "line": name,
+                            "year": nr,
+                            "amount": x,
+                            "_key": f"evidence.costs.{name}[{nr - 1}]",
+                        }
+                    )
             else:
-                rows.append({"kind": "omkostning", "line": name, "amount": amount})
+                rows.append(
+                    {
+                        "kind": "omkostning",
+                        "line": name,
+                        "amount": amount,
+                        "_key": f"evidence.costs.{name}",
+                    }
+                )
         for r, item in enumerate(rows, start=4):
+            row_key = item.pop("_key", "evidence")
             for k, v in item.items():
                 f = next(f for f in _EV_FIELDS if f.key == k)
                 if f.kind in ("int", "float") and v is not None and not _is_number(v):
-                    raise self.fail(f"expected a number; received {_describe(v)}", "evidence")
+                    raise self.fail(f"expected a number; received {_describe(v)}", row_key)
                 fmt = _YEAR_FORMAT if k in ("cohort", "year") else None
                 cell = self.put(ws, r, col_of[k], v, fmt=fmt)
                 if self.template and r == 4:
@@ -1788,7 +1891,7 @@ class _Reader:
         uses: tuple[Any, _Loc] | None,
         others: Mapping[str, tuple[Any, _Loc]],
     ) -> dict[str, Any]:
-        """A distribution written as an inline TOML table in 'fordeling som tekst'."""
+        """Read a distribution written as an inline TOML table in 'fordeling som tekst'."""
         if others:
             k, (_, loc) = next(iter(others.items()))
             raise self.error(
@@ -1815,8 +1918,9 @@ class _Reader:
         """Parse an inline TOML table ``{ dist = "…", … }`` (the braces may be left out)."""
         if not isinstance(value, str):
             raise self.error(
-                loc, f"expected a distribution as text, e.g. {_TEXT_EXAMPLE}; received "
-                f"{_describe(value)}"
+                loc,
+                f"expected a distribution as text, e.g. {_TEXT_EXAMPLE}; received "
+                f"{_describe(value)}",
             )
         body = " ".join(value.strip().splitlines())
         if not body.startswith("{"):
@@ -1901,9 +2005,7 @@ class _Reader:
             else:
                 continue
             label = (
-                head
-                if k in ("dist", "uses", _TEXT) or _PARAMS.get(k, k) == k
-                else f"{head} = {k}"
+                head if k in ("dist", "uses", _TEXT) or _PARAMS.get(k, k) == k else f"{head} = {k}"
             )
             cells[k] = (
                 sh.value(row, col),
@@ -2305,7 +2407,6 @@ class _Reader:
             out.append(item)
         return out
 
-
     def scenarios(self, sh: _Sheet) -> list[dict[str, Any]]:
         fields = {_norm(f.header): f for f in _SCEN_FIELDS}
         self._known_headers = [*fields, "værdi", _DIST_HEADER, *_PARAMS.values(), _TEXT_HEADER]
@@ -2322,8 +2423,10 @@ class _Reader:
                 continue
             cell: dict[str, tuple[Any, _Loc]] = {}
             raw_name = sh.value(row, columns["scenarie"])
-            name = None if raw_name is None else self.field(
-                _SCEN_NAME, raw_name, sh.loc(row, columns["scenarie"], "scenarie")
+            name = (
+                None
+                if raw_name is None
+                else self.field(_SCEN_NAME, raw_name, sh.loc(row, columns["scenarie"], "scenarie"))
             )
             if name is None and not out:
                 raise self.error(
@@ -2334,7 +2437,9 @@ class _Reader:
                 i = len(out)
                 out.append({"name": name})
                 self.note(f"scenarios[{i}]", sh.loc(row, columns["scenarie"], f"scenarie {name!r}"))
-                self.note(f"scenarios[{i}].name", sh.loc(row, columns["scenarie"], f"scenarie {name!r}"))
+                self.note(
+                    f"scenarios[{i}].name", sh.loc(row, columns["scenarie"], f"scenarie {name!r}")
+                )
             i = len(out) - 1
             item = out[i]
             what = f"scenarie {item['name']!r}"
@@ -2359,14 +2464,18 @@ class _Reader:
             kind_raw, kind_loc = cell.get("kind", (None, sh.loc(row, 1, what)))
             input_raw, input_loc = cell.get("input", (None, sh.loc(row, 1, what)))
             given = {
-                k: v for k, v in cell.items() if k in ("factor", "below", "above") and v[0] is not None
+                k: v
+                for k, v in cell.items()
+                if k in ("factor", "below", "above") and v[0] is not None
             }
             group = self.group_cells(sh, row, group_cols, what, catalog=False)
             group_given = [v for v in group.values() if not _is_blank(v[0])]
             if kind_raw is None:
                 if input_raw is not None or given or group_given:
-                    loc = input_loc if input_raw is not None else (
-                        next(iter(given.values()))[1] if given else group_given[0][1]
+                    loc = (
+                        input_loc
+                        if input_raw is not None
+                        else (next(iter(given.values()))[1] if given else group_given[0][1])
                     )
                     raise self.error(
                         kind_loc if "kind" in cell else loc,
@@ -2401,22 +2510,27 @@ class _Reader:
                     raise self.error(
                         loc,
                         f"'{loc.what.rsplit(', ', 1)[-1]}' does not apply to a {word}; "
-                        + {"override": "write the new value in 'værdi' or a fordeling",
-                           "skalering": "write the factor in 'faktor'",
-                           "stress": "write the tail in 'under' and/or 'over'"}[word],
+                        + {
+                            "override": "write the new value in 'værdi' or a fordeling",
+                            "skalering": "write the factor in 'faktor'",
+                            "stress": "write the tail in 'under' and/or 'over'",
+                        }[word],
                     )
             if word != "override" and group_given:
                 raise self.error(
                     group_given[0][1],
                     f"a value or distribution does not apply to a {word}; "
-                    + ("write the factor in 'faktor'" if word == "skalering"
-                       else "write the tail in 'under' and/or 'over'"),
+                    + (
+                        "write the factor in 'faktor'"
+                        if word == "skalering"
+                        else "write the tail in 'under' and/or 'over'"
+                    ),
                 )
             table = item.setdefault(part, {})
             if word == "override":
                 self.note(where, _Loc(input_loc.ref, what_in))
                 for k, (v, loc) in group.items():
-                    group[k] = (v, _Loc(loc.ref, f"{what_in}{loc.what[len(what):]}"))
+                    group[k] = (v, _Loc(loc.ref, f"{what_in}{loc.what[len(what) :]}"))
                 value = self.scalar(group, input_loc, where)
                 if value is None:
                     raise self.error(
@@ -2486,11 +2600,11 @@ class _Reader:
             what = f"evidens, {kind}"
             cells: dict[str, tuple[Any, _Loc]] = {}
             for f in _EV_FIELDS[1:]:
-                col = col_of.get(f.key)
-                if col is None:
+                fcol = col_of.get(f.key)
+                if fcol is None:
                     continue
-                loc = sh.loc(row, col, f"{what}, {f.header}")
-                raw = sh.value(row, col)
+                loc = sh.loc(row, fcol, f"{what}, {f.header}")
+                raw = sh.value(row, fcol)
                 if raw is None:
                     cells[f.key] = (None, loc)
                     continue
@@ -2498,9 +2612,7 @@ class _Reader:
                     raise self.error(
                         loc,
                         f"'{f.header}' does not apply to an observation of {kind}; it uses "
-                        + ", ".join(
-                            repr(g.header) for g in _EV_FIELDS if g.key in _EV_USES[kind]
-                        ),
+                        + ", ".join(repr(g.header) for g in _EV_FIELDS if g.key in _EV_USES[kind]),
                     )
                 cells[f.key] = (self.field(f, raw, loc), loc)
             if kind == "succesrate":
@@ -2802,9 +2914,10 @@ En ny, tom skabelon: som-mc template ny.xlsx.
 
 ## Fanerne
 
-Indsats: navn, målgruppe, prisår, startår, tidshorisont, horisont, diskonteringsrente,
-aktører, succesrate og kilde. Én række pr. felt; skriv værdien i kolonnen 'værdi'. Kolonnen
-'nøgle' er navnet i casefilen og må ikke ændres.
+Indsats: navn, kort navn, målgruppe, prisår, startår, tidshorisont, horisont,
+diskonteringsrente, aktører, succesrate og kilde. 'kort navn' (højst 40 tegn, valgfri) er
+casens navn i et beslutningsnotat, der sammenligner alternativer. Én række pr. felt; skriv
+værdien i kolonnen 'værdi'. Kolonnen 'nøgle' er navnet i casefilen og må ikke ændres.
 
 Deltagere: forløbets længde (år) øverst; derunder én række pr. optag (kohorte): optag 0 er det
 første år, optag 1 det næste osv., uden huller.
@@ -2826,6 +2939,24 @@ Korrelationer: rangkorrelationer mellem usikre input, angivet ved inputnavn: suc
 participants[0], dropoff_rate, costs.<navn>.amount, consequences.<navn>.scale,
 consequences.<navn>.profile[<år>] og consequences.<navn>.price.<aktør>.
 
+Scenarier: følsomhedsscenarier (valgfri), som ændrer input ved deres inputnavn (listen i
+kolonnen 'input'; navnene er de samme som under Korrelationer). Én række pr. ændring; gentag
+scenariets navn i 'scenarie' på hver række i scenariet, og skriv 'beskrivelse' i den første.
+'ændring' = override erstatter inputtet med et fast tal i 'værdi' eller en fordeling
+(fordeling og parametre); skalering ganger inputtet med 'faktor' (1,25 = +25 %, 0,8 = -20 %);
+stress trækker inputtet fra en hale af dets fordeling: 'under' = 0,10 beholder de laveste 10 %,
+'over' = 0,90 de højeste 10 %, begge giver skiven imellem. Et scenarie kan have flere rækker
+(fx både en override og en skalering). som-mc run CASE --scenarios og som-mc sensitivity CASE
+--method scenarios beregner dem.
+
+Evidens: hvad en opfølgning har observeret (valgfri). 'kilde (hele evidensen)' øverst; derunder
+én række pr. observation. observation = succesrate: 'succeser' ud af 'forsøg'; lad 'optag' stå
+tom for alle optag under ét, eller skriv én række pr. optag 0, 1, … . deltagere: realiseret
+optag ('antal') for optag 0, 1, … i rækkefølge; de optag bliver faste tal. omkostning: det
+realiserede 'beløb' for en omkostningspost (navnet i 'omkostning'); 'år nr.' tom for en
+one_off-post, eller 1, 2, … for en yearly-posts første, andet, … betalingsår. Succesraten
+bliver da sin posterior (som-mc update viser før og efter); --prior ser bort fra evidensen.
+
 ## Tal og fordelinger
 
 Et usikkert tal skrives enten som et fast tal i 'værdi' eller som en fordeling: vælg familien
@@ -2844,6 +2975,16 @@ i 'fordeling' og udfyld dens parametre.
 - discrete_uniform: lav, høj
 - binomial: n, p
 - empirical: værdier (adskilt af semikolon)
+- fraktiler (en eksperts vurdering): p10, p50, p90; flere med en kolonne p5, p97_5 …
+- mixture og binomial_posterior: som tekst i 'fordeling som tekst' (se nedenfor)
+
+Fordelinger af fordelinger skrives som tekst i kolonnen 'fordeling som tekst', i casefilens
+form (TOML, punktum som decimaltegn): flere eksperter vægtet sammen, fx { dist = "mixture",
+weights = [0.5, 0.5], components = [{ dist = "beta", p10 = 0.2, p50 = 0.3, p90 = 0.42 }, {
+dist = "pert", low = 0.15, mode = 0.35, high = 0.55 }] }, eller en posterior, fx { dist =
+"binomial_posterior", prior = { dist = "pert", low = 0.1, mode = 0.3, high = 0.5 }, successes =
+14, trials = 45 }. 'fordeling' må stå tom eller vise familien; de øvrige parameterkolonner skal
+stå tomme. Teksten læses som tekst, aldrig som en formel.
 
 På fanen Konsekvenser står parametrene i rækker: under konsekvensens første række tilføjes
 rækker med 'fordeling', 'lav', 'typisk', 'høj' osv. i kolonnen 'parameter', og fordelingen for
