@@ -1080,3 +1080,364 @@ def test_edited_succesrate_gives_the_hand_computed_result(tmp_path):
     np.testing.assert_allclose(after, expected(0.3), rtol=1e-12)  # 600, 0, 450
     _edit(out, _set_kv("Indsats", "success_rate", "værdi", "30 %"))  # typed as text
     np.testing.assert_array_equal(deterministic(load_case_file(out)).net_result.sum("year"), after)
+
+
+# --- Scenarier and Evidens ---------------------------------------------------------------------
+
+
+def _scenario_case() -> dict[str, Any]:
+    data = minimal_case(success_rate={"dist": "beta", "mean": 0.5, "sd": 0.1})
+    data["scenarios"] = [
+        {"name": "Lav", "description": "Succesraten 20 %", "overrides": {"success_rate": 0.2}},
+        {"name": "Dyr", "scale": {"costs.opstart.amount": 1.5}},
+        {"name": "Stress", "stress": {"success_rate": {"below": 0.1}}},
+    ]
+    data["evidence"] = {
+        "success_rate": {"successes": 3, "trials": 10},
+        "participants": [9],
+        "costs": {"opstart": 310},
+    }
+    return data
+
+
+def _cells(sheet: str, **cells: Any):
+    def edit(wb):
+        for ref, value in cells.items():
+            wb[sheet][ref] = value
+
+    return edit
+
+
+def test_scenario_and_evidence_layout(tmp_path):
+    out = tmp_path / "c.xlsx"
+    write_workbook(out, _scenario_case())
+    wb = openpyxl.load_workbook(out)
+    ws = wb["Scenarier"]
+    heads = [c.value for c in ws[1]]
+    assert heads[:7] == ["scenarie", "beskrivelse", "ændring", "input", "faktor", "under", "over"]
+    assert "fordeling som tekst" in heads and ws.freeze_panes == "B2"
+    assert [ws[f"A{r}"].value for r in (2, 3, 4)] == ["Lav", "Dyr", "Stress"]
+    assert [ws[f"C{r}"].value for r in (2, 3, 4)] == ["override", "skalering", "stress"]
+    assert (ws["H2"].value, ws["E3"].value, ws["F4"].value) == (0.2, 1.5, 0.1)
+    lists = {str(dv.formula1): str(dv.sqref) for dv in ws.data_validations.dataValidation}
+    assert lists["Lister!$G$2:$G$4"].startswith("C2:")  # ændring
+    assert lists["Lister!$H$2:$H$10"].startswith("D2:")  # the case's nine input names
+    names = [wb["Lister"][f"H{r}"].value for r in range(2, 11)]
+    assert names[:5] == [
+        "success_rate",
+        "participants[0]",
+        "dropoff_rate",
+        "costs.opstart.amount",
+        "consequences.herberg.scale",
+    ]
+    assert names[-1] == "consequences.herberg.price.stat"
+    assert [wb["Lister"][f"G{r}"].value for r in (2, 3, 4)] == ["override", "skalering", "stress"]
+    ev = wb["Evidens"]
+    assert ev.freeze_panes == "B4" and ev["A1"].value == "kilde (hele evidensen)"
+    assert [c.value for c in ev[3]][:4] == ["observation", "optag", "omkostning", "år nr."]
+    assert [ev[f"A{r}"].value for r in (4, 5, 6)] == ["succesrate", "deltagere", "omkostning"]
+    assert ev["B4"].value is None  # pooled over cohorts: numbers, not lists
+    lists = {str(dv.formula1) for dv in ev.data_validations.dataValidation}
+    assert {"Lister!$I$2:$I$4", "Lister!$J$2:$J$2"} <= lists
+    assert read_workbook(out) == _scenario_case()
+
+
+def test_template_has_commented_examples_for_new_sheets(tmp_path):
+    out = tmp_path / "ny.xlsx"
+    write_workbook(out)
+    wb = openpyxl.load_workbook(out)
+    assert wb["Scenarier"]["A2"].value.startswith("#")
+    assert wb["Evidens"]["A4"].value.startswith("#")
+    assert _kv_row(wb["Indsats"], "label") == 3
+    guide = " ".join(str(c.value) for c in wb["Vejledning"]["A"] if c.value)
+    for text in ("Scenarier: følsomhedsscenarier", "Evidens: hvad en opfølgning", "kort navn"):
+        assert text in guide
+    assert "fordeling som tekst" in guide and '{ dist = "mixture"' in guide
+    assert read_workbook(out) == {}
+
+
+def test_edited_scenarios_and_evidence_read_as_the_edited_case(tmp_path):
+    out = tmp_path / "c.xlsx"
+    data = _scenario_case()
+    data["participants"]["per_year"] = [10, 12]
+    write_workbook(out, data)
+    _edit(
+        out,
+        _cells(
+            "Scenarier",
+            A5=None,  # a row without a name continues the scenario above
+            C5="erstat",  # Danish synonym of override
+            D5="costs.opstart.amount",
+            I5="pert",
+            J5=250,
+            K5="300",
+            L5="400,5",
+            A6="Samlet",
+            B6="To ændringer",
+            C6="skalering",
+            D6="costs.opstart.amount",
+            E6="0,9",
+            A7="Samlet",
+            C7="stress",
+            D7="success_rate",
+            G7=0.8,
+        ),
+    )
+    _edit(out, _cells("Evidens", B4=0, B7=1, A7="succesrate", E7=2, F7=5, I4="opfølgning"))
+    data = read_workbook(out)
+    assert data["scenarios"][2] == {
+        "name": "Stress",
+        "overrides": {
+            "costs.opstart.amount": {"dist": "pert", "low": 250, "mode": 300, "high": 400.5}
+        },
+        "stress": {"success_rate": {"below": 0.1}},
+    }
+    assert data["scenarios"][3] == {
+        "name": "Samlet",
+        "description": "To ændringer",
+        "scale": {"costs.opstart.amount": 0.9},
+        "stress": {"success_rate": {"above": 0.8}},
+    }
+    assert data["evidence"]["success_rate"] == {
+        "successes": [3, 2],
+        "trials": [10, 5],
+        "source": "opfølgning",
+    }
+    case = load_case_file(out)
+    assert [s.name for s in case.scenarios or []] == ["Lav", "Dyr", "Stress", "Samlet"]
+
+
+SCENARIO_BAD_CELLS = [
+    (
+        _cells("Scenarier", C2="erstatning"),
+        "Scenarier!C2 (scenarie 'Lav', ændring)",
+        "expected one of override, skalering, stress; received 'erstatning'",
+    ),
+    (
+        _cells("Scenarier", D2="sucess_rate"),
+        "Scenarier!D2 (scenarie 'Lav', override sucess_rate)",
+        "unknown input 'sucess_rate' (did you mean 'success_rate'?)",
+    ),
+    (
+        _cells("Scenarier", D2=None),
+        "Scenarier!D2 (scenarie 'Lav', input)",
+        "expected an input name (e.g. success_rate) for the override",
+    ),
+    (
+        _cells("Scenarier", H2="ca. 0,2"),
+        "Scenarier!H2 (scenarie 'Lav', override success_rate)",
+        "expected a number or a distribution; received 'ca. 0,2'",
+    ),
+    (
+        _cells("Scenarier", H2=1.5),
+        "Scenarier!D2 (scenarie 'Lav', override success_rate)",
+        "must lie in [0, 1]; the scenario gives 1.5",
+    ),
+    (
+        _cells("Scenarier", H2=None),
+        "Scenarier!D2 (scenarie 'Lav', input)",
+        "an override of 'success_rate' without a value",
+    ),
+    (
+        _cells("Scenarier", E2=2),
+        "Scenarier!E2 (scenarie 'Lav', faktor)",
+        "'faktor' does not apply to ændring 'override'",
+    ),
+    (
+        _cells("Scenarier", H3=2),
+        "Scenarier!H3 (scenarie 'Dyr')",
+        "a value or distribution does not apply to ændring 'skalering'",
+    ),
+    (
+        _cells("Scenarier", E3=0),
+        "Scenarier!E3 (scenarie 'Dyr', skalering costs.opstart.amount, faktor)",
+        "expected a factor > 0 (1.25 = +25 %)",
+    ),
+    (
+        _cells("Scenarier", E3="x"),
+        "Scenarier!E3 (scenarie 'Dyr', skalering costs.opstart.amount, faktor)",
+        "expected a number; received 'x'",
+    ),
+    (
+        _cells("Scenarier", F4=1.5),
+        "Scenarier!F4 (scenarie 'Stress', stress success_rate, under)",
+        "expected a number <= 1.0; received 1.5",
+    ),
+    (
+        _cells("Scenarier", F4=None),
+        "Scenarier!D4 (scenarie 'Stress', stress success_rate)",
+        "expected below = P",
+    ),
+    (
+        _cells("Scenarier", A4="Lav"),
+        "Scenarier!A4 (scenarie 'Lav')",
+        "duplicate scenario name 'Lav'",
+    ),
+    (
+        _cells("Scenarier", A3="Lav", B3="En anden beskrivelse"),
+        "Scenarier!B3 (scenarie 'Lav', beskrivelse)",
+        "a second beskrivelse for scenarie 'Lav'",
+    ),
+    (
+        _cells("Scenarier", C3=None),
+        "Scenarier!C3 (scenarie 'Dyr', ændring)",
+        "a change without 'ændring'; choose override, skalering, stress",
+    ),
+    (
+        _cells("Scenarier", C4="override", F4=None, AC4="{ dist = mixture }"),
+        "Scenarier!AC4 (scenarie 'Stress', override success_rate, fordeling som tekst)",
+        "expected a distribution as an inline TOML table",
+    ),
+    (
+        _cells("Evidens", E4=12),
+        "Evidens!E4 (evidens, succesrate, succeser)",
+        "successes (12) cannot exceed trials (10)",
+    ),
+    (
+        _cells("Evidens", E4=2.5),
+        "Evidens!E4 (evidens, succesrate, succeser)",
+        "expected a whole number; received 2.5",
+    ),
+    (
+        _cells("Evidens", A4="succes"),
+        "Evidens!A4 (observation)",
+        "received 'succes' (did you mean 'succesrate'?)",
+    ),
+    (
+        _cells("Evidens", G4=5),
+        "Evidens!G4 (evidens, succesrate, antal)",
+        "'antal' does not apply to an observation of succesrate",
+    ),
+    (
+        _cells("Evidens", B5=1),
+        "Evidens!B5 (evidens, deltagere, optag)",
+        "expected optag 0 here; received 1",
+    ),
+    (
+        _cells("Evidens", G5=-1),
+        "Evidens!G5 (evidens, deltagere, antal)",
+        "expected a number >= 0; received -1",
+    ),
+    (
+        _cells("Evidens", C6="opstrat"),
+        "Evidens!C6 (evidens, omkostning, omkostning)",
+        "unknown cost line 'opstrat'; cost lines are opstart",
+    ),
+    (
+        _cells("Evidens", D6=1),
+        "Evidens!C6 (evidens, omkostning, omkostning)",
+        "cost line 'opstart' is one_off; give its realised amount as one number",
+    ),
+    (
+        _cells("Evidens", D6=2),
+        "Evidens!D6 (evidens, omkostning, år nr.)",
+        "expected år nr. 1 here; received 2",
+    ),
+    (
+        _cells("Evidens", H6=None),
+        "Evidens!H6 (evidens, omkostning, beløb)",
+        "expected the realised amount of 'opstart'",
+    ),
+    (
+        _cells("Indsats", C3="Et kort navn, som slet ikke er kort, men lang"),
+        "Indsats!C3 (kort navn)",
+        "at most 40 characters",
+    ),
+    (
+        _cells("Indsats", D12="mixture", H12=None, I12=None),
+        "Indsats!D12 (succesrate, fordeling)",
+        "a mixture is written as text: put the whole distribution in the column 'fordeling",
+    ),
+    (
+        _cells(
+            "Indsats",
+            D12=None,
+            H12=None,
+            I12=None,
+            X12='{ dist = "mixture", weights = [0.5, 0.4], components = [{ dist = "uniform", '
+            'low = 0.1, high = 0.3 }, { dist = "uniform", low = 0.2, high = 0.6 }] }',
+        ),
+        "Indsats!X12 (succesrate, fordeling som tekst; success_rate.weights)",
+        "sum to 1",
+    ),
+    (
+        _cells(
+            "Indsats",
+            D12=None,
+            H12=None,
+            I12=None,
+            E12=0.1,
+            X12='{ dist = "uniform", low = 0.1, high = 0.3 }',
+        ),
+        "Indsats!E12 (succesrate, lav = low)",
+        "a distribution in 'fordeling som tekst' and a value in 'lav'",
+    ),
+]
+
+
+@pytest.mark.parametrize(("edit", "key", "message"), SCENARIO_BAD_CELLS)
+def test_bad_cell_in_new_sheets_is_named(edit, key, message, tmp_path):
+    out = tmp_path / "case.xlsx"
+    write_workbook(out, _scenario_case())
+    wb = openpyxl.load_workbook(out)
+    assert wb["Indsats"]["X1"].value == "fordeling som tekst"  # the layout the table assumes
+    _edit(out, edit)
+    err = _error(out)
+    assert err.key == key, err.key
+    assert message in err.message, err.message
+    assert "\n" not in str(err) and str(err).startswith(f"{out}: {key}: ")
+
+
+def test_distribution_text_is_never_a_formula_and_reads_back(tmp_path):
+    data = minimal_case(
+        success_rate={
+            "dist": "binomial_posterior",
+            "prior": {"dist": "pert", "low": 0.1, "mode": 0.3, "high": 0.5},
+            "successes": 14,
+            "trials": 45,
+        }
+    )
+    data["scenarios"] = [{"name": "=1+1", "overrides": {"costs.opstart.amount": 1}}]
+    out = tmp_path / "c.xlsx"
+    write_workbook(out, data)
+    wb = openpyxl.load_workbook(out)
+    ws = wb["Indsats"]
+    cell = ws.cell(row=_kv_row(ws, "success_rate"), column=_header_col(ws, "fordeling som tekst"))
+    assert cell.data_type == "s" and cell.value.startswith('{ dist = "binomial_posterior"')
+    assert wb["Scenarier"]["A2"].data_type == "s" and wb["Scenarier"]["A2"].quotePrefix
+    assert read_workbook(out) == data
+    # braces may be left out, fordeling may name the family, a line break is a space
+    _edit(
+        out,
+        _cells(
+            "Indsats",
+            X12='prior = { dist = "uniform", low = 0.1, high = 0.5 },\nsuccesses = 14, trials = 45',
+        ),
+    )
+    back = read_workbook(out)
+    assert back["success_rate"] == {
+        "dist": "binomial_posterior",
+        "prior": {"dist": "uniform", "low": 0.1, "high": 0.5},
+        "successes": 14,
+        "trials": 45,
+    }
+
+
+def test_cli_template_and_convert_carry_scenarios_and_evidence(tmp_path, capsys):
+    from som_mc.cli import main
+
+    for path in (
+        CASES_DIR / "scenarios" / "aarhus_alkohol_scenarier.toml",
+        CASES_DIR / "aarhus_alkohol_opfoelgning.toml",
+    ):
+        xlsx = tmp_path / f"{path.stem}.xlsx"
+        toml = tmp_path / f"{path.stem}.toml"
+        assert main(["template", str(xlsx), "--from", str(path)]) == 0
+        assert case_hash(load_case_file(xlsx)) == case_hash(load_case(path))
+        assert main(["convert", str(xlsx), str(toml)]) == 0
+        assert case_hash(load_case(toml)) == case_hash(load_case(path))
+        again = tmp_path / f"{path.stem}_2.xlsx"
+        assert main(["convert", str(toml), str(again)]) == 0
+        assert read_workbook(again) == tomllib.loads(path.read_text(encoding="utf-8"))
+    out = capsys.readouterr().out
+    assert out.count("samme case, SHA-256") == 4

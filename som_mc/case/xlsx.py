@@ -1814,6 +1814,8 @@ class _Reader:
     def scalar(self, cells: Mapping[str, tuple[Any, _Loc]], where: _Loc, key: str) -> Any:
         """Build a scalar from its cell group (TOML key -> (value, location)); None if empty."""
         filled = {k: v for k, v in cells.items() if not _is_blank(v[0])}
+        if _TEXT in filled:
+            self.note(key, filled[_TEXT][1])
         if "dist" in filled:
             self.note(key, filled["dist"][1])
         for k, (_, loc) in cells.items():
@@ -2509,7 +2511,7 @@ class _Reader:
                 if k not in allowed:
                     raise self.error(
                         loc,
-                        f"'{loc.what.rsplit(', ', 1)[-1]}' does not apply to a {word}; "
+                        f"'{loc.what.rsplit(', ', 1)[-1]}' does not apply to ændring {word!r}; "
                         + {
                             "override": "write the new value in 'værdi' or a fordeling",
                             "skalering": "write the factor in 'faktor'",
@@ -2519,7 +2521,7 @@ class _Reader:
             if word != "override" and group_given:
                 raise self.error(
                     group_given[0][1],
-                    f"a value or distribution does not apply to a {word}; "
+                    f"a value or distribution does not apply to ændring {word!r}; "
                     + (
                         "write the factor in 'faktor'"
                         if word == "skalering"
@@ -2641,7 +2643,7 @@ class _Reader:
                     raise self.error(lloc, "expected the cost line's name (omkostning)")
                 line = str(line).strip()
                 key = f"evidence.costs.{line}"
-                self.note(key, aloc)
+                self.note(key, lloc)
                 if amount is None:
                     raise self.error(aloc, f"expected the realised amount of {line!r} (beløb)")
                 if year is None:
