@@ -1038,6 +1038,7 @@ def test_workbooks_saved_by_libreoffice_read_the_same(tmp_path):
     for path in CASE_FILES:
         write_workbook(src / f"{path.stem}.xlsx", tomllib.loads(path.read_text(encoding="utf-8")))
     write_workbook(src / "template.xlsx", None)
+    write_workbook(src / "full.xlsx", FULL)  # scenarios, evidence, mixtures as text, quantiles
     out = tmp_path / "out"
     assert SOFFICE is not None
     subprocess.run(
@@ -1061,6 +1062,11 @@ def test_workbooks_saved_by_libreoffice_read_the_same(tmp_path):
         assert saved.read_bytes() != (src / saved.name).read_bytes()  # really re-written
         assert case_hash(load_case_file(saved)) == case_hash(load_case(path)), path.stem
     assert read_workbook(out / "template.xlsx") == read_workbook(src / "template.xlsx")
+    assert read_workbook(out / "full.xlsx") == FULL
+    assert _hash(read_workbook(out / "full.xlsx")) == _hash(FULL)
+    saved = openpyxl.load_workbook(out / "full.xlsx")
+    assert saved["Scenarier"]["A2"].value == "Lav succesrate, dyr drift"
+    assert saved["Evidens"]["A4"].value == "succesrate"
 
 
 def test_edited_succesrate_gives_the_hand_computed_result(tmp_path):
