@@ -1447,3 +1447,21 @@ def test_cli_template_and_convert_carry_scenarios_and_evidence(tmp_path, capsys)
         assert read_workbook(again) == tomllib.loads(path.read_text(encoding="utf-8"))
     out = capsys.readouterr().out
     assert out.count("samme case, SHA-256") == 4
+
+
+def test_price_order_is_kept(tmp_path):
+    # the case hash depends on the order of a price table's keys: the price columns follow it
+    data = minimal_case()
+    data["consequences"][0]["price"] = {"stat": 50, "kommune": 100}
+    data["consequences"].append(
+        {"name": "somatik", "unit": "kontakter", "profile": [-1], "price": {"region": 7, "stat": 3}}
+    )
+    back = _roundtrip(data, tmp_path)
+    assert _hash(back) == _hash(data)
+    assert [list(c["price"]) for c in back["consequences"]] == [
+        ["stat", "kommune"],
+        ["region", "stat"],
+    ]
+    data["consequences"][1]["price"] = {"kommune": 7, "stat": 3}  # stat before kommune above
+    with pytest.raises(CaseFileError, match=r"consequences\[1\]\.price: .*same aktør order"):
+        write_workbook(tmp_path / "x.xlsx", data)

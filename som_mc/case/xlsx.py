@@ -104,7 +104,7 @@ from som_mc.case.schema import (
     Scenario,
 )
 from som_mc.distributions import FAMILIES, KINDS
-from som_mc.errors import CaseFileError
+from som_mc.errors import CaseFileError, SomMcError
 
 if TYPE_CHECKING:
     from som_mc.catalog import Catalog
@@ -857,7 +857,7 @@ class _Writer:
 
             try:
                 names = [spec.name for spec in case_inputs(parse_case(dict(self.data)))]
-            except (CaseFileError, ValueError, TypeError, KeyError):
+            except (SomMcError, ValueError, TypeError, KeyError):
                 names = []  # an invalid case still gets its workbook; the list stays short
         if not names:
             names = ["success_rate", "participants[0]", "dropoff_rate"]
@@ -1163,12 +1163,26 @@ class _Writer:
                     "source": "illustrativt",
                 },
             )
-        actors = list(self.actors)
-        n_years = 0
+        orders = [
+            [a for a in item["price"] if isinstance(a, str)]
+            for item in items
+            if isinstance(item.get("price"), Mapping)
+        ]
+        actors = _merge_orders(orders, self.actors)
         for i, item in enumerate(items):
             price = item.get("price")
             if isinstance(price, Mapping):
-                actors += [a for a in price if isinstance(a, str) and a not in actors]
+                order = [a for a in price if isinstance(a, str)]
+                if order != sorted(order, key=actors.index):
+                    raise self.fail(
+                        f"the prices name the aktører in the order {', '.join(order)}, another "
+                        "konsekvens in another order; the sheet has one column per aktør, so "
+                        "write every price table in the same aktør order (the case hash "
+                        "depends on it)",
+                        f"consequences[{i - self.template}].price",
+                    )
+        n_years = 0
+        for i, item in enumerate(items):
             profile = item.get("profile")
             if isinstance(profile, list):
                 n_years = max(n_years, len(profile))
@@ -1510,6 +1524,28 @@ _LIST_COLUMNS: Final = {
     "evidence_kind": "I",
     "cost_lines": "J",
 }
+
+
+def _merge_orders(orders: Sequence[Sequence[str]], preferred: Sequence[str]) -> list[str]:
+    """Order the price columns so that every consequence's prices read back in its order.
+
+    The case hash depends on the order of a price table's keys, and the reader returns them
+    in column order: a topological merge of the consequences' orders, ties (and actors no
+    price names) in `preferred` order. Conflicting orders (one consequence names stat before
+    kommune, another kommune before stat) cannot all be kept; the first one seen wins.
+    """
+    names = list(dict.fromkeys([*preferred, *(a for order in orders for a in order)]))
+    after: dict[str, set[str]] = {a: set() for a in names}  # a -> names that must precede a
+    for order in orders:
+        for i, a in enumerate(order):
+            for b in order[:i]:
+                if a not in after[b]:  # keep the first-seen direction of a conflict
+                    after[a].add(b)
+    out: list[str] = []
+    while len(out) < len(names):
+        ready = [a for a in names if a not in out and after[a] <= set(out)]
+        out.append(ready[0] if ready else next(a for a in names if a not in out))
+    return out
 
 
 def _column_index(letter: str) -> int:
