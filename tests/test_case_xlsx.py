@@ -29,10 +29,10 @@ from som_mc.case.xlsx import (
 from som_mc.engine import deterministic
 from som_mc.errors import CaseFileError, SomMcError
 
-# Workbooks do not carry an [evidence] table (the writer refuses it, tests/test_evidence.py).
-CASE_FILES = sorted(
-    p for p in CASES_DIR.glob("*.toml") if "[evidence]" not in p.read_text(encoding="utf-8")
-)
+#: Every example case, those with [[scenarios]] and [evidence] included.
+CASE_FILES = sorted(CASES_DIR.rglob("*.toml"))
+assert any("[evidence]" in p.read_text(encoding="utf-8") for p in CASE_FILES)
+assert any("[[scenarios]]" in p.read_text(encoding="utf-8") for p in CASE_FILES)
 
 #: A case exercising every feature of the format (cases/README.md): every distribution
 #: family and parameterisation, costs of every kind with saved costs and schedules, a
@@ -41,6 +41,7 @@ CASE_FILES = sorted(
 #: discounting and actors beyond the default.
 FULL: dict[str, Any] = {
     "name": "Alle nøgler: =SUM(A1) er tekst",
+    "label": "=Kort navn",
     "description": "Linje 1\nLinje 2 med 'citat' og \"anførsel\"",
     "target_group": "Aktivitetsparate kontanthjælpsmodtagere",
     "price_year": 2024,
@@ -128,6 +129,18 @@ FULL: dict[str, Any] = {
             "amount": {"dist": "fixed", "value": 42},
         },
         {"uses": "catalog:hjemloeshed/cti_bostoette", "name": "bostoette", "schedule": [1.0]},
+        {
+            "name": "kvantiler",
+            "actor": "stat",
+            "kind": "one_off",
+            "amount": {"dist": "gamma", "p10": 1500, "p50": 2000, "p90": 2800},
+        },
+        {
+            "name": "kvantiler_tekst",
+            "actor": "stat",
+            "kind": "one_off",
+            "amount": {"dist": "pert", "p5": 21000, "p50": 25000, "p95": 33000, "low": 20000},
+        },
     ],
     "consequences": [
         {
@@ -178,6 +191,32 @@ FULL: dict[str, Any] = {
             "price": {"region": 8000},
         },
         {
+            "name": "ekspertpulje_pris",
+            "unit": "kontakter",
+            "profile": [
+                -1,
+                {
+                    "dist": "mixture",
+                    "weights": [0.25, 0.75],
+                    "components": [
+                        {"dist": "normal", "mean": -1, "sd": 0.2},
+                        {"dist": "uniform", "low": -2, "high": 0},
+                    ],
+                },
+            ],
+            "price": {
+                "kommune": {"dist": "beta", "p10": 0.2, "p50": 0.3, "p90": 0.42},
+                "stat": {
+                    "dist": "mixture",
+                    "weights": [0.5, 0.5],
+                    "components": [
+                        {"dist": "gamma", "mean": 3000, "sd": 1000},
+                        {"dist": "lognormal", "median": 2500, "p95": 4000},
+                    ],
+                },
+            },
+        },
+        {
             "name": "herberg_egen",
             "unit": "døgn",
             "profile": [-10, -5],
@@ -188,6 +227,50 @@ FULL: dict[str, Any] = {
         {"inputs": ["success_rate", "consequences.kontanthjaelp.scale"], "rank": 0.5},
         {"inputs": ["costs.opstart.amount", "costs.drift.amount"], "rank": -0.3},
     ],
+    "scenarios": [
+        {
+            "name": "Lav succesrate, dyr drift",
+            "description": "Succesraten 15 %; driften +25 %",
+            "overrides": {
+                "success_rate": 0.15,
+                "costs.opstart.amount": {"dist": "pert", "low": 2e5, "mode": 3e5, "high": 5e5},
+            },
+            "scale": {"costs.drift.amount": 1.25, "consequences.kontanthjaelp.price.stat": 0.8},
+        },
+        {
+            "name": "=Stress",
+            "stress": {
+                "success_rate": {"below": 0.1},
+                "consequences.kontanthjaelp.scale": {"above": 0.9},
+                "costs.mentor.amount": {"above": 0.2, "below": 0.8},
+            },
+        },
+        {
+            "name": "Ekspertpulje og posterior",
+            "overrides": {
+                "success_rate": {
+                    "dist": "mixture",
+                    "weights": [0.5, 0.5],
+                    "components": [
+                        {"dist": "beta", "p10": 0.1, "p50": 0.2, "p90": 0.3},
+                        {"dist": "uniform", "low": 0.1, "high": 0.4},
+                    ],
+                },
+                "dropoff_rate": {
+                    "dist": "binomial_posterior",
+                    "prior": {"dist": "pert", "low": 0.0, "mode": 0.05, "high": 0.2},
+                    "successes": 1,
+                    "trials": 20,
+                },
+            },
+        },
+    ],
+    "evidence": {
+        "success_rate": {"successes": [4, 5], "trials": [20, 25], "source": "opfølgning 2027"},
+        "participants": [45, 50],
+        "costs": {"opstart": 235000, "drift": [290000, 310000.5]},
+        "source": "illustrative",
+    },
 }
 
 
@@ -234,7 +317,8 @@ def _error(path: Path) -> CaseFileError:
 
 def test_full_case_is_valid():
     case = parse_case(FULL)
-    assert case.costs[-1].name == "bostoette"
+    assert case.costs[-3].name == "bostoette"
+    assert case.label == "=Kort navn" and case.scenarios and case.evidence is not None
     assert len(case.catalog_uses) >= 4
 
 
@@ -326,6 +410,8 @@ def test_template_layout(tmp_path):
         "Omkostninger",
         "Konsekvenser",
         "Korrelationer",
+        "Scenarier",
+        "Evidens",
         "Lister",
     ]
     assert wb["Lister"].sheet_state == "hidden"
@@ -336,7 +422,7 @@ def test_template_layout(tmp_path):
     for head in ("navn", "aktør", "type", "fordeling", "lav", "typisk", "høj", "katalog", "kilde"):
         assert head in heads
     lists = {str(dv.formula1) for dv in costs.data_validations.dataValidation}
-    assert {"Lister!$A$2:$A$14", "Lister!$B$2:$B$4", "Lister!$C$2:$C$4"} <= lists
+    assert {"Lister!$A$2:$A$16", "Lister!$B$2:$B$4", "Lister!$C$2:$C$4"} <= lists
     assert costs.cell(row=2, column=1).value.startswith("#")  # the commented example
     assert costs.column_dimensions["A"].width > 8
     heads = [c.value for c in wb["Konsekvenser"][1]]
@@ -500,7 +586,7 @@ BAD_CELLS = [
     ),
     (
         _pert_success,
-        "Indsats!{lav}11 (succesrate, lav = low)",
+        "Indsats!{lav}12 (succesrate, lav = low)",
         "pert: low (0.5) must be <= mode (0.3)",
     ),
     (
@@ -515,17 +601,17 @@ BAD_CELLS = [
     ),
     (
         _set_kv("Indsats", "horizon_years", "værdi", "ti"),
-        "Indsats!C7 (tidshorisont (år))",
+        "Indsats!C8 (tidshorisont (år))",
         "expected a whole number; received 'ti'",
     ),
     (
         _set_kv("Indsats", "horizon_years", "værdi", 2.5),
-        "Indsats!C7 (tidshorisont (år))",
+        "Indsats!C8 (tidshorisont (år))",
         "expected a whole number; received 2.5",
     ),
     (
         _set_kv("Indsats", "success_rate", "værdi", 1.5),
-        "Indsats!C11 (succesrate)",
+        "Indsats!C12 (succesrate)",
         "a succesrate must lie in [0, 1]; received 1.5",
     ),
     (
@@ -535,12 +621,12 @@ BAD_CELLS = [
     ),
     (
         _set_kv("Indsats", "horizon_mode", "værdi", "kalender"),
-        "Indsats!C8 (horisont)",
+        "Indsats!C9 (horisont)",
         "expected one of 'calendar' or 'per_cohort'; received 'kalender'",
     ),
     (
         _set_kv("Indsats", "horizon_mode", "lav", 3),
-        "Indsats!{lav}8 (horisont)",
+        "Indsats!{lav}9 (horisont)",
         "horisont is a single value; write it in column 'værdi'",
     ),
     (
@@ -894,7 +980,7 @@ MORE_BAD_CELLS = [
     ),
     (
         _unknown_indsats_key,
-        "Indsats!B13",
+        "Indsats!B14",
         "unknown key 'horizon_yeers' (did you mean 'horizon_years'?)",
     ),
 ]
@@ -914,19 +1000,19 @@ def test_more_bad_cells_are_named(edit, key, message, tmp_path):
 
 
 def test_a_case_key_without_a_sheet_is_refused_by_name(tmp_path, monkeypatch):
-    # A part of the case format the workbook cannot hold yet (e.g. a future [[scenarios]])
+    # A part of the case format the workbook cannot hold yet (a future [[prognoser]], say)
     # is one clear line, never dropped silently.
     import som_mc.case.xlsx as xlsx
 
     known = xlsx._format_keys
     monkeypatch.setattr(
-        xlsx, "_format_keys", lambda where: known(where) | ({"scenarios"} if not where else set())
+        xlsx, "_format_keys", lambda where: known(where) | ({"prognoser"} if not where else set())
     )
-    data = {**minimal_case(), "scenarios": [{"name": "lav"}]}
+    data = {**minimal_case(), "prognoser": [{"name": "lav"}]}
     with pytest.raises(CaseFileError) as info:
         write_workbook(tmp_path / "c.xlsx", data)
     assert str(info.value) == (
-        "<case>: scenarios: cannot be written to a workbook: 'scenarios' is part of the case "
+        "<case>: prognoser: cannot be written to a workbook: 'prognoser' is part of the case "
         "format but has no sheet yet; keep this case as TOML (converting would drop it)"
     )
     assert not (tmp_path / "c.xlsx").exists()
@@ -952,6 +1038,7 @@ def test_workbooks_saved_by_libreoffice_read_the_same(tmp_path):
     for path in CASE_FILES:
         write_workbook(src / f"{path.stem}.xlsx", tomllib.loads(path.read_text(encoding="utf-8")))
     write_workbook(src / "template.xlsx", None)
+    write_workbook(src / "full.xlsx", FULL)  # scenarios, evidence, mixtures as text, quantiles
     out = tmp_path / "out"
     assert SOFFICE is not None
     subprocess.run(
@@ -975,6 +1062,11 @@ def test_workbooks_saved_by_libreoffice_read_the_same(tmp_path):
         assert saved.read_bytes() != (src / saved.name).read_bytes()  # really re-written
         assert case_hash(load_case_file(saved)) == case_hash(load_case(path)), path.stem
     assert read_workbook(out / "template.xlsx") == read_workbook(src / "template.xlsx")
+    assert read_workbook(out / "full.xlsx") == FULL
+    assert _hash(read_workbook(out / "full.xlsx")) == _hash(FULL)
+    saved = openpyxl.load_workbook(out / "full.xlsx")
+    assert saved["Scenarier"]["A2"].value == "Lav succesrate, dyr drift"
+    assert saved["Evidens"]["A4"].value == "succesrate"
 
 
 def test_edited_succesrate_gives_the_hand_computed_result(tmp_path):
@@ -994,3 +1086,382 @@ def test_edited_succesrate_gives_the_hand_computed_result(tmp_path):
     np.testing.assert_allclose(after, expected(0.3), rtol=1e-12)  # 600, 0, 450
     _edit(out, _set_kv("Indsats", "success_rate", "værdi", "30 %"))  # typed as text
     np.testing.assert_array_equal(deterministic(load_case_file(out)).net_result.sum("year"), after)
+
+
+# --- Scenarier and Evidens ---------------------------------------------------------------------
+
+
+def _scenario_case() -> dict[str, Any]:
+    data = minimal_case(success_rate={"dist": "beta", "mean": 0.5, "sd": 0.1})
+    data["scenarios"] = [
+        {"name": "Lav", "description": "Succesraten 20 %", "overrides": {"success_rate": 0.2}},
+        {"name": "Dyr", "scale": {"costs.opstart.amount": 1.5}},
+        {"name": "Stress", "stress": {"success_rate": {"below": 0.1}}},
+    ]
+    data["evidence"] = {
+        "success_rate": {"successes": 3, "trials": 10},
+        "participants": [9],
+        "costs": {"opstart": 310},
+    }
+    return data
+
+
+def _cells(sheet: str, **cells: Any):
+    def edit(wb):
+        for ref, value in cells.items():
+            wb[sheet][ref] = value
+
+    return edit
+
+
+def test_scenario_and_evidence_layout(tmp_path):
+    out = tmp_path / "c.xlsx"
+    write_workbook(out, _scenario_case())
+    wb = openpyxl.load_workbook(out)
+    ws = wb["Scenarier"]
+    heads = [c.value for c in ws[1]]
+    assert heads[:7] == ["scenarie", "beskrivelse", "ændring", "input", "faktor", "under", "over"]
+    assert "fordeling som tekst" in heads and ws.freeze_panes == "B2"
+    assert [ws[f"A{r}"].value for r in (2, 3, 4)] == ["Lav", "Dyr", "Stress"]
+    assert [ws[f"C{r}"].value for r in (2, 3, 4)] == ["override", "skalering", "stress"]
+    assert (ws["H2"].value, ws["E3"].value, ws["F4"].value) == (0.2, 1.5, 0.1)
+    lists = {str(dv.formula1): str(dv.sqref) for dv in ws.data_validations.dataValidation}
+    assert lists["Lister!$G$2:$G$4"].startswith("C2:")  # ændring
+    assert lists["Lister!$H$2:$H$10"].startswith("D2:")  # the case's nine input names
+    names = [wb["Lister"][f"H{r}"].value for r in range(2, 11)]
+    assert names[:5] == [
+        "success_rate",
+        "participants[0]",
+        "dropoff_rate",
+        "costs.opstart.amount",
+        "consequences.herberg.scale",
+    ]
+    assert names[-1] == "consequences.herberg.price.stat"
+    assert [wb["Lister"][f"G{r}"].value for r in (2, 3, 4)] == ["override", "skalering", "stress"]
+    ev = wb["Evidens"]
+    assert ev.freeze_panes == "B4" and ev["A1"].value == "kilde (hele evidensen)"
+    assert [c.value for c in ev[3]][:4] == ["observation", "optag", "omkostning", "år nr."]
+    assert [ev[f"A{r}"].value for r in (4, 5, 6)] == ["succesrate", "deltagere", "omkostning"]
+    assert ev["B4"].value is None  # pooled over cohorts: numbers, not lists
+    lists = {str(dv.formula1) for dv in ev.data_validations.dataValidation}
+    assert {"Lister!$I$2:$I$4", "Lister!$J$2:$J$2"} <= lists
+    assert read_workbook(out) == _scenario_case()
+
+
+def test_template_has_commented_examples_for_new_sheets(tmp_path):
+    out = tmp_path / "ny.xlsx"
+    write_workbook(out)
+    wb = openpyxl.load_workbook(out)
+    assert wb["Scenarier"]["A2"].value.startswith("#")
+    assert wb["Evidens"]["A4"].value.startswith("#")
+    assert _kv_row(wb["Indsats"], "label") == 3
+    guide = " ".join(str(c.value) for c in wb["Vejledning"]["A"] if c.value)
+    for text in ("Scenarier: følsomhedsscenarier", "Evidens: hvad en opfølgning", "kort navn"):
+        assert text in guide
+    assert "fordeling som tekst" in guide and '{ dist = "mixture"' in guide
+    assert read_workbook(out) == {}
+
+
+def test_edited_scenarios_and_evidence_read_as_the_edited_case(tmp_path):
+    out = tmp_path / "c.xlsx"
+    data = _scenario_case()
+    data["participants"]["per_year"] = [10, 12]
+    write_workbook(out, data)
+    _edit(
+        out,
+        _cells(
+            "Scenarier",
+            A5=None,  # a row without a name continues the scenario above
+            C5="erstat",  # Danish synonym of override
+            D5="costs.opstart.amount",
+            I5="pert",
+            J5=250,
+            K5="300",
+            L5="400,5",
+            A6="Samlet",
+            B6="To ændringer",
+            C6="skalering",
+            D6="costs.opstart.amount",
+            E6="0,9",
+            A7="Samlet",
+            C7="stress",
+            D7="success_rate",
+            G7=0.8,
+        ),
+    )
+    _edit(out, _cells("Evidens", B4=0, B7=1, A7="succesrate", E7=2, F7=5, I4="opfølgning"))
+    data = read_workbook(out)
+    assert data["scenarios"][2] == {
+        "name": "Stress",
+        "overrides": {
+            "costs.opstart.amount": {"dist": "pert", "low": 250, "mode": 300, "high": 400.5}
+        },
+        "stress": {"success_rate": {"below": 0.1}},
+    }
+    assert data["scenarios"][3] == {
+        "name": "Samlet",
+        "description": "To ændringer",
+        "scale": {"costs.opstart.amount": 0.9},
+        "stress": {"success_rate": {"above": 0.8}},
+    }
+    assert data["evidence"]["success_rate"] == {
+        "successes": [3, 2],
+        "trials": [10, 5],
+        "source": "opfølgning",
+    }
+    case = load_case_file(out)
+    assert [s.name for s in case.scenarios or []] == ["Lav", "Dyr", "Stress", "Samlet"]
+
+
+SCENARIO_BAD_CELLS = [
+    (
+        _cells("Scenarier", C2="erstatning"),
+        "Scenarier!C2 (scenarie 'Lav', ændring)",
+        "expected one of override, skalering, stress; received 'erstatning'",
+    ),
+    (
+        _cells("Scenarier", D2="sucess_rate"),
+        "Scenarier!D2 (scenarie 'Lav', override sucess_rate)",
+        "unknown input 'sucess_rate' (did you mean 'success_rate'?)",
+    ),
+    (
+        _cells("Scenarier", D2=None),
+        "Scenarier!D2 (scenarie 'Lav', input)",
+        "expected an input name (e.g. success_rate) for the override",
+    ),
+    (
+        _cells("Scenarier", H2="ca. 0,2"),
+        "Scenarier!H2 (scenarie 'Lav', override success_rate)",
+        "expected a number or a distribution; received 'ca. 0,2'",
+    ),
+    (
+        _cells("Scenarier", H2=1.5),
+        "Scenarier!D2 (scenarie 'Lav', override success_rate)",
+        "must lie in [0, 1]; the scenario gives 1.5",
+    ),
+    (
+        _cells("Scenarier", H2=None),
+        "Scenarier!D2 (scenarie 'Lav', input)",
+        "an override of 'success_rate' without a value",
+    ),
+    (
+        _cells("Scenarier", E2=2),
+        "Scenarier!E2 (scenarie 'Lav', faktor)",
+        "'faktor' does not apply to ændring 'override'",
+    ),
+    (
+        _cells("Scenarier", H3=2),
+        "Scenarier!H3 (scenarie 'Dyr')",
+        "a value or distribution does not apply to ændring 'skalering'",
+    ),
+    (
+        _cells("Scenarier", E3=0),
+        "Scenarier!E3 (scenarie 'Dyr', skalering costs.opstart.amount, faktor)",
+        "expected a factor > 0 (1.25 = +25 %)",
+    ),
+    (
+        _cells("Scenarier", E3="x"),
+        "Scenarier!E3 (scenarie 'Dyr', skalering costs.opstart.amount, faktor)",
+        "expected a number; received 'x'",
+    ),
+    (
+        _cells("Scenarier", F4=1.5),
+        "Scenarier!F4 (scenarie 'Stress', stress success_rate, under)",
+        "expected a number <= 1.0; received 1.5",
+    ),
+    (
+        _cells("Scenarier", F4=None),
+        "Scenarier!D4 (scenarie 'Stress', stress success_rate)",
+        "expected below = P",
+    ),
+    (
+        _cells("Scenarier", A4="Lav"),
+        "Scenarier!A4 (scenarie 'Lav')",
+        "duplicate scenario name 'Lav'",
+    ),
+    (
+        _cells("Scenarier", A3="Lav", B3="En anden beskrivelse"),
+        "Scenarier!B3 (scenarie 'Lav', beskrivelse)",
+        "a second beskrivelse for scenarie 'Lav'",
+    ),
+    (
+        _cells("Scenarier", C3=None),
+        "Scenarier!C3 (scenarie 'Dyr', ændring)",
+        "a change without 'ændring'; choose override, skalering, stress",
+    ),
+    (
+        _cells("Scenarier", C4="override", F4=None, AC4="{ dist = mixture }"),
+        "Scenarier!AC4 (scenarie 'Stress', override success_rate, fordeling som tekst)",
+        "expected a distribution as an inline TOML table",
+    ),
+    (
+        _cells("Evidens", E4=12),
+        "Evidens!E4 (evidens, succesrate, succeser)",
+        "successes (12) cannot exceed trials (10)",
+    ),
+    (
+        _cells("Evidens", E4=2.5),
+        "Evidens!E4 (evidens, succesrate, succeser)",
+        "expected a whole number; received 2.5",
+    ),
+    (
+        _cells("Evidens", A4="succes"),
+        "Evidens!A4 (observation)",
+        "received 'succes' (did you mean 'succesrate'?)",
+    ),
+    (
+        _cells("Evidens", G4=5),
+        "Evidens!G4 (evidens, succesrate, antal)",
+        "'antal' does not apply to an observation of succesrate",
+    ),
+    (
+        _cells("Evidens", B5=1),
+        "Evidens!B5 (evidens, deltagere, optag)",
+        "expected optag 0 here; received 1",
+    ),
+    (
+        _cells("Evidens", G5=-1),
+        "Evidens!G5 (evidens, deltagere, antal)",
+        "expected a number >= 0; received -1",
+    ),
+    (
+        _cells("Evidens", C6="opstrat"),
+        "Evidens!C6 (evidens, omkostning, omkostning)",
+        "unknown cost line 'opstrat'; cost lines are opstart",
+    ),
+    (
+        _cells("Evidens", D6=1),
+        "Evidens!C6 (evidens, omkostning, omkostning)",
+        "cost line 'opstart' is one_off; give its realised amount as one number",
+    ),
+    (
+        _cells("Evidens", D6=2),
+        "Evidens!D6 (evidens, omkostning, år nr.)",
+        "expected år nr. 1 here; received 2",
+    ),
+    (
+        _cells("Evidens", H6=None),
+        "Evidens!H6 (evidens, omkostning, beløb)",
+        "expected the realised amount of 'opstart'",
+    ),
+    (
+        _cells("Indsats", C3="Et kort navn, som slet ikke er kort, men lang"),
+        "Indsats!C3 (kort navn)",
+        "at most 40 characters",
+    ),
+    (
+        _cells("Indsats", D12="mixture", H12=None, I12=None),
+        "Indsats!D12 (succesrate, fordeling)",
+        "a mixture is written as text: put the whole distribution in the column 'fordeling",
+    ),
+    (
+        _cells(
+            "Indsats",
+            D12=None,
+            H12=None,
+            I12=None,
+            X12='{ dist = "mixture", weights = [0.5, 0.4], components = [{ dist = "uniform", '
+            'low = 0.1, high = 0.3 }, { dist = "uniform", low = 0.2, high = 0.6 }] }',
+        ),
+        "Indsats!X12 (succesrate, fordeling som tekst; success_rate.weights)",
+        "sum to 1",
+    ),
+    (
+        _cells(
+            "Indsats",
+            D12=None,
+            H12=None,
+            I12=None,
+            E12=0.1,
+            X12='{ dist = "uniform", low = 0.1, high = 0.3 }',
+        ),
+        "Indsats!E12 (succesrate, lav = low)",
+        "a distribution in 'fordeling som tekst' and a value in 'lav'",
+    ),
+]
+
+
+@pytest.mark.parametrize(("edit", "key", "message"), SCENARIO_BAD_CELLS)
+def test_bad_cell_in_new_sheets_is_named(edit, key, message, tmp_path):
+    out = tmp_path / "case.xlsx"
+    write_workbook(out, _scenario_case())
+    wb = openpyxl.load_workbook(out)
+    assert wb["Indsats"]["X1"].value == "fordeling som tekst"  # the layout the table assumes
+    _edit(out, edit)
+    err = _error(out)
+    assert err.key == key, err.key
+    assert message in err.message, err.message
+    assert "\n" not in str(err) and str(err).startswith(f"{out}: {key}: ")
+
+
+def test_distribution_text_is_never_a_formula_and_reads_back(tmp_path):
+    data = minimal_case(
+        success_rate={
+            "dist": "binomial_posterior",
+            "prior": {"dist": "pert", "low": 0.1, "mode": 0.3, "high": 0.5},
+            "successes": 14,
+            "trials": 45,
+        }
+    )
+    data["scenarios"] = [{"name": "=1+1", "overrides": {"costs.opstart.amount": 1}}]
+    out = tmp_path / "c.xlsx"
+    write_workbook(out, data)
+    wb = openpyxl.load_workbook(out)
+    ws = wb["Indsats"]
+    cell = ws.cell(row=_kv_row(ws, "success_rate"), column=_header_col(ws, "fordeling som tekst"))
+    assert cell.data_type == "s" and cell.value.startswith('{ dist = "binomial_posterior"')
+    assert wb["Scenarier"]["A2"].data_type == "s" and wb["Scenarier"]["A2"].quotePrefix
+    assert read_workbook(out) == data
+    # braces may be left out, fordeling may name the family, a line break is a space
+    _edit(
+        out,
+        _cells(
+            "Indsats",
+            X12='prior = { dist = "uniform", low = 0.1, high = 0.5 },\nsuccesses = 14, trials = 45',
+        ),
+    )
+    back = read_workbook(out)
+    assert back["success_rate"] == {
+        "dist": "binomial_posterior",
+        "prior": {"dist": "uniform", "low": 0.1, "high": 0.5},
+        "successes": 14,
+        "trials": 45,
+    }
+
+
+def test_cli_template_and_convert_carry_scenarios_and_evidence(tmp_path, capsys):
+    from som_mc.cli import main
+
+    for path in (
+        CASES_DIR / "scenarios" / "aarhus_alkohol_scenarier.toml",
+        CASES_DIR / "aarhus_alkohol_opfoelgning.toml",
+    ):
+        xlsx = tmp_path / f"{path.stem}.xlsx"
+        toml = tmp_path / f"{path.stem}.toml"
+        assert main(["template", str(xlsx), "--from", str(path)]) == 0
+        assert case_hash(load_case_file(xlsx)) == case_hash(load_case(path))
+        assert main(["convert", str(xlsx), str(toml)]) == 0
+        assert case_hash(load_case(toml)) == case_hash(load_case(path))
+        again = tmp_path / f"{path.stem}_2.xlsx"
+        assert main(["convert", str(toml), str(again)]) == 0
+        assert read_workbook(again) == tomllib.loads(path.read_text(encoding="utf-8"))
+    out = capsys.readouterr().out
+    assert out.count("samme case, SHA-256") == 4
+
+
+def test_price_order_is_kept(tmp_path):
+    # the case hash depends on the order of a price table's keys: the price columns follow it
+    data = minimal_case()
+    data["consequences"][0]["price"] = {"stat": 50, "kommune": 100}
+    data["consequences"].append(
+        {"name": "somatik", "unit": "kontakter", "profile": [-1], "price": {"region": 7, "stat": 3}}
+    )
+    back = _roundtrip(data, tmp_path)
+    assert _hash(back) == _hash(data)
+    assert [list(c["price"]) for c in back["consequences"]] == [
+        ["stat", "kommune"],
+        ["region", "stat"],
+    ]
+    data["consequences"][1]["price"] = {"kommune": 7, "stat": 3}  # stat before kommune above
+    with pytest.raises(CaseFileError, match=r"consequences\[1\]\.price: .*same aktør order"):
+        write_workbook(tmp_path / "x.xlsx", data)

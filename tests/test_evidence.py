@@ -499,8 +499,11 @@ def test_prior_posterior_figure_has_danish_decimal_commas():
     ]
 
 
-def test_a_workbook_refuses_evidence_on_one_line(tmp_path, capsys):
+def test_a_workbook_carries_evidence(tmp_path):
+    # the Evidens sheet (tests/test_case_xlsx.py has the layout and the bad cells)
+    from som_mc.case import case_hash, load_case_file
+
     out = tmp_path / "case.xlsx"
-    assert main(["template", str(out), "--from", str(EXAMPLE)]) == 2
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "evidence" in err and not out.exists()
+    assert main(["template", str(out), "--from", str(EXAMPLE)]) == 0
+    assert case_hash(load_case_file(out)) == case_hash(load_case(EXAMPLE))
+    assert load_case_file(out).evidence == load_case(EXAMPLE).evidence

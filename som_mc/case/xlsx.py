@@ -26,12 +26,25 @@ are comments, e.g. the template's example rows):
   the rows below it, named in column ``parameter`` (``fordeling``, ``lav``, ``typisk``, …),
   turn a value column into a distribution.
 - *Korrelationer*: ``input 1``, ``input 2``, ``rangkorrelation``.
+- *Scenarier*: one row per change of an input (``[[scenarios]]``): ``scenarie`` (the name,
+  repeated on each of the scenario's rows), ``beskrivelse``, ``ændring`` (``override``,
+  ``skalering`` or ``stress``), ``input`` (an input name), ``faktor`` (skalering),
+  ``under``/``over`` (stress: below/above) and the distribution columns (override).
+- *Evidens*: ``kilde (hele evidensen)`` above the table, then one row per observation
+  (``[evidence]``): ``observation`` (``succesrate``, ``deltagere``, ``omkostning``), ``optag``
+  (empty for a succesrate pooled over cohorts: numbers, not lists), ``omkostning``, ``år nr.``
+  (empty for one realised amount, 1, 2, … for a yearly line's list), ``succeser``,
+  ``forsøg``, ``antal``, ``beløb``, ``kilde``.
 - *Lister* (hidden): the lists behind the drop-downs; not read.
 
 An uncertain value is a plain number in ``værdi`` or a family in ``fordeling`` with its
 parameters in Danish columns: ``lav`` (low), ``typisk`` (mode), ``høj`` (high), ``middel``
 (mean), ``sd``, ``median``, ``p95``, ``mu``, ``sigma``, ``alfa`` (alpha), ``beta``, ``form``
-(shape), ``skala`` (scale), ``n``, ``p`` and ``værdier`` (values, separated by ``;``).
+(shape), ``skala`` (scale), ``n``, ``p``, ``værdier`` (values, separated by ``;``) and
+quantiles ``p10``, ``p50``, ``p90`` (any ``pNN`` header is read as a quantile). A
+``mixture`` or ``binomial_posterior`` (distributions of distributions) is one cell,
+``fordeling som tekst``, holding the inline TOML table ``{ dist = "mixture", … }`` (any
+distribution may be written so); it is stored and read as text, never as a formula.
 Columns are found by their header, so their order does not matter and blank columns are
 ignored; columns whose header starts with ``note``, ``bemærkning`` or ``kommentar`` are free.
 
@@ -56,6 +69,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import difflib
+import json
 import math
 import os
 import re
@@ -78,11 +92,20 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from som_mc._io import read_capped
+from som_mc.case._evidence import Evidence, RateEvidence
 from som_mc.case.lint import case_warnings, report_warnings
 from som_mc.case.load import load_case, parse_case
-from som_mc.case.schema import Case, Consequence, Correlation, CostLine, Outcome, Participants
-from som_mc.distributions import FAMILIES
-from som_mc.errors import CaseFileError
+from som_mc.case.schema import (
+    Case,
+    Consequence,
+    Correlation,
+    CostLine,
+    Outcome,
+    Participants,
+    Scenario,
+)
+from som_mc.distributions import FAMILIES, KINDS
+from som_mc.errors import CaseFileError, SomMcError
 
 if TYPE_CHECKING:
     from som_mc.catalog import Catalog
@@ -117,6 +140,9 @@ _PARAMS: Final[dict[str, str]] = {
     "n": "n",
     "p": "p",
     "values": "værdier",
+    "p10": "p10",
+    "p50": "p50",
+    "p90": "p90",
 }
 _PARAM_KEYS: Final[dict[str, str]] = {
     **{key: key for key in _PARAMS},  # the TOML names are accepted as headers too
@@ -141,9 +167,49 @@ _PARAM_HELP: Final[dict[str, str]] = {
     "n": "antal forsøg (binomial)",
     "p": "sandsynlighed (binomial)",
     "values": "værdier adskilt af semikolon, fx 0,21; 0,26; 0,30 (empirical)",
+    "p10": "10 %-fraktil: en eksperts vurdering (kontinuerte fordelinger; tilpasses), "
+    "andre fraktiler: tilføj en kolonne p5, p25, p97_5 …",
+    "p50": "50 %-fraktil (medianen) som en eksperts vurdering (tilpasses)",
+    "p90": "90 %-fraktil som en eksperts vurdering (tilpasses)",
 }
-_GROUP: Final[tuple[str, ...]] = ("value", "dist", *[k for k in _PARAMS if k != "value"])
+#: Internal key of the cell holding a whole distribution as an inline TOML table.
+_TEXT: Final = "text"
+_TEXT_HEADER: Final = "fordeling som tekst"
+_TEXT_EXAMPLE: Final = (
+    '{ dist = "mixture", weights = [0.5, 0.5], components = [{ dist = "beta", p10 = 0.2, '
+    'p50 = 0.3, p90 = 0.42 }, { dist = "pert", low = 0.15, mode = 0.35, high = 0.55 }] }'
+)
+_GROUP: Final[tuple[str, ...]] = (
+    "value",
+    "dist",
+    *[k for k in _PARAMS if k != "value"],
+    _TEXT,
+)
 _DIST_HEADER: Final = "fordeling"
+#: Distributions written only as text (their parameters are distributions themselves).
+_TEXT_KINDS: Final = tuple(k for k in KINDS if k not in FAMILIES)
+_QUANTILE_RE: Final = re.compile(r"p\d+(?:_\d+)?")
+
+
+def _label(k: str) -> str:
+    """Danish header (or Konsekvenser row label) of a cell-group key."""
+    if k == "dist":
+        return _DIST_HEADER
+    if k == _TEXT:
+        return _TEXT_HEADER
+    return _PARAMS.get(k, k)
+
+
+def _param_key(head: str) -> str | None:
+    """TOML key of a normalised parameter header (``lav`` -> ``low``, ``p25`` -> ``p25``)."""
+    if head in _PARAM_KEYS:
+        return _PARAM_KEYS[head]
+    if head == _TEXT_HEADER:
+        return _TEXT
+    if _QUANTILE_RE.fullmatch(head):
+        return head
+    return None
+
 
 _Kind = Literal[
     "text", "int", "float", "bool", "choice", "textlist", "intlist", "floatlist", "scalar"
@@ -166,6 +232,14 @@ class _Field:
 _INDSATS: Final[tuple[_Field, ...]] = (
     _Field(
         "name", "navn", "text", "Navn på investeringscasen (vises i resultaterne).", "Mentorforløb"
+    ),
+    _Field(
+        "label",
+        "kort navn",
+        "text",
+        "Kort navn på casen i et beslutningsnotat, der sammenligner alternativer (højst 40 "
+        "tegn; valgfri, standard navn).",
+        "Mentor",
     ),
     _Field("description", "beskrivelse", "text", "Fri tekst (valgfri)."),
     _Field("target_group", "målgruppe", "text", "SØM-målgruppen.", "Borgere i hjemløshed"),
@@ -300,6 +374,149 @@ _CORR: Final[tuple[_Field, ...]] = (
 )
 
 
+# Scenarier: one row per change of an input (a scenario without changes: one row).
+_SCEN_NAME: Final = _Field(
+    "name",
+    "scenarie",
+    "text",
+    "Scenariets navn; samme navn på hver række i scenariet.",
+    "Lav succesrate",
+)
+_SCEN_DESC: Final = _Field(
+    "description",
+    "beskrivelse",
+    "text",
+    "Én linje under tabellen (valgfri; skriv den i scenariets første række).",
+    "Succesraten 15 % i stedet for 33 %",
+)
+_SCEN_KIND: Final = _Field(
+    "kind",
+    "ændring",
+    "choice",
+    "override: inputtet erstattes af et tal (værdi) eller en "
+    "fordeling; skalering: inputtet ganges med 'faktor' (1,25 = +25 %); stress: inputtet "
+    "trækkes fra en hale af sin fordeling ('under' og/eller 'over').",
+    "override",
+    choices="scenario_kind",
+)
+_SCEN_INPUT: Final = _Field(
+    "input",
+    "input",
+    "text",
+    "Inputnavnet, vælg fra listen: success_rate, participants[0], "
+    "costs.<navn>.amount, consequences.<navn>.scale, … (se Vejledning).",
+    "success_rate",
+    choices="inputs",
+)
+_SCEN_FACTOR: Final = _Field(
+    "factor", "faktor", "float", "skalering: faktoren, > 0 (1,25 = +25 %, 0,8 = -20 %).", "1,25"
+)
+_SCEN_BELOW: Final = _Field(
+    "below",
+    "under",
+    "float",
+    "stress: behold de laveste P, fx 0,10 = laveste 10 % (below).",
+    "0,10",
+)
+_SCEN_ABOVE: Final = _Field(
+    "above",
+    "over",
+    "float",
+    "stress: behold delen over P-fraktilen, fx 0,90 = højeste 10 % (above).",
+    "0,90",
+)
+_SCEN_FIELDS: Final = (
+    _SCEN_NAME,
+    _SCEN_DESC,
+    _SCEN_KIND,
+    _SCEN_INPUT,
+    _SCEN_FACTOR,
+    _SCEN_BELOW,
+    _SCEN_ABOVE,
+)
+#: ``ændring`` values: the Danish word written, the words read, the scenario's TOML key.
+_SCEN_KINDS: Final[dict[str, str]] = {
+    "override": "overrides",
+    "skalering": "scale",
+    "stress": "stress",
+}
+_SCEN_KIND_WORDS: Final[dict[str, str]] = {
+    **{k: k for k in _SCEN_KINDS},
+    "overrides": "override",
+    "erstat": "override",
+    "scale": "skalering",
+    "skaler": "skalering",
+}
+
+# Evidens: the source above the table, then one row per observation.
+_EV_SOURCE: Final = _Field(
+    "source", "kilde (hele evidensen)", "text", "Hvor observationerne kommer fra (valgfri)."
+)
+_EV_KIND: Final = _Field(
+    "kind",
+    "observation",
+    "choice",
+    "succesrate: observerede succeser ud af forsøg; "
+    "deltagere: realiseret optag pr. optagsår; omkostning: realiseret beløb for en "
+    "omkostningspost.",
+    "succesrate",
+    choices="evidence_kind",
+)
+_EV_COHORT: Final = _Field(
+    "cohort",
+    "optag",
+    "int",
+    "succesrate: tom = alle optag under ét, eller optag 0, 1, … "
+    "(én række pr. optag, i rækkefølge); deltagere: optag 0, 1, … i rækkefølge.",
+    "0",
+)
+_EV_LINE: Final = _Field(
+    "line",
+    "omkostning",
+    "text",
+    "omkostning: omkostningspostens navn (fra fanen Omkostninger).",
+    "opstart",
+    choices="cost_lines",
+)
+_EV_YEAR: Final = _Field(
+    "year",
+    "år nr.",
+    "int",
+    "omkostning: tom for en one_off-post (ét beløb); for en "
+    "yearly-post 1, 2, … for postens første, andet, … betalingsår (i rækkefølge).",
+    "1",
+)
+_EV_SUCC: Final = _Field("successes", "succeser", "int", "succesrate: antal succeser.", "6")
+_EV_TRIALS: Final = _Field(
+    "trials", "forsøg", "int", "succesrate: antal forsøg (afsluttede forløb).", "20"
+)
+_EV_COUNT: Final = _Field("participants", "antal", "int", "deltagere: realiseret optag.", "58")
+_EV_AMOUNT: Final = _Field(
+    "amount", "beløb", "float", "omkostning: realiseret beløb i kr.", "235000"
+)
+_EV_ROW_SOURCE: Final = _Field(
+    "source", "kilde", "text", "succesrate: hvor observationerne kommer fra (valgfri)."
+)
+_EV_FIELDS: Final = (
+    _EV_KIND,
+    _EV_COHORT,
+    _EV_LINE,
+    _EV_YEAR,
+    _EV_SUCC,
+    _EV_TRIALS,
+    _EV_COUNT,
+    _EV_AMOUNT,
+    _EV_ROW_SOURCE,
+)
+_EV_KINDS: Final = ("succesrate", "deltagere", "omkostning")
+#: The columns each observation may fill (beside 'observation').
+_EV_USES: Final[dict[str, tuple[str, ...]]] = {
+    "succesrate": ("cohort", "successes", "trials", "source"),
+    "deltagere": ("cohort", "participants"),
+    "omkostning": ("line", "year", "amount"),
+}
+
+
 @dataclasses.dataclass(frozen=True)
 class _Section:
     """One top-level table of a case and the sheet that holds it.
@@ -322,6 +539,8 @@ _SECTIONS: Final[tuple[_Section, ...]] = (
     _Section("costs", "Omkostninger", "costs"),
     _Section("consequences", "Konsekvenser", "consequences", fill_down=False),
     _Section("correlations", "Korrelationer", "correlations"),
+    _Section("scenarios", "Scenarier", "scenarios"),
+    _Section("evidence", "Evidens", "evidence", fill_down=False),
 )
 _SHEETS: Final = {
     "indsats": "Indsats",
@@ -342,6 +561,9 @@ def _format_keys(where: str) -> set[str]:
         "costs": CostLine,
         "consequences": Consequence,
         "correlations": Correlation,
+        "scenarios": Scenario,
+        "evidence": Evidence,
+        "evidence.success_rate": RateEvidence,
     }[where.split("[", 1)[0]]
     return set(model.model_fields)
 
@@ -427,6 +649,35 @@ def _number_text(x: int | float) -> str:
     return s
 
 
+_BARE_KEY_RE: Final = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def _inline(value: Any) -> str:
+    """Write a value as TOML (an inline table for a mapping); tomllib reads it back exactly."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "nan"
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, Mapping):
+        items = [
+            f"{k if _BARE_KEY_RE.fullmatch(str(k)) else json.dumps(str(k), ensure_ascii=False)}"
+            f" = {_inline(v)}"
+            for k, v in value.items()
+        ]
+        return "{ " + ", ".join(items) + " }" if items else "{}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_inline(v) for v in value) + "]"
+    raise TypeError(f"cannot write {value!r} as TOML")
+
+
 # ---------------------------------------------------------------------------------------------
 # Errors and locations
 # ---------------------------------------------------------------------------------------------
@@ -509,6 +760,7 @@ class _Writer:
         self.file = file
         self.wb = Workbook()
         self.widths: dict[tuple[str, int], int] = {}
+        self._inputs: list[str] | None = None
         raw_actors = self.data.get("actors")
         self.actors: list[str] = (
             [a for a in raw_actors if isinstance(a, str)]
@@ -584,13 +836,52 @@ class _Writer:
 
     def lists(self) -> dict[str, list[str]]:
         return {
-            "dist": list(FAMILIES),
+            "dist": list(KINDS),
             "actors": self.actors,
             "kind": list(_KINDS),
             "bool": ["ja", "nej"],
             "horizon_mode": list(_HORIZON_MODES),
             "applies_to": list(_APPLIES_TO),
+            "scenario_kind": list(_SCEN_KINDS),
+            "inputs": self.input_names(),
+            "evidence_kind": list(_EV_KINDS),
+            "cost_lines": self.cost_lines(),
         }
+
+    def input_names(self) -> list[str]:
+        """Return the case's input names (drop-down of Scenarier) and those its scenarios use."""
+        if self._inputs is not None:
+            return self._inputs
+        names: list[str] = []
+        if not self.template:
+            from som_mc.case.inputs import case_inputs
+
+            try:
+                names = [spec.name for spec in case_inputs(parse_case(dict(self.data)))]
+            except (SomMcError, ValueError, TypeError, KeyError):
+                names = []  # an invalid case still gets its workbook; the list stays short
+        if not names:
+            names = ["success_rate", "participants[0]", "dropoff_rate"]
+        for sc in self.data.get("scenarios") or []:
+            if isinstance(sc, Mapping):
+                for part in _SCEN_KINDS.values():
+                    table = sc.get(part)
+                    if isinstance(table, Mapping):
+                        names += [n for n in table if isinstance(n, str) and n not in names]
+        self._inputs = names
+        return names
+
+    def cost_lines(self) -> list[str]:
+        names: list[str] = []
+        for item in self.data.get("costs") or []:
+            if isinstance(item, Mapping):
+                name = item.get("name")
+                if isinstance(name, str) and name not in names:
+                    names.append(name)
+        evidence = self.data.get("evidence")
+        if isinstance(evidence, Mapping) and isinstance(evidence.get("costs"), Mapping):
+            names += [n for n in evidence["costs"] if isinstance(n, str) and n not in names]
+        return names or ["opstart"]
 
     def text_of(self, f: _Field, value: Any, key: str) -> Any:
         """Return the cell value of a non-scalar field."""
@@ -631,7 +922,21 @@ class _Writer:
             raise self.fail(
                 f"expected a number or a distribution table; received {_describe(value)}", key
             )
-        out: dict[str, Any] = {}
+        if value.get("dist") in _TEXT_KINDS or any(
+            k not in _PARAMS and isinstance(k, str) and _QUANTILE_RE.fullmatch(k) for k in value
+        ):
+            out = {"uses": value["uses"]} if catalog and isinstance(value.get("uses"), str) else {}
+            table = {k: v for k, v in value.items() if k != "uses" or not catalog}
+            try:
+                text = _inline(table)
+            except TypeError:
+                raise self.fail(
+                    f"expected a distribution table; received {_describe(value)}", key
+                ) from None
+            if isinstance(table.get("dist"), str):
+                out["dist"] = table["dist"]
+            return {**out, _TEXT: text}
+        out = {}
         for k, v in value.items():
             if k == "uses" and catalog:
                 if not isinstance(v, str):
@@ -718,7 +1023,7 @@ class _Writer:
                 cell.font = Font(bold=True, size=14 if text.startswith("# ") else 12)
 
     def group_headers(self, *, catalog: bool) -> list[str]:
-        heads = [_PARAMS["value"], _DIST_HEADER, *[_PARAMS[k] for k in _GROUP[2:]]]
+        heads = [_label(k) for k in _GROUP]
         return [*heads, "katalog"] if catalog else heads
 
     def write_group(
@@ -727,7 +1032,9 @@ class _Writer:
         """Write a horizontal cell group at `first_col`; returns the fordeling column."""
         for i, k in enumerate(_GROUP):
             v = cells.get(k)
-            self.put(ws, row, first_col + i, v, fmt=fmt if _is_number(v) else None)
+            cell = self.put(ws, row, first_col + i, v, fmt=fmt if _is_number(v) else None)
+            if k == _TEXT and v is not None:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
         if "uses" in cells:
             self.put(ws, row, first_col + len(_GROUP), cells["uses"])
         return first_col + 1
@@ -857,12 +1164,26 @@ class _Writer:
                     "source": "illustrativt",
                 },
             )
-        actors = list(self.actors)
-        n_years = 0
+        orders = [
+            [a for a in item["price"] if isinstance(a, str)]
+            for item in items
+            if isinstance(item.get("price"), Mapping)
+        ]
+        actors = _merge_orders(orders, self.actors)
         for i, item in enumerate(items):
             price = item.get("price")
             if isinstance(price, Mapping):
-                actors += [a for a in price if isinstance(a, str) and a not in actors]
+                order = [a for a in price if isinstance(a, str)]
+                if order != sorted(order, key=actors.index):
+                    raise self.fail(
+                        f"the prices name the aktører in the order {', '.join(order)}, another "
+                        "konsekvens in another order; the sheet has one column per aktør, so "
+                        "write every price table in the same aktør order (the case hash "
+                        "depends on it)",
+                        f"consequences[{i - self.template}].price",
+                    )
+        n_years = 0
+        for i, item in enumerate(items):
             profile = item.get("profile")
             if isinstance(profile, list):
                 n_years = max(n_years, len(profile))
@@ -913,8 +1234,7 @@ class _Writer:
                 if "value" in cells:
                     self.put(ws, row, col_of[col_name], cells["value"])
             for j, k in enumerate(params, start=1):
-                label = _DIST_HEADER if k == "dist" else _PARAMS[k]
-                self.put(ws, row + j, col_of[_PARAMETER_HEADER], label)
+                self.put(ws, row + j, col_of[_PARAMETER_HEADER], _label(k))
                 for col_name, cells in columns.items():
                     self.put(ws, row + j, col_of[col_name], cells.get(k))
                 if k == "dist":
@@ -970,6 +1290,220 @@ class _Writer:
         ws.add_data_validation(dv)
         dv.add(f"C2:C{len(items) + 2 + _SPARE_ROWS}")
 
+    def scenarios(self, ws: Worksheet) -> None:
+        fields = {f.header: f for f in _SCEN_FIELDS}
+        group = self.group_headers(catalog=False)
+        headers = [*fields, *group]
+        self.header(ws, 1, headers, {**{h: f.help for h, f in fields.items()}, **_param_help()})
+        ws.freeze_panes = "B2"
+        col_of = {h: i for i, h in enumerate(headers, start=1)}
+        items = list(self.items("scenarios"))
+        if self.template:
+            items.insert(
+                0,
+                {
+                    "name": "# Lav succesrate (eksempel)",
+                    "description": "Succesraten 15 % i stedet for 33 %",
+                    "overrides": {"success_rate": 0.15},
+                },
+            )
+        row = 2
+        previous: Any = None
+        for i, item in enumerate(items):
+            key = f"scenarios[{i - self.template}]"
+            self.unknown(item, ["name", "description", *_SCEN_KINDS.values()], key)
+            name = self.text_of(_SCEN_NAME, item.get("name"), f"{key}.name")
+            if name is not None and name == previous:
+                raise self.fail(
+                    f"two scenarios in a row named {name!r}; scenario names must be distinct",
+                    f"{key}.name",
+                )
+            previous = name
+            desc = self.text_of(_SCEN_DESC, item.get("description"), f"{key}.description")
+            changes: list[tuple[str | None, str | None, Any]] = []
+            for kind_word, part in _SCEN_KINDS.items():
+                table = self.table(item.get(part), f"{key}.{part}")
+                for input_key, v in table.items():
+                    changes.append((kind_word, str(input_key), v))
+            first = row
+            for word, input_name, v in changes or [(None, None, None)]:
+                self.put(ws, row, col_of["scenarie"], name)
+                if word is not None:
+                    self.put(ws, row, col_of["ændring"], word)
+                    self.put(ws, row, col_of["input"], input_name)
+                    where = f"{key}.{_SCEN_KINDS[word]}.{input_name}"
+                    if word == "override":
+                        cells = self.group(v, where, catalog=False)
+                        self.write_group(ws, row, col_of["værdi"], cells, None)
+                    elif word == "skalering":
+                        if not _is_number(v):
+                            raise self.fail(f"expected a factor; received {_describe(v)}", where)
+                        self.put(ws, row, col_of["faktor"], v)
+                    else:
+                        tail = self.table(v, where)
+                        self.unknown(tail, ["below", "above"], where)
+                        for k, header in (("below", "under"), ("above", "over")):
+                            x = tail.get(k)
+                            if x is not None and not _is_number(x):
+                                raise self.fail(
+                                    f"expected a number; received {_describe(x)}",
+                                    f"{where}.{k}",
+                                )
+                            self.put(ws, row, col_of[header], x, fmt="0.00####")
+                if self.template and i == 0:
+                    for col in range(1, len(headers) + 1):
+                        ws.cell(row=row, column=col).font = _EXAMPLE_FONT
+                row += 1
+            self.put(ws, first, col_of["beskrivelse"], desc)
+        last = row + _SPARE_ROWS
+        for header, list_name in (
+            ("ændring", "scenario_kind"),
+            ("input", "inputs"),
+            (_DIST_HEADER, "dist"),
+        ):
+            letter = get_column_letter(col_of[header])
+            self.validation(ws, list_name, [f"{letter}2:{letter}{last}"])
+        for header in ("under", "over"):
+            letter = get_column_letter(col_of[header])
+            self.share_validation(ws, f"{letter}2:{letter}{last}")
+
+    def share_validation(self, ws: Worksheet, cells: str) -> None:
+        dv = DataValidation(
+            type="decimal",
+            operator="between",
+            formula1="0",
+            formula2="1",
+            allow_blank=True,
+            errorStyle="warning",
+            error="En andel ligger mellem 0 og 1 (0,10 = 10 %).",
+        )
+        ws.add_data_validation(dv)
+        dv.add(cells)
+
+    def evidence(self, ws: Worksheet) -> None:
+        ev = self.table(self.data.get("evidence"), "evidence")
+        self.unknown(ev, ["success_rate", "participants", "costs", "source"], "evidence")
+        self.put(ws, 1, 1, _EV_SOURCE.header).font = _HEAD_FONT
+        self.put(ws, 1, 2, self.text_of(_EV_SOURCE, ev.get("source"), "evidence.source"))
+        self.put(ws, 1, 3, _EV_SOURCE.help).font = _EXAMPLE_FONT
+        headers = [f.header for f in _EV_FIELDS]
+        self.header(ws, 3, headers, {f.header: f.help for f in _EV_FIELDS})
+        ws.freeze_panes = "B4"
+        col_of = {f.key: i for i, f in enumerate(_EV_FIELDS, start=1)}
+        rows: list[dict[str, Any]] = []
+        if self.template:
+            rows.append(
+                {"kind": "# succesrate (eksempel)", "successes": 6, "trials": 20, "cohort": 0}
+            )
+        rate = self.table(ev.get("success_rate"), "evidence.success_rate")
+        if "success_rate" in ev:
+            self.unknown(rate, ["successes", "trials", "source"], "evidence.success_rate")
+            s, n = rate.get("successes"), rate.get("trials")
+            lists = [x for x in (s, n) if isinstance(x, list)]
+            if lists and (
+                (len(lists) == 1 and None not in (s, n)) or len({len(x) for x in lists}) > 1
+            ):
+                raise self.fail(
+                    "successes and trials must both be numbers or both lists of the same "
+                    f"length (one per cohort); received successes = {s!r}, trials = {n!r}",
+                    "evidence.success_rate",
+                )
+            source = self.text_of(
+                _EV_ROW_SOURCE, rate.get("source"), "evidence.success_rate.source"
+            )
+            if lists:
+                for c in range(len(lists[0])):
+                    rows.append(
+                        {
+                            "kind": "succesrate",
+                            "cohort": c,
+                            "successes": s[c] if isinstance(s, list) else None,
+                            "trials": n[c] if isinstance(n, list) else None,
+                            "source": source if c == 0 else None,
+                        }
+                    )
+                if not lists[0]:
+                    raise self.fail(
+                        "expected one entry per cohort; received []", "evidence.success_rate"
+                    )
+            else:
+                rows.append(
+                    {
+                        "kind": "succesrate",
+                        "successes": s,
+                        "trials": n,
+                        "source": source,
+                        "_key": "evidence.success_rate",
+                    }
+                )
+        participants = ev.get("participants")
+        if participants is not None:
+            if not isinstance(participants, list) or not participants:
+                raise self.fail(
+                    f"expected a list of numbers; received {_describe(participants)}",
+                    "evidence.participants",
+                )
+            for c, x in enumerate(participants):
+                rows.append(
+                    {
+                        "kind": "deltagere",
+                        "cohort": c,
+                        "participants": x,
+                        "_key": f"evidence.participants[{c}]",
+                    }
+                )
+        for name, amount in self.table(ev.get("costs"), "evidence.costs").items():
+            if isinstance(amount, list):
+                if not amount:
+                    raise self.fail(
+                        "expected at least one amount; received []", f"evidence.costs.{name}"
+                    )
+                for nr, x in enumerate(amount, start=1):
+                    rows.append(
+                        {
+                            "kind": "omkostning",
+                            "line": name,
+                            "year": nr,
+                            "amount": x,
+                            "_key": f"evidence.costs.{name}[{nr - 1}]",
+                        }
+                    )
+            else:
+                rows.append(
+                    {
+                        "kind": "omkostning",
+                        "line": name,
+                        "amount": amount,
+                        "_key": f"evidence.costs.{name}",
+                    }
+                )
+        for r, item in enumerate(rows, start=4):
+            row_key = item.pop("_key", "evidence")
+            for k, v in item.items():
+                f = next(f for f in _EV_FIELDS if f.key == k)
+                if f.kind in ("int", "float") and v is not None and not _is_number(v):
+                    raise self.fail(f"expected a number; received {_describe(v)}", row_key)
+                fmt = _YEAR_FORMAT if k in ("cohort", "year") else None
+                cell = self.put(ws, r, col_of[k], v, fmt=fmt)
+                if self.template and r == 4:
+                    cell.font = _EXAMPLE_FONT
+        last = 4 + len(rows) + _SPARE_ROWS
+        for key, list_name in (("kind", "evidence_kind"), ("line", "cost_lines")):
+            letter = get_column_letter(col_of[key])
+            self.validation(ws, list_name, [f"{letter}4:{letter}{last}"])
+        for key in ("cohort", "year", "successes", "trials", "participants"):
+            letter = get_column_letter(col_of[key])
+            dv = DataValidation(
+                type="whole",
+                operator="greaterThanOrEqual",
+                formula1="0",
+                allow_blank=True,
+                errorStyle="warning",
+                error="Et helt tal, 0 eller større.",
+            )
+            ws.add_data_validation(dv)
+            dv.add(f"{letter}4:{letter}{last}")
+
     def list_sheet(self, ws: Worksheet) -> None:
         for name, values in self.lists().items():
             col = _column_index(_LIST_COLUMNS[name])
@@ -986,7 +1520,33 @@ _LIST_COLUMNS: Final = {
     "bool": "D",
     "horizon_mode": "E",
     "applies_to": "F",
+    "scenario_kind": "G",
+    "inputs": "H",
+    "evidence_kind": "I",
+    "cost_lines": "J",
 }
+
+
+def _merge_orders(orders: Sequence[Sequence[str]], preferred: Sequence[str]) -> list[str]:
+    """Order the price columns so that every consequence's prices read back in its order.
+
+    The case hash depends on the order of a price table's keys, and the reader returns them
+    in column order: a topological merge of the consequences' orders, ties (and actors no
+    price names) in `preferred` order. Conflicting orders (one consequence names stat before
+    kommune, another kommune before stat) cannot all be kept; the first one seen wins.
+    """
+    names = list(dict.fromkeys([*preferred, *(a for order in orders for a in order)]))
+    after: dict[str, set[str]] = {a: set() for a in names}  # a -> names that must precede a
+    for order in orders:
+        for i, a in enumerate(order):
+            for b in order[:i]:
+                if a not in after[b]:  # keep the first-seen direction of a conflict
+                    after[a].add(b)
+    out: list[str] = []
+    while len(out) < len(names):
+        ready = [a for a in names if a not in out and after[a] <= set(out)]
+        out.append(ready[0] if ready else next(a for a in names if a not in out))
+    return out
 
 
 def _column_index(letter: str) -> int:
@@ -994,7 +1554,12 @@ def _column_index(letter: str) -> int:
 
 
 def _param_help() -> dict[str, str]:
-    return {_PARAMS[k]: f"{k}: {text}" for k, text in _PARAM_HELP.items()}
+    return {
+        **{_PARAMS[k]: f"{k}: {text}" for k, text in _PARAM_HELP.items()},
+        _TEXT_HEADER: "Hele fordelingen som TOML-tekst (punktum som decimaltegn), til "
+        "fordelinger af fordelinger: mixture (flere eksperter vægtet sammen) og "
+        "binomial_posterior, fx " + _TEXT_EXAMPLE + ". Lad de andre parameterkolonner stå tomme.",
+    }
 
 
 def _cons_help() -> dict[str, str]:
@@ -1286,12 +1851,17 @@ class _Reader:
     def scalar(self, cells: Mapping[str, tuple[Any, _Loc]], where: _Loc, key: str) -> Any:
         """Build a scalar from its cell group (TOML key -> (value, location)); None if empty."""
         filled = {k: v for k, v in cells.items() if not _is_blank(v[0])}
+        if _TEXT in filled:
+            self.note(key, filled[_TEXT][1])
         if "dist" in filled:
             self.note(key, filled["dist"][1])
         for k, (_, loc) in cells.items():
             self.note(f"{key}.{k}" if k != "value" else key, loc)
         uses = filled.pop("uses", None)
         dist = filled.pop("dist", None)
+        text = filled.pop(_TEXT, None)
+        if text is not None:
+            return self.text_scalar(text, dist, uses, filled)
         if "value" in filled and dist is not None and _norm(dist[0]) != "fixed":
             raise self.error(
                 filled["value"][1],
@@ -1329,12 +1899,18 @@ class _Reader:
                 dist[1], f"expected a family from the list; received {_describe(family)}"
             )
         name = family.strip().lower()
+        if name in _TEXT_KINDS:
+            raise self.error(
+                dist[1],
+                f"a {name} is written as text: put the whole distribution in the column "
+                f"'{_TEXT_HEADER}', e.g. {_TEXT_EXAMPLE}",
+            )
         if name not in FAMILIES:
-            close = difflib.get_close_matches(name, list(FAMILIES), n=1)
+            close = difflib.get_close_matches(name, list(KINDS), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise self.error(
                 dist[1],
-                f"unknown fordeling {family!r}{hint}; choose one of {', '.join(FAMILIES)}",
+                f"unknown fordeling {family!r}{hint}; choose one of {', '.join(KINDS)}",
             )
         out: dict[str, Any] = {}
         if uses is not None:
@@ -1346,6 +1922,59 @@ class _Reader:
             else:
                 out[k] = self.number(value, loc)
         return out
+
+    def text_scalar(
+        self,
+        text: tuple[Any, _Loc],
+        dist: tuple[Any, _Loc] | None,
+        uses: tuple[Any, _Loc] | None,
+        others: Mapping[str, tuple[Any, _Loc]],
+    ) -> dict[str, Any]:
+        """Read a distribution written as an inline TOML table in 'fordeling som tekst'."""
+        if others:
+            k, (_, loc) = next(iter(others.items()))
+            raise self.error(
+                loc,
+                f"a distribution in '{_TEXT_HEADER}' and a value in '{_label(k)}'; give the "
+                "distribution either as text or in the columns: clear one of them",
+            )
+        table = self.inline_table(text[0], text[1])
+        if dist is not None:
+            name = dist[0].strip().lower() if isinstance(dist[0], str) else dist[0]
+            if "dist" not in table:
+                table = {"dist": name, **table}
+            elif table["dist"] != name:
+                raise self.error(
+                    dist[1],
+                    f"fordeling {dist[0]!r} but the text in '{_TEXT_HEADER}' says dist = "
+                    f"{table['dist']!r}; clear 'fordeling' or make them agree",
+                )
+        if uses is not None:
+            return {"uses": self.reference(uses[0], uses[1]), **table}
+        return table
+
+    def inline_table(self, value: Any, loc: _Loc) -> dict[str, Any]:
+        """Parse an inline TOML table ``{ dist = "…", … }`` (the braces may be left out)."""
+        if not isinstance(value, str):
+            raise self.error(
+                loc,
+                f"expected a distribution as text, e.g. {_TEXT_EXAMPLE}; received "
+                f"{_describe(value)}",
+            )
+        body = " ".join(value.strip().splitlines())
+        if not body.startswith("{"):
+            body = "{ " + body + " }"
+        try:
+            table = tomllib.loads(f"x = {body}")["x"]
+        except tomllib.TOMLDecodeError as exc:
+            detail = str(exc).split(" (at ", 1)[0]
+            raise self.error(
+                loc,
+                f"expected a distribution as an inline TOML table, e.g. {_TEXT_EXAMPLE} "
+                f"(decimal point, not comma); received {value!r} ({detail})",
+            ) from None
+        assert isinstance(table, dict)
+        return table
 
     def reference(self, value: Any, loc: _Loc) -> str:
         if not isinstance(value, str):
@@ -1399,7 +2028,7 @@ class _Reader:
         return self.key_value(sh, _UDFALD, "outcome.")
 
     def group_known(self, head: str) -> bool:
-        return head == _DIST_HEADER or head in _PARAM_KEYS
+        return head == _DIST_HEADER or _param_key(head) is not None
 
     def group_cells(
         self, sh: _Sheet, row: int, columns: Mapping[str, int], what: str, *, catalog: bool
@@ -1410,11 +2039,13 @@ class _Reader:
                 k = "dist"
             elif head == "katalog" and catalog:
                 k = "uses"
-            elif head in _PARAM_KEYS:
-                k = _PARAM_KEYS[head]
+            elif _param_key(head) is not None:
+                k = _param_key(head)  # type: ignore[assignment]
             else:
                 continue
-            label = head if k in ("dist", "uses") or _PARAMS.get(k) == k else f"{head} = {k}"
+            label = (
+                head if k in ("dist", "uses", _TEXT) or _PARAMS.get(k, k) == k else f"{head} = {k}"
+            )
             cells[k] = (
                 sh.value(row, col),
                 sh.loc(row, col, f"{what}, {label}" if k != "value" else what),
@@ -1645,11 +2276,11 @@ class _Reader:
                 continue
             if comment or sh.is_comment(row):
                 continue
-            if label != _DIST_HEADER and label not in _PARAM_KEYS:
+            if label != _DIST_HEADER and _param_key(label) is None:
                 raise self.error(
                     sh.loc(row, param_col, ""),
                     f"unknown parameter {raw_param!r}"
-                    f"{_hint(label, [_DIST_HEADER, *_PARAMS.values()])}; "
+                    f"{_hint(label, [_DIST_HEADER, *_PARAMS.values(), _TEXT_HEADER])}; "
                     "write værdi, fordeling or a parameter (lav, typisk, høj, middel, sd, …)",
                 )
             if not blocks:
@@ -1658,7 +2289,9 @@ class _Reader:
                     f"a '{raw_param}' row before any konsekvens; a konsekvens starts with a "
                     "row whose parameter is 'værdi'",
                 )
-            blocks[-1][1].append((row, "dist" if label == _DIST_HEADER else _PARAM_KEYS[label]))
+            param_key = "dist" if label == _DIST_HEADER else _param_key(label)
+            assert param_key is not None
+            blocks[-1][1].append((row, param_key))
         out: list[dict[str, Any]] = []
         for i, (first, rows) in enumerate(blocks):
             out.append(
@@ -1721,8 +2354,8 @@ class _Reader:
                 "value": (sh.value(first, col), sh.loc(first, col, f"{what}, {label}"))
             }
             for row, param in rows:
-                plabel = _DIST_HEADER if param == "dist" else _PARAMS[param]
-                if plabel != param and param != "dist":
+                plabel = _label(param)
+                if plabel != param and param not in ("dist", _TEXT):
                     plabel = f"{plabel} = {param}"
                 cells[param] = (sh.value(row, col), sh.loc(row, col, f"{what}, {label}, {plabel}"))
             value = self.scalar(cells, cells["value"][1], f"{key}.{vkey}")
@@ -1812,6 +2445,322 @@ class _Reader:
                     item["rank"] = self.field(_CORR[2], raw, loc)
             out.append(item)
         return out
+
+    def scenarios(self, sh: _Sheet) -> list[dict[str, Any]]:
+        fields = {_norm(f.header): f for f in _SCEN_FIELDS}
+        self._known_headers = [*fields, "værdi", _DIST_HEADER, *_PARAMS.values(), _TEXT_HEADER]
+
+        def known(head: str) -> bool:
+            return head in fields or self.group_known(head)
+
+        header_row, columns = sh.find_header("scenarie", known)
+        group_cols = {h: c for h, c in columns.items() if h not in fields}
+        out: list[dict[str, Any]] = []
+        seen: dict[tuple[int, str, str], int] = {}
+        for row in range(header_row + 1, sh.max_row + 1):
+            if sh.is_empty(row) or sh.is_comment(row):
+                continue
+            cell: dict[str, tuple[Any, _Loc]] = {}
+            raw_name = sh.value(row, columns["scenarie"])
+            name = (
+                None
+                if raw_name is None
+                else self.field(_SCEN_NAME, raw_name, sh.loc(row, columns["scenarie"], "scenarie"))
+            )
+            if name is None and not out:
+                raise self.error(
+                    sh.loc(row, columns["scenarie"], "scenarie"),
+                    "a row without a scenario name; write the scenario's name in 'scenarie'",
+                )
+            if name is not None and (not out or out[-1]["name"] != name):
+                i = len(out)
+                out.append({"name": name})
+                self.note(f"scenarios[{i}]", sh.loc(row, columns["scenarie"], f"scenarie {name!r}"))
+                self.note(
+                    f"scenarios[{i}].name", sh.loc(row, columns["scenarie"], f"scenarie {name!r}")
+                )
+            i = len(out) - 1
+            item = out[i]
+            what = f"scenarie {item['name']!r}"
+            key = f"scenarios[{i}]"
+            sh.stray(row, columns, what)
+            for head, f in fields.items():
+                col = columns.get(head)
+                if col is not None:
+                    cell[f.key] = (sh.value(row, col), sh.loc(row, col, f"{what}, {f.header}"))
+            desc = cell.get("description", (None, None))
+            if desc[0] is not None:
+                assert desc[1] is not None
+                text = self.field(_SCEN_DESC, desc[0], desc[1])
+                if "description" in item and item["description"] != text:
+                    raise self.error(
+                        desc[1],
+                        f"a second beskrivelse for {what}; received {text!r}, already "
+                        f"{item['description']!r} (write it once, in the scenario's first row)",
+                    )
+                item["description"] = text
+                self.note(f"{key}.description", desc[1])
+            kind_raw, kind_loc = cell.get("kind", (None, sh.loc(row, 1, what)))
+            input_raw, input_loc = cell.get("input", (None, sh.loc(row, 1, what)))
+            given = {
+                k: v
+                for k, v in cell.items()
+                if k in ("factor", "below", "above") and v[0] is not None
+            }
+            group = self.group_cells(sh, row, group_cols, what, catalog=False)
+            group_given = [v for v in group.values() if not _is_blank(v[0])]
+            if kind_raw is None:
+                if input_raw is not None or given or group_given:
+                    loc = (
+                        input_loc
+                        if input_raw is not None
+                        else (next(iter(given.values()))[1] if given else group_given[0][1])
+                    )
+                    raise self.error(
+                        kind_loc if "kind" in cell else loc,
+                        f"a change without 'ændring'; choose {', '.join(_SCEN_KINDS)}",
+                    )
+                continue
+            word = _SCEN_KIND_WORDS.get(_norm(kind_raw)) if isinstance(kind_raw, str) else None
+            if word is None:
+                raise self.error(
+                    kind_loc,
+                    f"expected one of {', '.join(_SCEN_KINDS)}; received {_describe(kind_raw)}"
+                    f"{_hint(_norm(kind_raw), list(_SCEN_KIND_WORDS))}",
+                )
+            if input_raw is None:
+                raise self.error(
+                    input_loc, f"expected an input name (e.g. success_rate) for the {word}"
+                )
+            input_name = self.field(_SCEN_INPUT, input_raw, input_loc)
+            part = _SCEN_KINDS[word]
+            where = f"{key}.{part}.{input_name}"
+            what_in = f"{what}, {word} {input_name}"
+            if (i, part, input_name) in seen:
+                raise self.error(
+                    input_loc,
+                    f"{word} of {input_name!r} appears twice in {what} (also row "
+                    f"{seen[(i, part, input_name)]})",
+                )
+            seen[(i, part, input_name)] = row
+            allowed = {"override": (), "skalering": ("factor",), "stress": ("below", "above")}[word]
+            for k, (_, loc) in given.items():
+                if k not in allowed:
+                    raise self.error(
+                        loc,
+                        f"'{loc.what.rsplit(', ', 1)[-1]}' does not apply to ændring {word!r}; "
+                        + {
+                            "override": "write the new value in 'værdi' or a fordeling",
+                            "skalering": "write the factor in 'faktor'",
+                            "stress": "write the tail in 'under' and/or 'over'",
+                        }[word],
+                    )
+            if word != "override" and group_given:
+                raise self.error(
+                    group_given[0][1],
+                    f"a value or distribution does not apply to ændring {word!r}; "
+                    + (
+                        "write the factor in 'faktor'"
+                        if word == "skalering"
+                        else "write the tail in 'under' and/or 'over'"
+                    ),
+                )
+            table = item.setdefault(part, {})
+            if word == "override":
+                self.note(where, _Loc(input_loc.ref, what_in))
+                for k, (v, loc) in group.items():
+                    group[k] = (v, _Loc(loc.ref, f"{what_in}{loc.what[len(what) :]}"))
+                value = self.scalar(group, input_loc, where)
+                if value is None:
+                    raise self.error(
+                        input_loc,
+                        f"an override of {input_name!r} without a value; write a number in "
+                        "'værdi' or a fordeling",
+                    )
+                table[input_name] = value
+            elif word == "skalering":
+                fcol = columns.get("faktor")
+                loc = sh.loc(row, fcol, f"{what_in}, faktor") if fcol else input_loc
+                self.note(where, loc)
+                if "factor" not in given:
+                    raise self.error(loc, f"a skalering of {input_name!r} without a 'faktor'")
+                table[input_name] = float(self.number(given["factor"][0], loc))
+            else:
+                self.note(where, _Loc(input_loc.ref, what_in))
+                tail: dict[str, float] = {}
+                for k, head in (("below", "under"), ("above", "over")):
+                    col = columns.get(head)
+                    if col is None:
+                        continue
+                    loc = sh.loc(row, col, f"{what_in}, {head}")
+                    self.note(f"{where}.{k}", loc)
+                    if k in given:
+                        tail[k] = float(self.number(given[k][0], loc))
+                table[input_name] = tail
+        return [
+            {k: item[k] for k in ("name", "description", *_SCEN_KINDS.values()) if k in item}
+            for item in out
+        ]
+
+    def evidence(self, sh: _Sheet) -> dict[str, Any]:
+        fields = {_norm(f.header): f for f in _EV_FIELDS}
+        self._known_headers = list(fields)
+        header_row, columns = sh.find_header("observation", lambda h: h in fields)
+        out: dict[str, Any] = {}
+        self.note("evidence", _Loc(sh.title, "evidens"))
+        source_label = _norm(_EV_SOURCE.header)
+        for row in range(1, header_row):
+            for col, v in enumerate(sh.row_values(row), start=1):
+                if _norm(v) in (source_label, "kilde", "source"):
+                    loc = sh.loc(row, col + 1, _EV_SOURCE.header)
+                    self.note("evidence.source", loc)
+                    raw = sh.value(row, col + 1)
+                    if raw is not None:
+                        out["source"] = self.field(_EV_SOURCE, raw, loc)
+                    break
+        col_of = {fields[h].key: c for h, c in columns.items()}
+        rate_rows: list[dict[str, Any]] = []
+        participants: list[int] = []
+        costs: dict[str, Any] = {}
+        cost_rows: dict[str, int] = {}
+        for row in range(header_row + 1, sh.max_row + 1):
+            if sh.is_empty(row) or sh.is_comment(row):
+                continue
+            sh.stray(row, columns, "evidens")
+            kcol = col_of["kind"]
+            raw_kind = sh.value(row, kcol)
+            kind = _norm(raw_kind) if isinstance(raw_kind, str) else None
+            if kind not in _EV_KINDS:
+                raise self.error(
+                    sh.loc(row, kcol, "observation"),
+                    f"expected one of {', '.join(_EV_KINDS)}; received {_describe(raw_kind)}"
+                    f"{_hint(kind or '', list(_EV_KINDS))}",
+                )
+            what = f"evidens, {kind}"
+            cells: dict[str, tuple[Any, _Loc]] = {}
+            for f in _EV_FIELDS[1:]:
+                fcol = col_of.get(f.key)
+                if fcol is None:
+                    continue
+                loc = sh.loc(row, fcol, f"{what}, {f.header}")
+                raw = sh.value(row, fcol)
+                if raw is None:
+                    cells[f.key] = (None, loc)
+                    continue
+                if f.key not in _EV_USES[kind]:
+                    raise self.error(
+                        loc,
+                        f"'{f.header}' does not apply to an observation of {kind}; it uses "
+                        + ", ".join(repr(g.header) for g in _EV_FIELDS if g.key in _EV_USES[kind]),
+                    )
+                cells[f.key] = (self.field(f, raw, loc), loc)
+            if kind == "succesrate":
+                rate_rows.append({k: v for k, v in cells.items() if k in _EV_USES[kind]})
+            elif kind == "deltagere":
+                c = len(participants)
+                value, loc = cells.get("participants", (None, sh.loc(row, kcol, what)))
+                cohort, cloc = cells.get("cohort", (None, loc))
+                if cohort is not None and cohort != c:
+                    raise self.error(
+                        cloc,
+                        f"expected optag {c} here; received {cohort} (one row per intake year "
+                        "0, 1, 2, … in order, without gaps)",
+                    )
+                if value is None:
+                    raise self.error(loc, "expected the realised intake (antal); the cell is empty")
+                key = f"evidence.participants[{c}]"
+                self.note("evidence.participants", loc)
+                self.note(key, loc)
+                participants.append(value)
+            else:
+                line, lloc = cells.get("line", (None, sh.loc(row, kcol, what)))
+                amount, aloc = cells.get("amount", (None, lloc))
+                year, yloc = cells.get("year", (None, lloc))
+                if line is None:
+                    raise self.error(lloc, "expected the cost line's name (omkostning)")
+                line = str(line).strip()
+                key = f"evidence.costs.{line}"
+                self.note(key, lloc)
+                if amount is None:
+                    raise self.error(aloc, f"expected the realised amount of {line!r} (beløb)")
+                if year is None:
+                    if line in costs:
+                        raise self.error(
+                            lloc, f"cost line {line!r} appears twice (also row {cost_rows[line]})"
+                        )
+                    costs[line] = amount
+                else:
+                    have = costs.setdefault(line, [])
+                    if not isinstance(have, list):
+                        raise self.error(
+                            yloc,
+                            f"cost line {line!r} has one amount (row {cost_rows[line]}, 'år nr.' "
+                            "empty) and amounts per year; give one of them",
+                        )
+                    if year != len(have) + 1:
+                        raise self.error(
+                            yloc,
+                            f"expected år nr. {len(have) + 1} here; received {year} (the line's "
+                            "first, second, … betalingsår in order, without gaps)",
+                        )
+                    self.note(f"{key}[{len(have)}]", aloc)
+                    have.append(amount)
+                cost_rows.setdefault(line, row)
+        if rate_rows:
+            out["success_rate"] = self.evidence_rate(sh, rate_rows)
+        if participants:
+            out["participants"] = participants
+        if costs:
+            out["costs"] = costs
+        order = ("success_rate", "participants", "costs", "source")
+        return {k: out[k] for k in order if k in out}
+
+    def evidence_rate(self, sh: _Sheet, rows: list[dict[str, Any]]) -> dict[str, Any]:
+        first = rows[0]
+        pooled = first.get("cohort", (None,))[0] is None
+        rate: dict[str, Any] = {}
+        any_loc = next(iter(first.values()))[1] if first else _Loc(sh.title, "succesrate")
+        self.note("evidence.success_rate", any_loc)
+        for k in ("successes", "trials"):
+            if k in first:
+                self.note(f"evidence.success_rate.{k}", first[k][1])
+        if "source" in first:
+            self.note("evidence.success_rate.source", first["source"][1])
+        if pooled and len(rows) > 1:
+            loc = rows[1].get("successes", (None, any_loc))[1]
+            raise self.error(
+                loc,
+                "a second succesrate row; give one row for all cohorts together ('optag' "
+                "empty) or one row per optag 0, 1, … ('optag' filled)",
+            )
+        sources = [r["source"] for r in rows if r.get("source", (None,))[0] is not None]
+        for value, loc in sources:
+            if rate.setdefault("source", value) != value:
+                raise self.error(loc, "a second, different kilde for the succesrate; write it once")
+        if pooled:
+            for k in ("successes", "trials"):
+                if first.get(k, (None,))[0] is not None:
+                    rate[k] = first[k][0]
+        else:
+            for c, r in enumerate(rows):
+                cohort, cloc = r.get("cohort", (None, any_loc))
+                if cohort != c:
+                    raise self.error(
+                        cloc,
+                        f"expected optag {c} here; received {_describe(cohort)} (one row per "
+                        "optag 0, 1, … in order, or a single row with 'optag' empty)",
+                    )
+                for k in ("successes", "trials"):
+                    value, loc = r.get(k, (None, cloc))
+                    self.note(f"evidence.success_rate.{k}[{c}]", loc)
+                    if value is None:
+                        raise self.error(
+                            loc,
+                            f"expected the number of {'succeser' if k == 'successes' else 'forsøg'}"
+                            f" for optag {c}; the cell is empty",
+                        )
+                    rate.setdefault(k, []).append(value)
+        return {k: rate[k] for k in ("successes", "trials", "source") if k in rate}
 
 
 def _hint(word: str, choices: list[str]) -> str:
@@ -2008,9 +2957,10 @@ En ny, tom skabelon: som-mc template ny.xlsx.
 
 ## Fanerne
 
-Indsats: navn, målgruppe, prisår, startår, tidshorisont, horisont, diskonteringsrente,
-aktører, succesrate og kilde. Én række pr. felt; skriv værdien i kolonnen 'værdi'. Kolonnen
-'nøgle' er navnet i casefilen og må ikke ændres.
+Indsats: navn, kort navn, målgruppe, prisår, startår, tidshorisont, horisont,
+diskonteringsrente, aktører, succesrate og kilde. 'kort navn' (højst 40 tegn, valgfri) er
+casens navn i et beslutningsnotat, der sammenligner alternativer. Én række pr. felt; skriv
+værdien i kolonnen 'værdi'. Kolonnen 'nøgle' er navnet i casefilen og må ikke ændres.
 
 Deltagere: forløbets længde (år) øverst; derunder én række pr. optag (kohorte): optag 0 er det
 første år, optag 1 det næste osv., uden huller.
@@ -2032,6 +2982,24 @@ Korrelationer: rangkorrelationer mellem usikre input, angivet ved inputnavn: suc
 participants[0], dropoff_rate, costs.<navn>.amount, consequences.<navn>.scale,
 consequences.<navn>.profile[<år>] og consequences.<navn>.price.<aktør>.
 
+Scenarier: følsomhedsscenarier (valgfri), som ændrer input ved deres inputnavn (listen i
+kolonnen 'input'; navnene er de samme som under Korrelationer). Én række pr. ændring; gentag
+scenariets navn i 'scenarie' på hver række i scenariet, og skriv 'beskrivelse' i den første.
+'ændring' = override erstatter inputtet med et fast tal i 'værdi' eller en fordeling
+(fordeling og parametre); skalering ganger inputtet med 'faktor' (1,25 = +25 %, 0,8 = -20 %);
+stress trækker inputtet fra en hale af dets fordeling: 'under' = 0,10 beholder de laveste 10 %,
+'over' = 0,90 de højeste 10 %, begge giver skiven imellem. Et scenarie kan have flere rækker
+(fx både en override og en skalering). som-mc run CASE --scenarios og som-mc sensitivity CASE
+--method scenarios beregner dem.
+
+Evidens: hvad en opfølgning har observeret (valgfri). 'kilde (hele evidensen)' øverst; derunder
+én række pr. observation. observation = succesrate: 'succeser' ud af 'forsøg'; lad 'optag' stå
+tom for alle optag under ét, eller skriv én række pr. optag 0, 1, … . deltagere: realiseret
+optag ('antal') for optag 0, 1, … i rækkefølge; de optag bliver faste tal. omkostning: det
+realiserede 'beløb' for en omkostningspost (navnet i 'omkostning'); 'år nr.' tom for en
+one_off-post, eller 1, 2, … for en yearly-posts første, andet, … betalingsår. Succesraten
+bliver da sin posterior (som-mc update viser før og efter); --prior ser bort fra evidensen.
+
 ## Tal og fordelinger
 
 Et usikkert tal skrives enten som et fast tal i 'værdi' eller som en fordeling: vælg familien
@@ -2050,6 +3018,16 @@ i 'fordeling' og udfyld dens parametre.
 - discrete_uniform: lav, høj
 - binomial: n, p
 - empirical: værdier (adskilt af semikolon)
+- fraktiler (en eksperts vurdering): p10, p50, p90; flere med en kolonne p5, p97_5 …
+- mixture og binomial_posterior: som tekst i 'fordeling som tekst' (se nedenfor)
+
+Fordelinger af fordelinger skrives som tekst i kolonnen 'fordeling som tekst', i casefilens
+form (TOML, punktum som decimaltegn): flere eksperter vægtet sammen, fx { dist = "mixture",
+weights = [0.5, 0.5], components = [{ dist = "beta", p10 = 0.2, p50 = 0.3, p90 = 0.42 }, {
+dist = "pert", low = 0.15, mode = 0.35, high = 0.55 }] }, eller en posterior, fx { dist =
+"binomial_posterior", prior = { dist = "pert", low = 0.1, mode = 0.3, high = 0.5 }, successes =
+14, trials = 45 }. 'fordeling' må stå tom eller vise familien; de øvrige parameterkolonner skal
+stå tomme. Teksten læses som tekst, aldrig som en formel.
 
 På fanen Konsekvenser står parametrene i rækker: under konsekvensens første række tilføjes
 rækker med 'fordeling', 'lav', 'typisk', 'høj' osv. i kolonnen 'parameter', og fordelingen for

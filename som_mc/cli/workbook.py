@@ -17,8 +17,8 @@ def register(sub: Any) -> None:
         "template",
         help="write an Excel workbook to fill in as a case (optionally from a case file)",
         description="Write a workbook with one sheet per part of a case (Indsats, Deltagere, "
-        "Omkostninger, Konsekvenser, Korrelationer, …) and a Danish Vejledning. Every command "
-        "that takes a case file reads the filled-in .xlsx as well.",
+        "Udfald, Omkostninger, Konsekvenser, Korrelationer, Scenarier, Evidens) and a Danish "
+        "Vejledning. Every command that takes a case file reads the filled-in .xlsx as well.",
     )
     p.add_argument("out", metavar="OUT.xlsx", help="the workbook to write")
     p.add_argument("--from", dest="source", metavar="CASE", help="fill it from this case file")
