@@ -140,14 +140,18 @@ def test_per_actor_table_and_sections(rendered):
 
 
 def test_self_contained(rendered):
-    _, page = rendered
+    data, page = rendered
     assert "<script" not in page.lower()
     # no external resource (a cited source URL in the text is fine: sourced catalog entries
     # name their public page, and the appendix shows it as plain text)
     assert not re.search(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", page, re.I)
     assert not re.search(r"url\(\s*[\"']?\s*(?:https?:)?//", page, re.I)
     srcs = re.findall(r'<img src="([^"]*)"', page)
-    assert len(srcs) == 8  # four result figures, two waterfalls, two tornados
+    # four result figures, two waterfalls, two tornados and the value of information (when
+    # some input has a value of at least 1 kr. for the memo's aktør)
+    voi = data.voi is not None and any(r[1] >= 0.5 for r in data.voi.actors[data.actor].ranking())
+    assert ('id="fig-voi_actor"' in page) == voi
+    assert len(srcs) == 8 + voi
     for src in srcs:
         prefix = "data:image/png;base64,"
         assert src.startswith(prefix)
