@@ -57,8 +57,8 @@ from som_mc.stats.summary import quantile_index, summarize
 
 __all__ = [
     "REPORT_QUANTILES",
-    "TORNADO_TOP",
     "SCENARIO_DRAWS",
+    "TORNADO_TOP",
     "ReportData",
     "figure_png_base64",
     "input_source",
@@ -195,7 +195,7 @@ def prepare_report(
     )  # fmt: skip
     slots = {"evidence": evidence, **_analyses(case, results, bearer, scenarios, voi)}
     if not alts:
-        return replace(base, **slots)  # type: ignore[arg-type]
+        return replace(base, **slots)
     others = tuple(
         _one_case(
             c, r, case_file=f, actor=bearer, label=label, switching=False, status_of=provenance
@@ -208,7 +208,7 @@ def prepare_report(
         labels,
         names=[f"case {x!r}" for x in labels],
     )
-    return replace(base, alternatives=others, comparison=cmp, **slots)  # type: ignore[arg-type]
+    return replace(base, alternatives=others, comparison=cmp, **slots)
 
 
 def _analyses(
@@ -429,7 +429,6 @@ def report_context(data: ReportData, *, lang: Lang = "da") -> dict[str, Any]:
     if memo and data.voi is not None:
         notes.append(t["method_voi"].format(draws=num.number(data.voi.n_draws)))
         notes += list(data.voi.warnings)
-    method["notes"] = notes
     return {
         "lang": lang,
         "t": t,

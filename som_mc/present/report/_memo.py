@@ -14,7 +14,8 @@ can show it per aktør:
   run's ``cost`` and ``consequence_value`` draw by draw (checked; else the waterfall is left
   out);
 - :func:`input_provenance` (the case's own :func:`som_mc.case.input_provenance`) and
-  :func:`variance_shares`: which inputs rest on illustrative or unsourced numbers and roughly which share of the result's variance they carry (squared
+  :func:`variance_shares`: which inputs rest on illustrative or unsourced numbers
+  and roughly which share of the result's variance they carry (squared
   standardised rank regression coefficients, normalised; an approximation that ignores
   interactions and correlations between inputs).
 """

@@ -341,9 +341,7 @@ def _switch_row(data: ReportData, j: int, actor: str, lang: Lang) -> dict[str, A
         "number_text": num.value(value),
         "bound": bound,
         "direction": direction,
-        "assumed": f"{num.value(base)} ({num.value(lo)} – {num.value(hi)})"
-        if has_range
-        else "–",
+        "assumed": f"{num.value(base)} ({num.value(lo)} – {num.value(hi)})" if has_range else "–",
         "lo": num.value(lo),
         "hi": num.value(hi),
         "base": num.value(base),
@@ -435,7 +433,7 @@ def drivers_section(data: ReportData, lang: Lang = "da") -> dict[str, Any] | Non
 
 
 def scenario_tables(data: ReportData, lang: Lang = "da") -> dict[str, Any] | None:
-    """The scenario table per shown aktør (the memo's, then I alt) from the scenario analysis.
+    """Build the scenario table per shown aktør (the memo's, then I alt).
 
     Every number is read from :attr:`ReportData.scenarios`
     (:func:`som_mc.sensitivity.scenario_analysis`); None without scenarios.
@@ -479,7 +477,7 @@ def scenario_tables(data: ReportData, lang: Lang = "da") -> dict[str, Any] | Non
 
 
 def voi_section(data: ReportData, lang: Lang = "da") -> dict[str, Any] | None:
-    """"Hvad er mest værd at vide mere om": EVPI and the largest EVPPIs for the memo's aktør.
+    """Build "hvad er mest værd at vide mere om": EVPI and the largest EVPPIs for the aktør.
 
     Every number is read from :attr:`ReportData.voi` (:class:`som_mc.sensitivity.voi.VoiResult`).
     Returns ``{"note": …}`` when the run has too few draws, None when left out.
@@ -524,7 +522,7 @@ def voi_section(data: ReportData, lang: Lang = "da") -> dict[str, Any] | None:
             return t["voi_group"].format(name=_lower_first(displays.get(key, key)))
         return res.labels.get(name, name)
 
-    rows = []
+    rows: list[dict[str, Any]] = []
     rest = 0
     for name, value, se in lead.ranking():
         tv = total_of(name)
