@@ -498,7 +498,7 @@ def scenario_memo():
     return case, ds, data, render_html(data)
 
 
-def test_scenario_table_equals_scenario_analysis(scenario_memo):
+def test_scenario_table_equals_scenario_analysis(scenario_memo, tmp_path):
     from som_mc.sensitivity import scenario_analysis
 
     case, _, data, page = scenario_memo
@@ -525,6 +525,15 @@ def test_scenario_table_equals_scenario_analysis(scenario_memo):
     decision = re.sub(r"<[^>]+>", " ", page[: page.index('<section id="method"')])
     assert "MCSE" not in decision
     assert "MCSE" in page[page.index('<section id="method"') :]
+    # the workbook carries the same numbers
+    book = load_workbook(write_xlsx(data, tmp_path / "s.xlsx"))
+    rows = list(book["Scenarier"].iter_rows(min_row=2, values_only=True))
+    assert [r[4] for r in rows] == [
+        float(sc["mean"].sel(actor=a).values[i]) for a in ("kommune", "total") for i in range(4)
+    ]
+    voi = list(book["Værdi af viden"].iter_rows(min_row=2, values_only=True))
+    assert voi[0][:2] == ("kommune", "Værdien af at kende alt præcist (EVPI)")
+    assert voi[0][3] == data.voi.actors["kommune"].evpi
 
 
 def test_voi_section_equals_voi_analysis(scenario_memo):
