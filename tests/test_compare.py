@@ -328,34 +328,40 @@ def _write(path: Path, data: dict[str, Any]) -> str:
     return str(path)
 
 
+def _labelled_variant(tmp_path: Path) -> str:
+    """The variant as a file named otherwise than its label (cases are named by label/name)."""
+    data = case_to_dict(more_participants(load_case(HOUSING)))
+    data["label"] = "flere"
+    return _write(tmp_path / "variant_fil.toml", data)
+
+
 def test_cli_compare_table(tmp_path, capsys):
-    variant_file = _write(
-        tmp_path / "flere.toml", case_to_dict(more_participants(load_case(HOUSING)))
-    )
+    variant_file = _labelled_variant(tmp_path)
     code = main(["compare", str(HOUSING), variant_file, "--draws", "2000", "--seed", "3"])
     assert code == 0
     out = capsys.readouterr().out
+    base = load_case(HOUSING).name  # no label: the case's name, never the file name
     assert "Monte Carlo, 2.000 træk (random, seed 3), fælles tilfældige tal" in out
-    assert "case − housing_first i samme træk" in out
-    assert "\nhousing_first " in out and "\nflere " in out
+    assert f"case − {base} i samme træk" in out
+    assert f"\n{base} " in out and "\nflere " in out
+    assert "housing_first" not in out and "variant_fil" not in out
 
 
 def test_cli_json_is_deterministic_and_matches_the_library(tmp_path, capsys):
-    variant_file = _write(
-        tmp_path / "flere.toml", case_to_dict(more_participants(load_case(HOUSING)))
-    )
+    variant_file = _labelled_variant(tmp_path)
     argv = ["compare", str(HOUSING), variant_file, "--draws", "1500", "--seed", "8", "--json"]
     assert main(argv) == 0
     first = json.loads(capsys.readouterr().out)
     assert main(argv) == 0
     assert json.loads(capsys.readouterr().out) == first
     assert first["files"] == [str(HOUSING), variant_file]
-    assert [c["label"] for c in first["cases"]] == ["housing_first", "flere"]
+    base = load_case(HOUSING).name
+    assert [c["label"] for c in first["cases"]] == [base, "flere"]
     cmp = compare(
         [load_case(HOUSING), load_case(variant_file)],
         draws=1500,
         seed=8,
-        labels=["housing_first", "flere"],
+        labels=[base, "flere"],
     )
     total = first["results"]["total"]["flere"]
     assert total["difference"]["mean"] == float(

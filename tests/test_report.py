@@ -140,14 +140,18 @@ def test_per_actor_table_and_sections(rendered):
 
 
 def test_self_contained(rendered):
-    _, page = rendered
+    data, page = rendered
     assert "<script" not in page.lower()
     # no external resource (a cited source URL in the text is fine: sourced catalog entries
     # name their public page, and the appendix shows it as plain text)
     assert not re.search(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", page, re.I)
     assert not re.search(r"url\(\s*[\"']?\s*(?:https?:)?//", page, re.I)
     srcs = re.findall(r'<img src="([^"]*)"', page)
-    assert len(srcs) == 8  # four result figures, two waterfalls, two tornados
+    # four result figures, two waterfalls, two tornados and the value of information (when
+    # some input has a value of at least 1 kr. for the memo's aktør)
+    voi = data.voi is not None and any(r[1] >= 0.5 for r in data.voi.actors[data.actor].ranking())
+    assert ('id="fig-voi_actor"' in page) == voi
+    assert len(srcs) == 8 + voi
     for src in srcs:
         prefix = "data:image/png;base64,"
         assert src.startswith(prefix)
@@ -202,7 +206,7 @@ def test_xlsx(small, tmp_path):
     wb = load_workbook(path)
     assert wb.sheetnames == [
         "Pr. år", "Akkumuleret", "Aktører", "Input", "Metode", "Pr. aktør", "Konklusion",
-        "Forbehold",
+        "Forbehold", "Værdi af viden",
     ]  # fmt: skip
     ws = wb["Pr. år"]
     header = [c.value for c in ws[1]]
@@ -361,7 +365,7 @@ def _chromium(tmp_path: Path, url: str, *extra: str) -> subprocess.CompletedProc
 def test_chromium_renders_report(rendered, tmp_path):
     if not CHROMIUM.exists() or shutil.which(str(CHROMIUM)) is None:
         pytest.skip("chromium not installed: apt-get install chromium")
-    _data, page = rendered
+    data, page = rendered
     report = tmp_path / "report.html"
     report.write_text(page, encoding="utf-8")
     shot = tmp_path / "shot.png"
@@ -378,4 +382,6 @@ def test_chromium_renders_report(rendered, tmp_path):
     run = _chromium(tmp_path, probe.as_uri(), "--dump-dom")
     match = re.search(r'data-check="([^"]*)"', run.stdout)
     assert match, run.stderr[-2000:]
-    assert match.group(1) == "images=8;broken=0;overflow=false"
+    n_images = 8 + ('id="fig-voi_actor"' in page)  # the value of information's bar chart
+    assert data.voi is not None  # DRAWS >= 1000: the memo has it
+    assert match.group(1) == f"images={n_images};broken=0;overflow=false"

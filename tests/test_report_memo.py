@@ -170,12 +170,16 @@ def test_input_provenance_rules():
         {"name": "d", "actor": "kommune", "kind": "one_off", "amount": 1,
          "source": "prices/x: https://a.dk; hjem/y: illustrative"},
     ]  # fmt: skip
-    prov = {p.name: p.status for p in input_provenance(parse_case(data))}
+    case = parse_case(data)
+    prov = {p.name: p.status for p in input_provenance(case)}
     assert prov["costs.a.amount"] == "unsourced"
     assert prov["costs.b.amount"] == "illustrative"
     assert prov["costs.c.amount"] == "sourced"
-    assert prov["costs.d.amount"] == "illustrative"  # one illustrative part is enough
+    assert prov["costs.d.amount"] == "sourced"  # names a source (som_mc.catalog.is_sourced)
     assert prov["success_rate"] == "unsourced"  # the case names no source
+    # one definition: sourced exactly when som_mc.case.input_provenance says so
+    spine = {p.name: p.sourced for p in som_mc.case.input_provenance(case)}
+    assert {n: st == "sourced" for n, st in prov.items()} == spine
     over = input_provenance(parse_case(data), status_of={"costs.a.amount": "sourced"})
     assert {p.name: p.status for p in over}["costs.a.amount"] == "sourced"
     # catalog entries: the entry's own source decides
@@ -226,14 +230,16 @@ def test_conclusion_leads_with_the_cost_bearer(aarhus):
 @pytest.mark.parametrize(
     ("amount", "total_value", "verdict"),
     [
-        # kommune earns 3 × 100 kr. per success, the total 3 × 150 kr.; 10 deltagere
-        (1500, 1500 / 4500, "uden for intervallet: positivt i hele intervallet"),
-        (3000, 3000 / 4500, "⚠ uden for intervallet: et positivt resultat kræver en værdi"),
-        (2600, 2600 / 4500, "inden for intervallet: fortegnet kan skifte"),
+        # kommune earns 3 × 100 kr. per success, the total 3 × 150 kr.; 10 deltagere; the
+        # succesrate is PERT(0,3; 0,5; 0,7): the assumed interval is [0,3; 0,7]
+        (1200, 1200 / 4500, "uden for det antagne interval: positivt i hele intervallet"),
+        (3300, 3300 / 4500, "⚠ uden for det antagne interval: et positivt resultat kræver"),
+        (2600, 2600 / 4500, "inden for det antagne interval ("),
     ],
 )
 def test_switching_values_by_hand(amount, total_value, verdict):
     from som_mc.present.report._sections import drivers_section
+    from som_mc.sensitivity import switching_values
 
     data = minimal_case(success_rate={"dist": "pert", "low": 0.3, "mode": 0.5, "high": 0.7})
     data["costs"][0]["amount"] = amount
@@ -241,16 +247,34 @@ def test_switching_values_by_hand(amount, total_value, verdict):
     data["consequences"][0]["price"] = {"kommune": 100, "stat": 50}
     case = parse_case(data)
     memo = prepare_report(case, som_mc.simulate(case, draws=200, seed=1))
+    sv = switching_values(case, actors=["kommune", "total"])
+    assert float(sv.switching_value.sel(input="success_rate", actor="total")) == pytest.approx(
+        total_value, rel=1e-9
+    )
+    num = Numbers("da")
     rows = drivers_section(memo)["switching"]
     total = next(r for r in rows if r["actor"] == "I alt")
-    assert total["value"] == f"mindst {Numbers('da').value(total_value)}"
+    assert total["value"] == f"mindst {num.value(total_value)}"
     assert total["verdict"].startswith(verdict)
     kommune = [r for r in rows if r["actor"] == "Kommune"]
-    kommune_value = amount / 3000
-    if 0.3 <= kommune_value <= 0.7:
-        assert kommune[0]["value"] == f"mindst {Numbers('da').value(kommune_value)}"
+    kommune_value = amount / 3000  # searched on the succesrate's whole range [0, 1]
+    if kommune_value <= 1:
+        assert kommune[0]["value"] == f"mindst {num.value(kommune_value)}"
     else:
-        assert kommune == []  # no zero within the succesrate's support
+        assert kommune == []  # no zero within [0, 1]
+    # Konklusion: the kommune's switching value of its top input (the only one)
+    sentences = [x for x in conclusion(memo) if "tjener sig hjem" in x]
+    if kommune_value > 1:
+        assert sentences == []
+    else:
+        assert sentences[0].startswith(
+            "Indsatsen tjener sig hjem for kommunen ved succesrate på mindst "
+            f"{num.value(kommune_value)}"
+        )
+        if kommune_value > 0.7:
+            assert "uden for det antagne interval (0,3 – 0,7)" in sentences[0]
+        else:
+            assert "casen regner med 0,5;" in sentences[0]
 
 
 def test_memo_sections_and_forbehold_counts(aarhus):
@@ -270,6 +294,8 @@ def test_memo_sections_and_forbehold_counts(aarhus):
         "værdier bygger på illustrative eller ikke kildebelagte tal." in box
     )
     assert (n_unc, n_flag) == (10, 9)  # all but Aarhus' published succesrate
+    spine = som_mc.case.input_provenance(case)
+    assert (n_unc, n_flag) == (spine.n_uncertain, spine.n_illustrative)
     assert "ikke kausale effektestimater" in box
     assert "ingen sammenhænge (korrelationer)" in box
     assert re.search(r"står for omkring \d+ % af usikkerheden", box)
@@ -458,6 +484,134 @@ def test_cli_two_cases_and_results(tmp_path, capsys, aarhus):
     assert err.count("\n") == 0 and "'amt' is not an aktør" in err
 
 
+# --- scenarios, value of information, evidence ---------------------------------------------
+
+SCENARIOS = CASES_DIR / "scenarios" / "aarhus_alkohol_scenarier.toml"
+OPFOELGNING = CASES_DIR / "aarhus_alkohol_opfoelgning.toml"
+
+
+@pytest.fixture(scope="module")
+def scenario_memo():
+    case = som_mc.load_case(SCENARIOS)
+    ds = som_mc.simulate(case, draws=DRAWS, seed=21, design="random", keep_consequences=True)
+    data = prepare_report(case, ds, case_file=str(SCENARIOS))
+    return case, ds, data, render_html(data)
+
+
+def test_scenario_table_equals_scenario_analysis(scenario_memo, tmp_path):
+    from som_mc.sensitivity import scenario_analysis
+
+    case, _, data, page = scenario_memo
+    sc = scenario_analysis(case, draws=DRAWS, seed=21, design="lhs", actors=["kommune", "total"])
+    assert data.actor == "kommune"
+    for var in ("deterministic", "mean", "p05", "p95", "p_positive", "difference_mean"):
+        np.testing.assert_array_equal(data.scenarios[var].values, sc[var].values)
+    num = Numbers("da")
+    for k, actor in enumerate(("kommune", "total"), start=1):
+        table = page[page.index(f'id="scenario-table-{k}"') :]
+        table = table[: table.index("</table>")]
+        rows = table.split('<tr class="scenario-row')[1:]
+        assert len(rows) == sc.sizes["scenario"] == 4
+        for i, row in enumerate(rows):
+            r = sc.sel(actor=actor).isel(scenario=i)
+            assert str(escape(str(sc.scenario.values[i]))) in row
+            assert f'<td class="num">{num.number(float(r.deterministic))}</td>' in row
+            assert f'<div class="m">{num.number(float(r["mean"]))}</div>' in row
+            assert f"{num.number(float(r.p05))} – {num.number(float(r.p95))}" in row
+            assert num.pct(float(r.p_positive)) in row
+            if i:
+                pm = f"{num.number(float(r.difference_mean))} ± "
+                assert pm + num.number(2 * float(r.difference_mcse)) in row
+    decision = re.sub(r"<[^>]+>", " ", page[: page.index('<section id="method"')])
+    assert "MCSE" not in decision
+    assert "MCSE" in page[page.index('<section id="method"') :]
+    # the workbook carries the same numbers
+    book = load_workbook(write_xlsx(data, tmp_path / "s.xlsx"))
+    rows = list(book["Scenarier"].iter_rows(min_row=2, values_only=True))
+    assert [r[4] for r in rows] == pytest.approx(
+        [float(sc["mean"].sel(actor=a).values[i]) for a in ("kommune", "total") for i in range(4)],
+        rel=1e-14,
+    )
+    voi = list(book["Værdi af viden"].iter_rows(min_row=2, values_only=True))
+    assert voi[0][:2] == ("kommune", "Værdien af at kende alt præcist (EVPI)")
+    assert voi[0][3] == pytest.approx(data.voi.actors["kommune"].evpi, rel=1e-14)
+
+
+def test_voi_section_equals_voi_analysis(scenario_memo):
+    from som_mc.sensitivity.voi import voi_analysis
+
+    case, _, data, page = scenario_memo
+    ref = voi_analysis(case, draws=DRAWS, seed=21, actors=["kommune", "total"])
+    lead, mine = ref.actors["kommune"], data.voi.actors["kommune"]
+    assert mine.evpi == ref.actors["kommune"].evpi
+    assert mine.ranking() == lead.ranking()
+    num = Numbers("da")
+    section = page[page.index('<h3 id="voi"') : page.index('<section id="method"')]
+    assert "Hvad er mest værd at vide mere om?" in section
+    assert f"Værdien af at kende alt præcist (EVPI) er {num.kr(lead.evpi)} for kommunen" in section
+    top = next(r for r in lead.ranking() if r[0] not in lead.groups)
+    assert f"{num.kr(top[1])}" in section and str(escape(ref.labels[top[0]])) in section
+    assert 'id="fig-voi_actor"' in section
+    # too few draws: a note instead
+    small = parse_case(minimal_case(success_rate={"dist": "beta", "mean": 0.5, "sd": 0.1}))
+    few = render_html(prepare_report(small, som_mc.simulate(small, draws=300, seed=1)))
+    assert "Værdien af viden kræver mindst 1.000 træk; beregningen har 300." in few
+
+
+def test_english_memo_has_the_new_sections(scenario_memo):
+    *_, data, _ = scenario_memo
+    page = render_html(data, lang="en")
+    for text in (
+        "Scenarios",
+        "What is most worth knowing more about?",
+        "Switching values",
+        "The intervention pays for itself for the kommune",
+        "Difference from basis",
+    ):
+        assert text in page, text  # fmt: skip
+    for text in ("Scenarier", "Værdien af viden", "Nulpunkt", "tjener sig hjem", "Forskel til"):
+        assert text not in page, text
+
+
+def test_evidence_in_forbehold(tmp_path, capsys):
+    out = tmp_path / "opf.html"
+    argv = ["report", str(OPFOELGNING), "--draws", "300", "--seed", "2", "--out", str(out)]
+    assert main(argv) == 0
+    page = out.read_text("utf-8")
+    box = page[page.index('id="forbehold"') : page.index('<section id="results"')]
+    assert "Succesraten bygger på en opfølgning: 14 af 45 deltagere havde succes (31 %)." in box
+    from som_mc.case.evidence import apply_evidence, update_summary
+
+    post = update_summary(apply_evidence(som_mc.load_case(OPFOELGNING)))["inputs"]["success_rate"]
+    num = Numbers("da")
+    assert f"med opfølgningen er den {num.pct(post['posterior']['mean'])}" in box
+    assert "det realiserede beløb, 235.000 kr., er brugt" in box
+    assert "--prior" not in page
+    prior = tmp_path / "prior.html"
+    assert main([*argv[:-1], str(prior), "--prior"]) == 0
+    page = prior.read_text("utf-8")
+    box = page[page.index('id="forbehold"') : page.index('<section id="results"')]
+    assert "bruger antagelserne fra før opfølgningen (--prior)" in box
+    assert "14 af 45" not in box
+    assert "--seed 2 --design" in page and "--prior" in page[page.index('<section id="method"') :]
+    capsys.readouterr()
+
+
+def test_compare_labels_by_case_not_file(tmp_path, capsys):
+    import json
+
+    a = minimal_case(name="Første indsats", label="Første")
+    b = minimal_case(name="Anden indsats")
+    fa, fb = tmp_path / "fil_a.toml", tmp_path / "fil_b.toml"
+    fa.write_text(tomli_w.dumps(a), encoding="utf-8")
+    fb.write_text(tomli_w.dumps(b), encoding="utf-8")
+    assert main(["compare", str(fa), str(fb), "--draws", "100", "--seed", "1", "--json"]) == 0
+    text = capsys.readouterr().out
+    assert "fil_a" not in text.replace(str(fa), "") and "fil_b" not in text.replace(str(fb), "")
+    assert "Første" in json.dumps(json.loads(text), ensure_ascii=False)
+    assert "Anden indsats" in text
+
+
 # --- PDF -----------------------------------------------------------------------------------
 
 
@@ -582,3 +736,12 @@ def test_chromium_memo_widths(two_case, tmp_path, width):
         "Konklusion", "Forbehold", "Resultater pr. aktør", "Hvad afhænger resultatet af",
         "Alternativer", "Metode og forudsætninger",
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_chromium_scenario_memo_widths(scenario_memo, tmp_path, width):
+    if CHROMIUM is None:
+        pytest.skip("chromium not installed: apt-get install chromium")
+    *_, page = scenario_memo
+    check = _browse(tmp_path, page, width, f"scenarios_{width}")
+    assert "broken=0;overflow=false;" in check, check

@@ -93,7 +93,7 @@ def command(args: argparse.Namespace) -> int:
         draws=args.draws,
         seed=args.seed,
         design=args.design,
-        labels=unique_labels([Path(path).stem for path in args.case]),
+        labels=unique_labels([c.label or c.name for c in cases]),
         align=args.align,
         common_random_numbers=not args.independent,
         shared=shared,

@@ -19,8 +19,10 @@ def register(sub: Any) -> None:
         help="beslutningsnotat: self-contained HTML memo (and PDF, Excel tables, figures)",
         description="Simulate one or more cases (or read saved results files) and write a "
         "decision memo as one self-contained HTML file: conclusion for the aktør that bears "
-        "the costs and for the public sector in total, caveats, results per aktør, what the "
-        "result depends on, and method. With several cases the first is the basis and the "
+        "the costs and for the public sector in total, caveats (with the case's [evidence]), "
+        "results per aktør, what the result depends on (tornado, switching values, the case's "
+        "[[scenarios]] run with the same seed, value of information from the run's draws when "
+        "there are at least 1000), and method. With several cases the first is the basis and the "
         "others are compared with it draw by draw (common random numbers).",
     )
     p.add_argument("case", metavar="CASE", nargs="+", help="case file(s) (TOML or workbook)")
@@ -55,6 +57,7 @@ def command(args: argparse.Namespace) -> int:
     from som_mc.cli.options import load_case_file as load_case
     from som_mc.errors import SomMcError
     from som_mc.present.report import (
+        EvidenceInfo,
         find_chromium,
         prepare_report,
         render_html,
@@ -96,10 +99,17 @@ def command(args: argparse.Namespace) -> int:
             f"{pdf}: --pdf needs headless Chromium, which is not installed; install the Debian "
             "package 'chromium' (apt-get install chromium)"
         )
-    cases = [
-        evidence_case(load_case(f, catalog=args.catalog, strict=args.strict), args, f)
-        for f in case_files
-    ]
+    raw = [load_case(f, catalog=args.catalog, strict=args.strict) for f in case_files]
+    cases = [evidence_case(c, args, f) for c, f in zip(raw, case_files, strict=True)]
+    evidence = None
+    if raw[0].evidence is not None:  # the basis' opfølgning, for the Forbehold box
+        from som_mc.case.evidence import apply_evidence
+
+        evidence = EvidenceInfo(
+            None if args.prior else apply_evidence(raw[0], file=case_files[0]),
+            prior=bool(args.prior),
+            source=raw[0].evidence.source,
+        )
     if args.results:
         runs = [
             check_against_case(load_results(f), c, source=f)
@@ -119,6 +129,7 @@ def command(args: argparse.Namespace) -> int:
         alternatives=[
             (c, r, f) for c, r, f in zip(cases[1:], runs[1:], case_files[1:], strict=True)
         ],
+        evidence=evidence,
     )
     html = render_html(data, lang=args.lang)
     if figures is not None:

@@ -17,7 +17,7 @@ from som_mc.present.report._build import (
     save_figures,
 )
 from som_mc.present.report._compare import comparison_from_results
-from som_mc.present.report._data import Alternative, ReportData, ScenarioResult
+from som_mc.present.report._data import Alternative, EvidenceInfo, ReportData
 from som_mc.present.report._html import render_html
 from som_mc.present.report._memo import (
     InputProvenance,
@@ -36,10 +36,10 @@ __all__ = [
     "LANGS",
     "REPORT_QUANTILES",
     "Alternative",
+    "EvidenceInfo",
     "InputProvenance",
     "Lang",
     "ReportData",
-    "ScenarioResult",
     "actor_breakdown",
     "comparison_from_results",
     "cost_bearer",

@@ -21,6 +21,7 @@ from som_mc.catalog import KIND_LABELS
 from som_mc.errors import OutputError, SomMcError
 from som_mc.model import NOT_WITHIN_HORIZON, TOTAL
 from som_mc.present.plotting.compare import comparison_figure
+from som_mc.present.plotting.knowledge import plot_evppi
 from som_mc.present.plotting.results import (
     fan_figure,
     plot_break_even,
@@ -30,7 +31,7 @@ from som_mc.present.plotting.results import (
 )
 from som_mc.present.plotting.sensitivity import plot_tornado
 from som_mc.present.report._compare import comparison_from_results
-from som_mc.present.report._data import Alternative, ReportData, ScenarioResult
+from som_mc.present.report._data import Alternative, EvidenceInfo, ReportData
 from som_mc.present.report._memo import (
     Status,
     actor_breakdown,
@@ -50,14 +51,15 @@ from som_mc.present.report._sections import (
 )
 from som_mc.present.report._text import Lang, Numbers, text
 from som_mc.run.compare import unique_labels
-from som_mc.sensitivity import switching_values, tornado
+from som_mc.sensitivity import scenario_analysis, switching_values, tornado
+from som_mc.sensitivity.voi import MIN_DRAWS, VoiResult, voi_from_draws
 from som_mc.stats.summary import quantile_index, summarize
 
 __all__ = [
     "REPORT_QUANTILES",
+    "SCENARIO_DRAWS",
     "TORNADO_TOP",
     "ReportData",
-    "ScenarioResult",
     "figure_png_base64",
     "input_source",
     "prepare_report",
@@ -71,6 +73,9 @@ REPORT_QUANTILES: tuple[float, ...] = (0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95)
 
 #: Inputs shown in the report's tornado.
 TORNADO_TOP = 12
+
+#: At most this many draws per scenario in the memo's scenario analysis (speed).
+SCENARIO_DRAWS = 4000
 
 
 def _check_results(case: Case, results: xr.Dataset) -> None:
@@ -128,9 +133,9 @@ def prepare_report(
     alternatives: Sequence[Alternative] = (),
     switching: bool | xr.Dataset = True,
     provenance: Mapping[str, Status] | None = None,
-    scenarios: Sequence[ScenarioResult] = (),
-    voi: xr.Dataset | None = None,
-    evidence: Sequence[str] = (),
+    scenarios: bool | xr.Dataset = True,
+    voi: bool | VoiResult = True,
+    evidence: EvidenceInfo | None = None,
 ) -> ReportData:
     """Summarise `results` and gather everything the memo shows.
 
@@ -154,12 +159,17 @@ def prepare_report(
     provenance : mapping of str to {"sourced", "illustrative", "unsourced"}, optional
         Input name → source status, overriding the rule of
         :func:`~som_mc.present.report._memo.input_provenance`.
-    scenarios : sequence of ScenarioResult
-        Scenario results to show.
-    voi : xarray.Dataset, optional
-        Value of information (see :class:`ReportData`).
-    evidence : sequence of str
-        Evidence or posteriors the case uses, as sentences.
+    scenarios : bool or xarray.Dataset, default True
+        When the case declares ``[[scenarios]]``: run
+        :func:`som_mc.sensitivity.scenario_analysis` for `actor` and the total with the
+        run's seed and draws (at most :data:`SCENARIO_DRAWS`, design ``lhs``), or pass its
+        result; False leaves the table out.
+    voi : bool or VoiResult, default True
+        Value of information for `actor` and the total from the run's own draws
+        (:func:`som_mc.sensitivity.voi.voi_from_draws`; left out with a note when the run
+        has fewer than 1000 draws), or pass it; False leaves it out.
+    evidence : EvidenceInfo, optional
+        The evidence (opfølgning) the case was updated with, for the Forbehold box.
 
     Returns
     -------
@@ -183,9 +193,9 @@ def prepare_report(
         case, results, case_file=case_file, actor=bearer, label=labels[0],
         switching=switching, status_of=provenance,
     )  # fmt: skip
-    slots = {"scenarios": tuple(scenarios), "voi": voi, "evidence": tuple(evidence)}
+    slots = {"evidence": evidence, **_analyses(case, results, bearer, scenarios, voi)}
     if not alts:
-        return replace(base, **slots)  # type: ignore[arg-type]
+        return replace(base, **slots)
     others = tuple(
         _one_case(
             c, r, case_file=f, actor=bearer, label=label, switching=False, status_of=provenance
@@ -198,7 +208,36 @@ def prepare_report(
         labels,
         names=[f"case {x!r}" for x in labels],
     )
-    return replace(base, alternatives=others, comparison=cmp, **slots)  # type: ignore[arg-type]
+    return replace(base, alternatives=others, comparison=cmp, **slots)
+
+
+def _analyses(
+    case: Case, results: xr.Dataset, actor: str, scenarios: bool | xr.Dataset, voi: bool | VoiResult
+) -> dict[str, Any]:
+    """Scenario analysis and value of information of the memo's case (see prepare_report)."""
+    shown = [actor, TOTAL]
+    sc: xr.Dataset | None = None
+    if isinstance(scenarios, xr.Dataset):
+        sc = scenarios
+    elif scenarios and case.scenarios:
+        draws = int(results.attrs.get("n_draws", results.sizes["draw"]))
+        sc = scenario_analysis(
+            case,
+            draws=min(draws, SCENARIO_DRAWS),
+            seed=results.attrs.get("seed"),
+            design="lhs",
+            actors=shown,
+        )
+    v: VoiResult | None = None
+    note: str | None = None
+    if isinstance(voi, VoiResult):
+        v = voi
+    elif voi and results.sizes.get("input", 0) > 0 and "net_result_pv" in results:
+        if results.sizes["draw"] < MIN_DRAWS:
+            note = "few_draws"
+        else:
+            v = voi_from_draws(results, actors=shown)
+    return {"scenarios": sc, "voi": v, "voi_note": note}
 
 
 def _dist_text(toml: Mapping[str, Any], num: Numbers) -> str:
@@ -339,6 +378,8 @@ def report_context(data: ReportData, *, lang: Lang = "da") -> dict[str, Any]:
     command = f"som-mc report {' '.join(files)} --draws {draws} --seed {seed} --design {design}"
     if data.actor:
         command += f" --actor {data.actor}"
+    if data.evidence is not None and data.evidence.prior:
+        command += " --prior"
     if lang != "da":
         command += f" --lang {lang}"
     method = {
@@ -375,6 +416,19 @@ def report_context(data: ReportData, *, lang: Lang = "da") -> dict[str, Any]:
         "actor_break_even_text": _year_text(int(lead.break_even_median), t),
     }
     memo = bool(data.actor)
+    notes = []
+    if memo and data.switching is not None:
+        notes.append(t["method_switching"])
+    if memo and data.scenarios is not None:
+        notes.append(
+            t["method_scenarios"].format(
+                draws=num.number(int(data.scenarios.attrs.get("draws", 0))),
+                seed=data.scenarios.attrs.get("seed"),
+            )
+        )
+    if memo and data.voi is not None:
+        notes.append(t["method_voi"].format(draws=num.number(data.voi.n_draws)))
+        notes += list(data.voi.warnings)
     return {
         "lang": lang,
         "t": t,
@@ -398,6 +452,7 @@ def report_context(data: ReportData, *, lang: Lang = "da") -> dict[str, Any]:
         "inputs": inputs,
         "catalog": catalog,
         "method": method,
+        "method_notes": notes,
     }
 
 
@@ -408,6 +463,7 @@ def report_figures(data: ReportData, *, lang: Lang = "da") -> dict[str, Figure]:
     ``tornado_actor`` (the memo's aktør) when the case has uncertain inputs;
     ``waterfall_actor`` and ``waterfall_total`` when the per-line contributions are known
     (discounted when the rate is above 0: ``waterfall_actor_pv``, ``waterfall_total_pv``);
+    ``voi_actor`` (value of information for the memo's aktør) when computed;
     ``compare_actor`` and ``compare_total`` in a memo of alternatives. Names never contain
     text from the case, so they are safe file names.
     """
@@ -430,6 +486,9 @@ def report_figures(data: ReportData, *, lang: Lang = "da") -> dict[str, Figure]:
                 figs[name] = _figure_of(
                     plot_waterfall(data.contributions, actor=actor, lang=lang, discounted=disc)
                 )
+    if data.voi is not None and data.actor in data.voi.actors:
+        if any(r[1] >= 0.5 for r in data.voi.actors[data.actor].ranking()):
+            figs["voi_actor"] = _figure_of(plot_evppi(data.voi, actor=data.actor, top=10))
     if data.comparison is not None:
         figs["compare_actor"] = comparison_figure(data.comparison, data.actor)
         figs["compare_total"] = comparison_figure(data.comparison, TOTAL)

@@ -7,27 +7,31 @@ from dataclasses import dataclass
 import xarray as xr
 
 from som_mc.case import Case
+from som_mc.case.evidence import EvidenceUpdate
 from som_mc.present.report._memo import InputProvenance
+from som_mc.sensitivity.voi import VoiResult
 
-__all__ = ["Alternative", "ReportData", "ScenarioResult"]
+__all__ = ["Alternative", "EvidenceInfo", "ReportData"]
 
 
 @dataclass(frozen=True)
-class ScenarioResult:
-    """One scenario for the memo's scenario table (a slot for scenario analyses).
+class EvidenceInfo:
+    """The evidence (opfølgning) behind a memo's case.
 
     Attributes
     ----------
-    label : str
-        Short name of the scenario (shown as given, escaped).
-    summary : xarray.Dataset
-        :func:`som_mc.summarize` of the scenario's run with quantiles including 0.05 and 0.95
-        (e.g. ``REPORT_QUANTILES``); the memo shows per aktør the expected nettoresultat over
-        the horizon with its 90 % interval and P(> 0).
+    update : EvidenceUpdate or None
+        :func:`som_mc.case.evidence.apply_evidence` of the case file (prior → posterior per
+        input); None when the evidence was ignored.
+    prior : bool
+        The case was run as before its evidence (``--prior``).
+    source : str
+        The ``[evidence]`` table's ``source``.
     """
 
-    label: str
-    summary: xr.Dataset
+    update: EvidenceUpdate | None
+    prior: bool = False
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -67,14 +71,16 @@ class ReportData:
     comparison : xarray.Dataset or None
         The paired comparison of this case (basis) with `alternatives`
         (:func:`~som_mc.present.report._compare.comparison_from_results`).
-    scenarios : tuple of ScenarioResult
-        Scenario results to show (slot; empty: the table is left out).
-    voi : xarray.Dataset or None
-        Value of information (slot): ``evppi(input, actor)`` in kroner with coordinate
-        ``label(input)``, optionally ``evpi(actor)``; None: left out.
-    evidence : tuple of str
-        Sentences describing evidence or posteriors the case uses (slot; shown in the
-        Forbehold box as given, escaped).
+    scenarios : xarray.Dataset or None
+        :func:`som_mc.sensitivity.scenario_analysis` of the case for ``actor`` and the
+        total; None: the table is left out.
+    voi : VoiResult or None
+        :func:`som_mc.sensitivity.voi.voi_from_draws` of the run for ``actor`` and the
+        total; None: left out (see `voi_note`).
+    voi_note : str or None
+        Why the value of information is left out (``"few_draws"``), or None.
+    evidence : EvidenceInfo or None
+        The evidence the case was updated with (shown in the Forbehold box).
     """
 
     case: Case
@@ -91,9 +97,10 @@ class ReportData:
     switching: xr.Dataset | None = None
     alternatives: tuple[ReportData, ...] = ()
     comparison: xr.Dataset | None = None
-    scenarios: tuple[ScenarioResult, ...] = ()
-    voi: xr.Dataset | None = None
-    evidence: tuple[str, ...] = ()
+    scenarios: xr.Dataset | None = None
+    voi: VoiResult | None = None
+    voi_note: str | None = None
+    evidence: EvidenceInfo | None = None
 
 
 #: An alternative of a memo: its case and run, optionally with its case file.

@@ -65,6 +65,11 @@ def render_html(data: ReportData, *, lang: Lang = "da") -> str:
         for name, label in (("tornado_actor", who), ("tornado", t["total"]))
         if name in figs
     ]
+    ctx["voi_figures"] = (
+        [fig("voi_actor", t["fig_voi"].format(actor=actor_label(data.actor, lang, definite=True)))]
+        if "voi_actor" in figs
+        else []
+    )
     ctx["compare_figures"] = [
         fig(name, t["alt_fig"].format(actor=label))
         for name, label in (("compare_actor", who), ("compare_total", t["total"]))

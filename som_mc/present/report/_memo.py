@@ -13,15 +13,15 @@ can show it per aktør:
   (only without outcome noise, where that is the same arithmetic). The pieces add up to the
   run's ``cost`` and ``consequence_value`` draw by draw (checked; else the waterfall is left
   out);
-- :func:`input_provenance` and :func:`variance_shares`: which inputs rest on illustrative or
-  unsourced numbers and roughly which share of the result's variance they carry (squared
+- :func:`input_provenance` (the case's own :func:`som_mc.case.input_provenance`) and
+  :func:`variance_shares`: which inputs rest on illustrative or unsourced numbers
+  and roughly which share of the result's variance they carry (squared
   standardised rank regression coefficients, normalised; an approximation that ignores
   interactions and correlations between inputs).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -29,8 +29,8 @@ from typing import Literal
 import numpy as np
 import xarray as xr
 
-from som_mc.case import Case, InputSpec, case_inputs
-from som_mc.catalog import ILLUSTRATIVE
+from som_mc.case import Case, InputSpec
+from som_mc.case import input_provenance as case_provenance
 from som_mc.engine import deterministic, run_kernel
 from som_mc.model import TOTAL, compile_case
 from som_mc.sensitivity import rank_measures
@@ -253,70 +253,33 @@ class InputProvenance:
     status: Status
 
 
-def _catalog_source(case: Case, key: str) -> str | None:
-    """Source of the catalog entry an input's key came from (most specific first)."""
-    by_key = {use.used_by: use.source for use in case.catalog_uses}
-    parts = key.split(".")
-    for i in range(len(parts), 0, -1):
-        prefix = ".".join(parts[:i])
-        if prefix in by_key:
-            return by_key[prefix]
-    return None
-
-
-def _status_of(text: str) -> Status:
-    """Return the status of a source text.
-
-    A text of parts (``"a/b: illustrative; c/d: https://…"``, as resolved catalog lines read)
-    is illustrative when any part is.
-    """
-    text = text.strip()
-    if not text:
-        return "unsourced"
-    for part in re.split(r";\s*", text):
-        part = re.sub(r"^[\w/.\-]+:\s*", "", part.strip())
-        if part.lower().startswith("illustrativ"):
-            return "illustrative"
-    return "sourced"
-
-
 def input_provenance(
-    case: Case,
-    source_of: Mapping[str, str] | None = None,
-    *,
-    status_of: Mapping[str, Status] | None = None,
+    case: Case, *, status_of: Mapping[str, Status] | None = None
 ) -> list[InputProvenance]:
-    """Classify every input of `case` as sourced, illustrative or unsourced.
+    """Every input of `case` as sourced, illustrative or unsourced (for the memo).
 
-    An input taken from the distribution catalog is illustrative exactly when the catalog
-    entry's source is ``"illustrative"``. Any other input is judged by its own source text
-    (its cost line's or konsekvens' ``source``, else the case's): empty is unsourced; a text
-    of which any ``;``-separated part begins with "illustrativ" (after an ``entry:`` prefix)
-    is illustrative — a line citing a source for one number and "illustrative" for another
-    counts as illustrative; anything else counts as sourced.
+    Sourced or not is decided by the one definition, :func:`som_mc.case.input_provenance`
+    (also used by ``validate``, ``run`` and the results file). The memo only names the two
+    kinds of not sourced apart: *illustrative* when the input has a source text (one that
+    begins with "illustrative", or a catalog entry marked so), *unsourced* when it has none.
 
     Parameters
     ----------
     case : Case
         The case.
-    source_of : mapping, optional
-        Input name → source text (default :func:`input_source`).
     status_of : mapping, optional
-        Input name → status, overriding the rule above (a provenance record per input).
+        Input name → status, overriding the classification (a provenance record per input).
     """
     out = []
-    for spec in case_inputs(case):
+    for p in case_provenance(case):
         status: Status
-        if status_of is not None and spec.name in status_of:
-            status = status_of[spec.name]
+        if status_of is not None and p.name in status_of:
+            status = status_of[p.name]
+        elif p.sourced:
+            status = "sourced"
         else:
-            catalog = _catalog_source(case, spec.key)
-            if catalog is not None:
-                status = "illustrative" if catalog == ILLUSTRATIVE else _status_of(catalog)
-            else:
-                text = source_of[spec.name] if source_of else input_source(case, spec)
-                status = _status_of(text)
-        out.append(InputProvenance(spec.name, spec.label, spec.uncertain, status))
+            status = "illustrative" if p.source.strip() else "unsourced"
+        out.append(InputProvenance(p.name, p.label, p.uncertain, status))
     return out
 
 

@@ -27,7 +27,10 @@ __all__ = [
     "caveats_section",
     "conclusion",
     "drivers_section",
+    "evidence_sentences",
     "results_section",
+    "scenario_tables",
+    "voi_section",
 ]
 
 #: Inputs shown per table in "Hvad afhænger resultatet af".
@@ -125,6 +128,9 @@ def conclusion(data: ReportData, lang: Lang = "da") -> list[str]:
                 input=_lower_first(str(data.tornado.label.values[i])), low=low, high=high
             )
         )
+    switch = _switch_sentence(data, lang)
+    if switch is not None:
+        out.append(switch)
     rate = float(data.case.discount_rate)
     if rate > 0:
         out.append(t["c_discounted"].format(rate=num.rate(rate), mean=num.mkr(float(tot.pv_mean))))
@@ -209,7 +215,7 @@ def caveats_section(data: ReportData, lang: Lang = "da") -> dict[str, Any]:
         "n_fixed_flagged": len(fix_flag),
         "share": share,
         "items": items,
-        "evidence": list(data.evidence),
+        "evidence": evidence_sentences(data, lang),
     }
 
 
@@ -293,13 +299,88 @@ def results_section(data: ReportData, lang: Lang = "da") -> dict[str, Any]:
     }
 
 
-def _assumed(data: ReportData, name: str, num: Numbers) -> tuple[float, float, str]:
-    """Return the input's 90 % interval and its text; (-inf, inf, "–") for a group of inputs."""
-    spec = next((s for s in case_inputs(data.case) if s.name == name), None)
-    if spec is None:
-        return -math.inf, math.inf, "–"
-    lo, hi = float(spec.dist.ppf(0.05)), float(spec.dist.ppf(0.95))
-    return lo, hi, f"{num.value(float(spec.dist.mean()))} ({num.value(lo)} – {num.value(hi)})"
+def _switch_row(data: ReportData, j: int, actor: str, lang: Lang) -> dict[str, Any] | None:
+    """One switching value (input `j`, `actor`) as text, or None when it does not exist.
+
+    The assumed interval is the one :func:`som_mc.sensitivity.switching_values` reports
+    (``low``/``high``: the distribution's support); ``within`` says whether the value lies
+    in it and ``percentile`` where.
+    """
+    t, num = text(lang), Numbers(lang)
+    sv = data.switching
+    assert sv is not None
+    cell = sv.isel(input=j).sel(actor=actor)
+    value = float(cell.switching_value)
+    if not math.isfinite(value):
+        return None
+    direction = int(cell.direction)
+    text_v = num.value(value)
+    bound = ""
+    if direction > 0:
+        bound = t["sv_at_least"].format(v="").strip()
+        text_v = t["sv_at_least"].format(v=text_v)
+    elif direction < 0:
+        bound = t["sv_at_most"].format(v="").strip()
+        text_v = t["sv_at_most"].format(v=text_v)
+    has_range = "low" in sv and "within" in sv
+    lo = float(sv.low.values[j]) if has_range else -math.inf
+    hi = float(sv.high.values[j]) if has_range else math.inf
+    outside = has_range and not bool(cell.within)
+    # positive over the whole assumed interval: the needed side contains it
+    safe = outside and ((direction > 0 and value < lo) or (direction < 0 and value > hi))
+    base = float(sv.base_value.values[j]) if "base_value" in sv else math.nan
+    pct = float(cell.percentile) if "percentile" in sv else math.nan
+    pct_text = t["sv_percentile"].format(pct=num.pct(pct)) if math.isfinite(pct) else ""
+    # probability of falling on the wrong side of the value (where the result is negative)
+    wrong = pct if direction > 0 else 1 - pct if direction < 0 else math.nan
+    return {
+        "label": str(sv.label.values[j]),
+        "actor": actor_label(actor, lang),
+        "value": text_v,
+        "number": value,
+        "number_text": num.value(value),
+        "bound": bound,
+        "direction": direction,
+        "assumed": f"{num.value(base)} ({num.value(lo)} – {num.value(hi)})" if has_range else "–",
+        "lo": num.value(lo),
+        "hi": num.value(hi),
+        "base": num.value(base),
+        "p_wrong": num.pct(wrong) if math.isfinite(wrong) else "–",
+        "outside": outside,
+        "safe": safe,
+        "warn": outside and not safe,
+        "verdict": t["sv_inside"].format(pct=pct_text).replace(" ()", "")
+        if not outside
+        else (t["sv_outside_safe"] if safe else t["sv_outside"]),
+    }
+
+
+def _switch_sentence(data: ReportData, lang: Lang) -> str | None:
+    """Konklusion: the switching value of the input the memo's aktør depends on most."""
+    sv, tor = data.switching, data.tornado
+    if sv is None or tor is None or not tor.sizes["input"] or data.actor not in sv.actor:
+        return None
+    t = text(lang)
+    name = str(tor.input.values[int(np.argmax(tor.swing.sel(actor=data.actor).values))])
+    names = [str(n) for n in sv.input.values]
+    if name not in names:
+        return None
+    row = _switch_row(data, names.index(name), data.actor, lang)
+    if row is None or not row["bound"]:
+        return None
+    if not row["outside"]:
+        where = t["c_switch_inside"].format(base=row["base"], pct=row["p_wrong"])
+    elif row["safe"]:
+        where = t["c_switch_safe"].format(lo=row["lo"], hi=row["hi"])
+    else:
+        where = t["c_switch_outside"].format(lo=row["lo"], hi=row["hi"])
+    return t["c_switch"].format(
+        actor=actor_label(data.actor, lang, definite=True),
+        input=_lower_first(row["label"]),
+        bound=row["bound"],
+        v=row["number_text"],
+        where=where,
+    )
 
 
 def drivers_section(data: ReportData, lang: Lang = "da") -> dict[str, Any] | None:
@@ -341,64 +422,218 @@ def drivers_section(data: ReportData, lang: Lang = "da") -> dict[str, Any] | Non
         for j in sorted(
             range(sv.sizes["input"]), key=lambda j: rank.get(str(sv.input.values[j]), 10**6)
         ):
-            name = str(sv.input.values[j])
-            lo, hi, assumed = _assumed(data, name, num)
             for a in sv.actor.values:
-                value = float(sv.switching_value.sel(actor=a).values[j])
-                if not math.isfinite(value):
-                    continue
-                direction = int(sv.direction.sel(actor=a).values[j])
-                text_v = num.value(value)
-                if direction > 0:
-                    text_v = t["sv_at_least"].format(v=text_v)
-                elif direction < 0:
-                    text_v = t["sv_at_most"].format(v=text_v)
-                outside = not lo <= value <= hi
-                # positive over the whole assumed interval: the needed side contains it
-                safe = (direction > 0 and value < lo) or (direction < 0 and value > hi)
-                rows.append(
-                    {
-                        "label": str(sv.label.values[j]),
-                        "actor": actor_label(str(a), lang),
-                        "value": text_v,
-                        "assumed": assumed,
-                        "outside": outside,
-                        "warn": outside and not safe,
-                        "verdict": t["sv_inside"]
-                        if not outside
-                        else (t["sv_outside_safe"] if safe else t["sv_outside"]),
-                    }
-                )
+                row = _switch_row(data, j, str(a), lang)
+                if row is not None:
+                    rows.append(row)
         out["switching"] = rows[: 2 * DRIVERS_TOP]
-    if data.scenarios:
-        out["scenarios"] = {
-            "actors": [actor_label(a, lang) for a in shown],
-            "rows": [
-                {
-                    "label": sc.label,
-                    "cells": [
-                        _cell(
-                            num,
-                            float(sc.summary.horizon_mean.sel(actor=a)),
-                            _q(sc.summary.horizon_quantile.sel(actor=a), 0.05),
-                            _q(sc.summary.horizon_quantile.sel(actor=a), 0.95),
-                        )
-                        for a in shown
-                    ],
+    out["scenarios"] = scenario_tables(data, lang)
+    out["voi"] = voi_section(data, lang)
+    return out
+
+
+def scenario_tables(data: ReportData, lang: Lang = "da") -> dict[str, Any] | None:
+    """Build the scenario table per shown aktør (the memo's, then I alt).
+
+    Every number is read from :attr:`ReportData.scenarios`
+    (:func:`som_mc.sensitivity.scenario_analysis`); None without scenarios.
+    """
+    sc = data.scenarios
+    if sc is None:
+        return None
+    t, num = text(lang), Numbers(lang)
+    tables = []
+    for actor in (a for a in (data.actor, TOTAL) if a in sc.actor.values):
+        sel = sc.sel(actor=actor)
+        rows = []
+        for i, label in enumerate(sc.scenario.values):
+            r = sel.isel(scenario=i)
+            row: dict[str, Any] = {
+                "label": str(label),
+                "description": str(sc.description.values[i]),
+                "is_basis": i == 0,
+                "deterministic": num.number(float(r.deterministic)),
+                "mean": num.number(float(r["mean"])),
+                "interval": f"{num.number(float(r.p05))} – {num.number(float(r.p95))}",
+                "p_positive": num.pct(float(r.p_positive)),
+                "payback": _year(int(r.break_even_median), lang),
+                "diff": None,
+            }
+            if i > 0:
+                row["diff"] = {
+                    "mean": num.number(float(r.difference_mean)),
+                    "pm": num.number(2 * float(r.difference_mcse)),
+                    "iv": f"{num.number(float(r.difference_p05))} – "
+                    f"{num.number(float(r.difference_p95))}",
                 }
-                for sc in data.scenarios
-            ],
-        }
-    if data.voi is not None:
-        v = data.voi.evppi.sel(actor=data.actor)
-        order_v = np.argsort(-v.values, kind="stable")[:DRIVERS_TOP]
-        out["voi"] = {
-            "intro": t["voi_intro"].format(actor=actor_label(data.actor, lang, definite=True)),
-            "rows": [
-                {"label": str(data.voi.label.values[i]), "value": num.kr(float(v.values[i]))}
-                for i in order_v
-            ],
-        }
+            rows.append(row)
+        tables.append({"actor": actor_label(actor, lang), "rows": rows})
+    return {
+        "intro": t["sc_intro"],
+        "tables": tables,
+        "draws": int(sc.attrs.get("draws", 0)),
+        "seed": sc.attrs.get("seed"),
+    }
+
+
+def voi_section(data: ReportData, lang: Lang = "da") -> dict[str, Any] | None:
+    """Build "hvad er mest værd at vide mere om": EVPI and the largest EVPPIs for the aktør.
+
+    Every number is read from :attr:`ReportData.voi` (:class:`som_mc.sensitivity.voi.VoiResult`).
+    Returns ``{"note": …}`` when the run has too few draws, None when left out.
+    """
+    t, num = text(lang), Numbers(lang)
+    if data.voi is None:
+        if data.voi_note == "few_draws":
+            from som_mc.sensitivity.voi import MIN_DRAWS
+
+            return {
+                "note": t["voi_few_draws"].format(
+                    min=num.number(MIN_DRAWS), n=num.number(data.results.sizes["draw"])
+                )
+            }
+        return None
+    res = data.voi
+    if data.actor not in res.actors:
+        return None
+    who = actor_label(data.actor, lang, definite=True)
+    lead = res.actors[data.actor]
+    total = res.actors.get(TOTAL)
+    ranking = lead.ranking()
+
+    def total_of(name: str) -> tuple[float, float] | None:
+        if total is None:
+            return None
+        if name in total.evppi:
+            return total.evppi[name], total.evppi_se[name]
+        if name in total.groups:
+            return total.groups[name], total.groups_se[name]
+        return None
+
+    from som_mc.sensitivity.voi import ALL_INPUTS
+
+    displays = {c.name: c.display for c in data.case.consequences}
+
+    def label_of(name: str) -> str:
+        if name == ALL_INPUTS and name in lead.groups:
+            return t["voi_all"]
+        if name.startswith("konsekvens:") and name in lead.groups:
+            key = name.split(":", 1)[1]
+            return t["voi_group"].format(name=_lower_first(displays.get(key, key)))
+        return res.labels.get(name, name)
+
+    rows: list[dict[str, Any]] = []
+    rest = 0
+    for name, value, se in lead.ranking():
+        tv = total_of(name)
+        if value < 0.5 and (tv is None or tv[0] < 0.5):
+            rest += name not in lead.groups
+            continue
+        if len(rows) == DRIVERS_TOP:
+            continue
+        rows.append(
+            {
+                "name": name,
+                "label": label_of(name),
+                "is_group": name in lead.groups,
+                "value": num.kr(value),
+                "se": num.kr(2 * se),
+                "total": num.kr(tv[0]) if tv else "–",
+                "total_se": num.kr(2 * tv[1]) if tv else "–",
+            }
+        )
+    singles = [r for r in ranking if r[0] not in lead.groups and r[1] >= 0.5]
+    sentences = [
+        t["voi_intro2"].format(
+            actor=who,
+            net=num.kr(lead.expected_net),
+            disc=t["voi_disc"] if float(data.case.discount_rate) > 0 else "",
+            decision=t["voi_invest"] if lead.expected_net > 0 else t["voi_not_invest"],
+            p_loss=num.pct(lead.p_loss),
+        )
+    ]
+    if singles:
+        top = singles[0]
+        sentences.append(
+            t["voi_evpi"].format(
+                evpi=num.kr(lead.evpi),
+                actor=who,
+                top=_lower_first(label_of(top[0])),
+                value=num.kr(top[1]),
+            )
+        )
+    else:
+        sentences.append(t["voi_evpi_only"].format(evpi=num.kr(lead.evpi), actor=who))
+    if rest:
+        sentences.append(t["voi_rest"].format(n=rest))
+    cost = data.breakdown
+    if cost is not None:
+        scale = abs(float(cost["mean"].sel(measure="cost", actor=data.actor, discounting="none")))
+        if scale > 0 and lead.evpi < 0.01 * scale:
+            sentences.append(t["voi_small"])
+    return {
+        "note": None,
+        "sentences": [x.replace("kr..", "kr.") for x in sentences],
+        "actor": actor_label(data.actor, lang),
+        "total": actor_label(TOTAL, lang) if total is not None else None,
+        "evpi": num.kr(lead.evpi),
+        "evpi_se": num.kr(2 * lead.evpi_se),
+        "rows": rows,
+        "draws": res.n_draws,
+    }
+
+
+def evidence_sentences(data: ReportData, lang: Lang = "da") -> list[str]:
+    """Sentences on the evidence (opfølgning) the case was updated with, for Forbehold."""
+    info = data.evidence
+    if info is None:
+        return []
+    t, num = text(lang), Numbers(lang)
+    if info.prior or info.update is None:
+        return [t["ev_prior"]]
+    from som_mc.case.evidence import update_summary
+
+    labels = {s.name: s.label for s in case_inputs(data.case)}
+    summary = update_summary(info.update)
+    out = []
+    for name, item in summary["inputs"].items():
+        obs, prior, post = item["observed"], item["prior"], item["posterior"]
+        label = labels.get(name, name)
+        if "trials" in obs:
+            s_, n_ = int(obs["successes"]), int(obs["trials"])
+            out.append(
+                t["ev_rate"].format(
+                    s=s_,
+                    n=n_,
+                    obs=num.pct(s_ / n_) if n_ else "–",
+                    prior=num.pct(prior["mean"]),
+                    prior_p5=num.pct(prior["p5"]),
+                    prior_p95=num.pct(prior["p95"]),
+                    post=num.pct(post["mean"]),
+                    post_p5=num.pct(post["p5"]),
+                    post_p95=num.pct(post["p95"]),
+                )
+            )
+            pred = item.get("predictive")
+            if pred is not None and not pred["p5"] <= s_ <= pred["p95"]:
+                out.append(t["ev_rate_surprise"].format(s=s_, p5=pred["p5"], p95=pred["p95"]))
+        elif "participants" in obs:
+            out.append(
+                t["ev_participants"].format(
+                    label=label, v=num.value(float(obs["participants"])),
+                    prior=num.value(prior["mean"]),
+                )
+            )  # fmt: skip
+        elif "amount" in obs:
+            out.append(
+                t["ev_cost"].format(
+                    label=label, v=num.kr(float(obs["amount"])), prior=num.kr(prior["mean"])
+                )
+            )
+    for a, b in summary["dropped_correlations"]:
+        out.append(t["ev_dropped"].format(a=labels.get(a, a), b=labels.get(b, b)))
+    if info.source.strip():
+        out.append(t["ev_source"].format(source=info.source.strip()))
     return out
 
 

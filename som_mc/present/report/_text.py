@@ -152,21 +152,22 @@ _TEXT: dict[str, dict[str, str]] = {
         "værdi.",
         "switching": "Nulpunkter: hvornår skifter resultatet fortegn?",
         "switching_intro": "Den værdi af en størrelse, hvor det forventede nettoresultat er "
-        "0, når de øvrige holdes på deres forventede værdi. Ligger nulpunktet uden for "
-        "størrelsens 90 %-interval, skifter resultatet ikke fortegn inden for det antagne: "
-        "markeret med ⚠, når et positivt resultat kræver en værdi, casen ikke regner med.",
+        "0, når de øvrige holdes på deres forventede værdi; den søges i hele størrelsens "
+        "mulige spænd. Ligger nulpunktet uden for det antagne interval (de værdier, casens "
+        "fordeling tillader), skifter resultatet ikke fortegn inden for det antagne: markeret "
+        "med ⚠, når et positivt resultat kræver en værdi, casen ikke regner med.",
         "switching_none": "Ingen enkelt størrelse kan alene få resultatet til at skifte fortegn "
         "inden for sit mulige spænd.",
         "sv_input": "Størrelse",
         "sv_actor": "For",
         "sv_value": "Nulpunkt",
-        "sv_assumed": "Antaget (90 %-interval)",
+        "sv_assumed": "Antaget: middel (interval)",
         "sv_at_least": "mindst {v}",
         "sv_at_most": "højst {v}",
-        "sv_outside": "⚠ uden for intervallet: et positivt resultat kræver en værdi, casen "
-        "ikke regner med",
-        "sv_outside_safe": "uden for intervallet: positivt i hele intervallet",
-        "sv_inside": "inden for intervallet: fortegnet kan skifte",
+        "sv_outside": "⚠ uden for det antagne interval: et positivt resultat kræver en værdi, "
+        "casen ikke regner med",
+        "sv_outside_safe": "uden for det antagne interval: positivt i hele intervallet",
+        "sv_inside": "inden for det antagne interval ({pct}): fortegnet kan skifte",
         "sv_verdict": "Vurdering",
         "scenarios": "Scenarier",
         "sc_scenario": "Scenarie",
@@ -200,6 +201,71 @@ _TEXT: dict[str, dict[str, str]] = {
         "mio": "mio. kr.",
         "tornado_head": "{actor}: lavt – højt",
         "discounted_note": "Tilbagediskonteret med casens diskonteringsrente.",
+        "c_switch": "Indsatsen tjener sig hjem for {actor} ved {input} på {bound} {v}{where}.",
+        "c_switch_inside": " (casen regner med {base}; {pct} sandsynlighed for at ligge på den "
+        "forkerte side)",
+        "c_switch_outside": ", uden for det antagne interval ({lo} – {hi})",
+        "c_switch_safe": "; det er uden for det antagne interval ({lo} – {hi}), så resultatet "
+        "er positivt i hele intervallet",
+        "sv_percentile": "{pct}-fraktilen",
+        "sc_intro": "Casens scenarier beregnet med de samme tilfældige tal som basis, så "
+        "forskellen til basis kun skyldes scenariets ændring. Beløb i kr. over perioden.",
+        "sc_description": "Beskrivelse",
+        "sc_deterministic": "Deterministisk",
+        "sc_mean": "Gennemsnit",
+        "sc_interval": "90 %-interval",
+        "sc_p": "Sandsynlighed for positivt resultat",
+        "sc_payback": "Tilbagebetalingsår",
+        "sc_diff": "Forskel til basis",
+        "sc_footnote": "Under gennemsnittet står 90 %-intervallet. ¹ ± er usikkerheden fra "
+        "simuleringen på forskellen (to standardfejl, se Metode); intervallet under er "
+        "forskellens 90 %-interval.",
+        "voi_intro2": "Værdien af viden er, hvad det i gennemsnit er værd at kende en størrelse "
+        "præcist, før der besluttes: med sikker viden kunne man undgå den forkerte beslutning. "
+        "Med det, vi ved i dag, er det forventede{disc} nettoresultat for {actor} "
+        "{net}, og beslutningen er derfor at {decision}; der er {p_loss} sandsynlighed for, at "
+        "det viser sig at være forkert.",
+        "voi_evpi": "Værdien af at kende alt præcist (EVPI) er {evpi} for {actor}. Mest værd "
+        "at vide mere om er {top}: {value}.",
+        "voi_evpi_only": "Værdien af at kende alt præcist (EVPI) er {evpi} for {actor}; ingen "
+        "enkelt størrelse har alene en målbar værdi.",
+        "voi_small": "Værdien af viden er lille i forhold til indsatsens størrelse: mere viden "
+        "ændrer næppe beslutningen.",
+        "voi_invest": "gennemføre indsatsen",
+        "voi_all": "Alle usikre størrelser på én gang",
+        "voi_disc": " tilbagediskonterede",
+        "voi_rest": "De øvrige {n} størrelser har ingen målbar værdi af viden (under 1 kr.).",
+        "voi_group": "Alle størrelser for {name}",
+        "voi_not_invest": "lade være",
+        "voi_se": "± usikkerhed¹",
+        "voi_footnote": "¹ To standardfejl fra simuleringen og regressionen (se Metode). "
+        "Grupper (fx alle input) viser værdien af at kende flere størrelser på én gang.",
+        "voi_few_draws": "Værdien af viden kræver mindst {min} træk; beregningen har {n}. "
+        "Kør med flere træk (--draws) for at få afsnittet med.",
+        "fig_voi": "Værdien af at kende hver størrelse (og grupper af størrelser) præcist for "
+        "{actor}, i kr.; den lodrette linje er værdien af at kende alt (EVPI).",
+        "ev_rate": "Succesraten bygger på en opfølgning: {s} af {n} deltagere havde succes "
+        "({obs}). Før opfølgningen var den forventede succesrate {prior} (90 %-interval "
+        "{prior_p5} – {prior_p95}); med opfølgningen er den {post} (90 %-interval {post_p5} – "
+        "{post_p95}).",
+        "ev_rate_surprise": "Bemærk: {s} succeser ligger uden for det, casens antagelser "
+        "forventede ({p5} – {p95}); tjek antagelserne.",
+        "ev_participants": "{label}: det realiserede antal deltagere, {v}, er brugt "
+        "(antaget {prior}).",
+        "ev_cost": "{label}: det realiserede beløb, {v}, er brugt (antaget {prior}).",
+        "ev_source": "Kilde for opfølgningen: {source}.",
+        "ev_dropped": "Sammenhængen mellem {a} og {b} er fjernet, da en af dem nu er kendt.",
+        "ev_prior": "Casefilen indeholder en opfølgning (evidens), men beregningen bruger "
+        "antagelserne fra før opfølgningen (--prior).",
+        "method_scenarios": "Scenarierne er beregnet med {draws} træk pr. scenarie "
+        "(stikprøvedesign lhs, seed {seed}) og fælles tilfældige tal; ± i scenarietabellen er "
+        "to gange Monte Carlo-standardfejlen (MCSE) på den parvise forskel.",
+        "method_voi": "Værdien af viden (EVPI og EVPPI) er beregnet af kørslens egne {draws} "
+        "træk på det tilbagediskonterede nettoresultat: EVPPI ved regression (splines) af "
+        "nettoresultatet på størrelsen; ± er to standardfejl.",
+        "method_switching": "Nulpunkterne søges i hele størrelsens meningsfulde spænd (en "
+        "andel mellem 0 og 1, et beløb eller antal på mindst 0); det antagne interval er "
+        "fordelingens udfaldsrum (afskåret ved fraktilen 10⁻⁶, hvor det er ubegrænset).",
     },
     "en": {
         "title": "Decision memo",
@@ -336,21 +402,22 @@ _TEXT: dict[str, dict[str, str]] = {
         "within its probable range while the others stay at their expected values.",
         "switching": "Switching values: when does the result change sign?",
         "switching_intro": "The value of a quantity at which the expected net result is 0 with "
-        "the others at their expected values. Outside the quantity's 90 % interval the result "
-        "does not change sign within what is assumed: marked ⚠ when a positive result needs a "
-        "value the case does not expect.",
+        "the others at their expected values, searched over the quantity's whole possible "
+        "range. Outside the assumed interval (the values the case's distribution allows) the "
+        "result does not change sign within what is assumed: marked ⚠ when a positive result "
+        "needs a value the case does not expect.",
         "switching_none": "No single quantity can change the sign of the result within its "
         "possible range.",
         "sv_input": "Quantity",
         "sv_actor": "For",
         "sv_value": "Switching value",
-        "sv_assumed": "Assumed (90 % interval)",
+        "sv_assumed": "Assumed: mean (interval)",
         "sv_at_least": "at least {v}",
         "sv_at_most": "at most {v}",
-        "sv_outside": "⚠ outside the interval: a positive result needs a value the case does "
-        "not expect",
-        "sv_outside_safe": "outside the interval: positive over the whole interval",
-        "sv_inside": "inside the interval: the sign can change",
+        "sv_outside": "⚠ outside the assumed interval: a positive result needs a value the "
+        "case does not expect",
+        "sv_outside_safe": "outside the assumed interval: positive over the whole interval",
+        "sv_inside": "inside the assumed interval ({pct}): the sign can change",
         "sv_verdict": "Assessment",
         "scenarios": "Scenarios",
         "sc_scenario": "Scenario",
@@ -384,6 +451,76 @@ _TEXT: dict[str, dict[str, str]] = {
         "mio": "million DKK",
         "tornado_head": "{actor}: low – high",
         "discounted_note": "Discounted at the case's discount rate.",
+        "c_switch": "The intervention pays for itself for {actor} with {input} of {bound} "
+        "{v}{where}.",
+        "c_switch_inside": " (the case expects {base}; a {pct} probability of falling on the "
+        "wrong side)",
+        "c_switch_outside": ", outside the assumed interval ({lo} – {hi})",
+        "c_switch_safe": "; that is outside the assumed interval ({lo} – {hi}), so the result "
+        "is positive over the whole interval",
+        "sv_percentile": "the {pct} quantile",
+        "sc_intro": "The case's scenarios computed with the same random numbers as the basis, "
+        "so the difference from the basis comes only from the scenario's change. Amounts in "
+        "DKK over the horizon.",
+        "sc_description": "Description",
+        "sc_deterministic": "Deterministic",
+        "sc_mean": "Mean",
+        "sc_interval": "90 % interval",
+        "sc_p": "Probability of a positive result",
+        "sc_payback": "Payback year",
+        "sc_diff": "Difference from basis",
+        "sc_footnote": "Below the mean is the 90 % interval. ¹ ± is the simulation uncertainty "
+        "of the difference (two standard errors, see Method); the interval below is the "
+        "difference's 90 % interval.",
+        "voi_intro2": "The value of information is what it is worth on average to know a "
+        "quantity exactly before deciding: with certain knowledge the wrong decision could be "
+        "avoided. With what is known today the expected{disc} net result for {actor} is "
+        "{net}, so the decision is to {decision}; there is a {p_loss} probability that this "
+        "turns out wrong.",
+        "voi_evpi": "The value of knowing everything exactly (EVPI) is {evpi} for {actor}. "
+        "Most worth knowing more about is {top}: {value}.",
+        "voi_evpi_only": "The value of knowing everything exactly (EVPI) is {evpi} for "
+        "{actor}; no single quantity has a measurable value on its own.",
+        "voi_small": "The value of information is small compared with the intervention: more "
+        "knowledge is unlikely to change the decision.",
+        "voi_invest": "carry out the intervention",
+        "voi_all": "All uncertain quantities at once",
+        "voi_disc": " discounted",
+        "voi_rest": "The other {n} quantities have no measurable value of information (under "
+        "1 DKK).",
+        "voi_group": "All quantities of {name}",
+        "voi_not_invest": "refrain",
+        "voi_se": "± uncertainty¹",
+        "voi_footnote": "¹ Two standard errors of the simulation and the regression (see "
+        "Method). Groups (e.g. all inputs) show the value of knowing several quantities at once.",
+        "voi_few_draws": "The value of information needs at least {min} draws; the calculation "
+        "has {n}. Run with more draws (--draws) to include this part.",
+        "fig_voi": "Value of knowing each quantity (and groups of quantities) exactly for "
+        "{actor}, in DKK; the vertical line is the value of knowing everything (EVPI).",
+        "ev_rate": "The success rate rests on a follow-up: {s} of {n} participants succeeded "
+        "({obs}). Before the follow-up the expected success rate was {prior} (90 % interval "
+        "{prior_p5} – {prior_p95}); with the follow-up it is {post} (90 % interval {post_p5} – "
+        "{post_p95}).",
+        "ev_rate_surprise": "Note: {s} successes lie outside what the case's assumptions "
+        "expected ({p5} – {p95}); check the assumptions.",
+        "ev_participants": "{label}: the realised number of participants, {v}, is used "
+        "(assumed {prior}).",
+        "ev_cost": "{label}: the realised amount, {v}, is used (assumed {prior}).",
+        "ev_source": "Source of the follow-up: {source}.",
+        "ev_dropped": "The correlation between {a} and {b} is dropped since one of them is now "
+        "known.",
+        "ev_prior": "The case file holds a follow-up (evidence), but the calculation uses the "
+        "assumptions from before the follow-up (--prior).",
+        "method_scenarios": "The scenarios use {draws} draws per scenario (sampling design "
+        "lhs, seed {seed}) and common random numbers; ± in the scenario table is twice the "
+        "Monte Carlo standard error (MCSE) of the paired difference.",
+        "method_voi": "The value of information (EVPI and EVPPI) is computed from the run's "
+        "own {draws} draws of the discounted net result: EVPPI by regression (splines) of the "
+        "net result on the quantity; ± is two standard errors.",
+        "method_switching": "Switching values are searched over the quantity's whole "
+        "meaningful range (a share between 0 and 1, an amount or count of at least 0); the "
+        "assumed interval is the distribution's support (cut at the 10⁻⁶ quantile where "
+        "unbounded).",
     },
 }
 

@@ -69,6 +69,15 @@ _HEAD = {
         "rank": "Forventet placering",
         "payback": "Tilbagebetalingsår",
         "payback_diff": "Forskel i tilbagebetalingsår",
+        "scenarios": "Scenarier",
+        "scenario": "Scenarie",
+        "description": "Beskrivelse",
+        "deterministic": "Deterministisk (kr.)",
+        "sc_diff_mcse": "Forskel, MC-usikkerhed (kr.)",
+        "voi": "Værdi af viden",
+        "evppi": "Værdi af viden (kr.)",
+        "evppi_se": "Standardfejl (kr.)",
+        "evpi": "Værdien af at kende alt præcist (EVPI)",
     },
     "en": {
         "yearly": "Per year",
@@ -110,6 +119,15 @@ _HEAD = {
         "rank": "Expected rank",
         "payback": "Payback year",
         "payback_diff": "Difference in payback year",
+        "scenarios": "Scenarios",
+        "scenario": "Scenario",
+        "description": "Description",
+        "deterministic": "Deterministic (DKK)",
+        "sc_diff_mcse": "Difference, MC uncertainty (DKK)",
+        "voi": "Value of information",
+        "evppi": "Value of information (DKK)",
+        "evppi_se": "Standard error (DKK)",
+        "evpi": "Value of knowing everything exactly (EVPI)",
     },
 }
 
@@ -328,6 +346,7 @@ def _memo_sheets(wb: Workbook, data: ReportData, lang: Lang) -> None:
     ws.column_dimensions["A"].width = 110
     ws.column_dimensions["B"].width = 16
 
+    _analysis_sheets(wb, data, lang)
     cmp = data.comparison
     if cmp is None:
         return
@@ -367,3 +386,51 @@ def _memo_sheets(wb: Workbook, data: ReportData, lang: Lang) -> None:
             ws.append(row)
     last_kr = 9 if discounted else 8
     _formats(ws, kr_cols=range(3, last_kr + 1), pct_cols=[last_kr + 1, last_kr + 2])
+
+
+def _analysis_sheets(wb: Workbook, data: ReportData, lang: Lang) -> None:
+    """Add the scenario table and the value of information (when the memo has them)."""
+    h = _HEAD[lang]
+    t = text(lang)
+    sc = data.scenarios
+    if sc is not None:
+        ws = wb.create_sheet(h["scenarios"])
+        _header(
+            ws,
+            [h["actor"], h["scenario"], h["description"], h["deterministic"], h["mean"],
+             h["p5"], h["p95"], h["p_pos"], h["payback"], h["diff"], h["sc_diff_mcse"],
+             h["diff_p5"], h["diff_p95"]],
+        )  # fmt: skip
+        for actor in sc.actor.values:
+            for i, label in enumerate(sc.scenario.values):
+                r = sc.sel(actor=actor).isel(scenario=i)
+                be = int(r.break_even_median)
+                ws.append(
+                    [
+                        _actor_name(str(actor), lang),
+                        str(label),
+                        str(sc.description.values[i]),
+                        float(r.deterministic),
+                        float(r["mean"]),
+                        float(r.p05),
+                        float(r.p95),
+                        float(r.p_positive),
+                        t["never"] if be == NOT_WITHIN_HORIZON else be,
+                        float(r.difference_mean),
+                        float(r.difference_mcse),
+                        float(r.difference_p05),
+                        float(r.difference_p95),
+                    ]
+                )
+        _formats(ws, kr_cols=[4, 5, 6, 7, 10, 11, 12, 13], pct_cols=[8])
+        ws.column_dimensions["C"].width = 50
+    voi = data.voi
+    if voi is not None:
+        ws = wb.create_sheet(h["voi"])
+        _header(ws, [h["actor"], h["label"], h["key"], h["evppi"], h["evppi_se"]])
+        for actor, res in voi.actors.items():
+            ws.append([_actor_name(actor, lang), h["evpi"], "", res.evpi, res.evpi_se])
+            for name, value, se in res.ranking():
+                ws.append([_actor_name(actor, lang), voi.labels.get(name, name), name, value, se])
+        _formats(ws, kr_cols=[4, 5], pct_cols=[])
+        ws.column_dimensions["B"].width = 60
