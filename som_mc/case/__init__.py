@@ -6,6 +6,7 @@ validated, immutable :class:`Case`; every scalar in it is an input with a stable
 (:func:`case_inputs`).
 """
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from som_mc.case.inputs import InputSpec, case_inputs, uncertain_inputs
@@ -23,11 +24,14 @@ from som_mc.case.schema import (
 )
 
 if TYPE_CHECKING:
-    from som_mc.case.xlsx import convert, load_case_file, read_workbook, write_workbook
+    from collections.abc import Callable
+
+    from som_mc.case.xlsx import convert, read_workbook, write_workbook
+    from som_mc.catalog import Catalog
 
 #: Names of the workbook module, imported on first use (openpyxl is slow to import and a
 #: TOML case never needs it).
-_XLSX = ("convert", "load_case_file", "read_workbook", "write_workbook")
+_XLSX = ("convert", "read_workbook", "write_workbook")
 
 __all__ = [
     "Case",
@@ -55,6 +59,27 @@ __all__ = [
     "uncertain_inputs",
     "write_workbook",
 ]
+
+
+def load_case_file(
+    path: str | Path,
+    catalog: "Catalog | str | Path | None" = None,
+    *,
+    strict: bool = False,
+    warn: "Callable[[str], None] | None" = None,
+) -> Case:
+    """Load a ``.toml`` case file or an ``.xlsx`` case workbook into a validated :class:`Case`.
+
+    A TOML file goes straight to :func:`load_case`, without importing the workbook code
+    (openpyxl is a noticeable share of a command's start-up); anything else goes to
+    :func:`som_mc.case.xlsx.load_case_file`, which also reports unknown file types. The
+    parameters are those of :func:`load_case`.
+    """
+    if Path(path).suffix.lower() == ".toml":
+        return load_case(path, catalog=catalog, strict=strict, warn=warn)
+    from som_mc.case import xlsx
+
+    return xlsx.load_case_file(path, catalog=catalog, strict=strict, warn=warn)
 
 
 def __getattr__(name: str) -> Any:

@@ -64,7 +64,7 @@ def register(sub: Any) -> None:
 def command(args: argparse.Namespace) -> int:
     """Compare the cases and print the table (or JSON)."""
     from som_mc._io import atomic_write, check_writable
-    from som_mc.cli.options import load_case_file as load_case
+    from som_mc.case import load_case_file as load_case
     from som_mc.errors import SomMcError
     from som_mc.run.compare import check_aligned, compare, unique_labels
 

@@ -7,13 +7,9 @@ parser (and ``som-mc --help``) is fast.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import NoReturn
 
 from som_mc.types import DEFAULT_DESIGN, DESIGNS
-
-if TYPE_CHECKING:
-    from som_mc.case import Case
 
 __all__ = [
     "EXIT_USAGE",
@@ -27,7 +23,6 @@ __all__ = [
     "add_seed",
     "add_strict",
     "cli_message",
-    "load_case_file",
     "positive_float",
     "positive_int",
 ]
@@ -166,19 +161,3 @@ def add_quiet(parser: argparse.ArgumentParser) -> None:
 def add_json(parser: argparse.ArgumentParser, what: str = "summary") -> None:
     """``--json``: machine-readable output on stdout."""
     parser.add_argument("--json", action="store_true", help=f"machine-readable {what} on stdout")
-
-
-def load_case_file(path: str | Path, catalog: Any = None, *, strict: bool = False) -> Case:
-    """:func:`som_mc.case.load_case_file`, without importing the workbook code for TOML.
-
-    openpyxl takes a noticeable share of a command's start-up; a ``.toml`` case goes
-    straight to :func:`som_mc.case.load.load_case`, anything else to the workbook reader
-    (which also reports unknown file types).
-    """
-    if Path(path).suffix.lower() == ".toml":
-        from som_mc.case.load import load_case
-
-        return load_case(path, catalog=catalog, strict=strict)
-    from som_mc.case.xlsx import load_case_file as load_any
-
-    return load_any(path, catalog=catalog, strict=strict)

@@ -54,7 +54,7 @@ def register(sub: Any) -> None:
 def command(args: argparse.Namespace) -> int:
     """Write the memo (and, if asked, the PDF, the workbook and figures)."""
     from som_mc._io import atomic_write_text, check_writable
-    from som_mc.cli.options import load_case_file as load_case
+    from som_mc.case import load_case_file as load_case
     from som_mc.errors import SomMcError
     from som_mc.present.report import (
         EvidenceInfo,

@@ -241,7 +241,7 @@ def _scenarios(args: argparse.Namespace) -> int:
 
 def _deterministic(args: argparse.Namespace) -> int:
     from som_mc.case import input_provenance
-    from som_mc.cli.options import load_case_file as load_case
+    from som_mc.case import load_case_file as load_case
     from som_mc.engine import deterministic
     from som_mc.present.tables import deterministic_json, deterministic_table
 
@@ -259,7 +259,7 @@ def _deterministic(args: argparse.Namespace) -> int:
 
 
 def _monte_carlo(args: argparse.Namespace) -> int:
-    from som_mc.cli.options import load_case_file as load_case
+    from som_mc.case import load_case_file as load_case
     from som_mc.errors import SomMcError
     from som_mc.results import save_results
     from som_mc.results.store import is_som_mc_store

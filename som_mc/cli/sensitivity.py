@@ -158,7 +158,7 @@ def _check_size(case: Any, args: argparse.Namespace) -> None:
 
 def command(args: argparse.Namespace) -> int:
     """Run the analyses and write their files."""
-    from som_mc.cli.options import load_case_file as load_case
+    from som_mc.case import load_case_file as load_case
     from som_mc.present.sensitivity_files import run_sensitivity
     from som_mc.sampling import normalize_seed
 

@@ -22,7 +22,7 @@ def register(sub: Any) -> None:
 def command(args: argparse.Namespace) -> int:
     """Validate every case file; exit 2 if any fails."""
     from som_mc.case import input_provenance, uncertain_inputs
-    from som_mc.cli.options import load_case_file as load_case
+    from som_mc.case import load_case_file as load_case
     from som_mc.errors import SomMcError
 
     failed = 0
