@@ -89,89 +89,118 @@ def simulate_chunk(
     """
     n = x.shape[0]
     n_unc = uncertain.shape[0]
+    n_in = const.shape[0]
     n_c = idx_participants.shape[0]
     n_k, n_p = cons_profile.shape
     n_a = out_net.shape[2]
     n_t = out_net.shape[1]
     n_l = cost_amount.shape[0]
+    n_s = active.shape[2]
     keep_k = out_value_k.shape[0] == n
-    # Draws are split into contiguous parts (many per thread, for balance) so the per-draw
-    # work vectors are allocated once per part; every draw is computed the same way
-    # whatever the split and the number of threads.
-    n_parts = min(n, 256)
-    for part in numba.prange(n_parts):
-        v = const.copy()
-        # successful persons still active per cohort and year since the effect year
-        successes = np.empty((n_c, n_p))
-        # one draw's value and cost per (year, actor), accumulated locally, and the unit
-        # prices of the consequence at hand (0 where an actor has none)
-        value = np.empty((n_t, n_a))
-        cost = np.empty((n_t, n_a))
-        price = np.empty(n_a)
-        priced = np.empty(n_a, dtype=np.bool_)
-        for i in range(part * n // n_parts, (part + 1) * n // n_parts):
-            for j in range(n_unc):
-                v[uncertain[j]] = x[i, j]
-            s = v[idx_success]
-            keep = 1.0 - v[idx_dropoff]
-            for t in range(n_t):
-                for a in range(n_a):
-                    value[t, a] = 0.0
-                    cost[t, a] = 0.0
+    # Draws are taken in tiles: every quantity of a tile is a row over its draws, so the
+    # innermost loops run over draws, element by element (SIMD), with each draw computed in
+    # the same order as the NumPy reference whatever the tiling and the number of threads.
+    tile = 64
+    n_tiles = (n + tile - 1) // tile
+    for part in numba.prange(n_tiles):
+        i0 = part * tile
+        m = min(tile, n - i0)
+        # the full input vector of each draw of the tile, one row per input
+        v = np.empty((n_in, tile))
+        for j in range(n_in):
+            for d in range(tile):
+                v[j, d] = const[j]
+        for j in range(n_unc):
+            row = uncertain[j]
+            for d in range(m):
+                v[row, d] = x[i0 + d, j]
+        s = v[idx_success]
+        keep = np.empty(tile)
+        for d in range(m):
+            keep[d] = 1.0 - v[idx_dropoff, d]
+        # successful persons still active per year since the effect year and cohort
+        successes = np.empty((n_p, n_c, tile))
+        for tau in range(n_p):
             for c in range(n_c):
-                for tau in range(n_p):
-                    if noise:
-                        successes[c, tau] = active[i, c, tau] if tau < active.shape[2] else 0.0
+                if noise:
+                    for d in range(m):
+                        successes[tau, c, d] = active[i0 + d, c, tau] if tau < n_s else 0.0
+                else:
+                    persons = v[idx_participants[c]]
+                    for d in range(m):
+                        successes[tau, c, d] = s[d] * persons[d] * keep[d] ** tau
+        # value and cost per (actor, year), and persons × quantity change per (year since
+        # the start of the consequence, cohort) of the consequence at hand
+        value = np.zeros((n_a, n_t, tile))
+        cost = np.zeros((n_a, n_t, tile))
+        pdq = np.empty((n_p, n_c, tile))
+        dq = np.empty(tile)
+        for k in range(n_k):
+            scale = v[cons_scale[k]]
+            during = cons_participants[k] == 1
+            shift = 0 if during else delay
+            n_tau = 0
+            for tau in range(n_p):
+                pidx = cons_profile[k, tau]
+                if pidx < 0 or (during and tau >= span):
+                    break
+                profile = v[pidx]
+                for d in range(m):
+                    dq[d] = profile[d] * scale[d]
+                for c in range(n_c):
+                    if during:
+                        persons = v[idx_participants[c]]
+                        for d in range(m):
+                            pdq[tau, c, d] = persons[d] * dq[d]
                     else:
-                        successes[c, tau] = s * v[idx_participants[c]] * keep**tau
-            for k in range(n_k):
-                scale = v[cons_scale[k]]
-                during = cons_participants[k] == 1
-                shift = 0 if during else delay
-                for a in range(n_a):
-                    q = cons_price[k, a]
-                    priced[a] = q >= 0
-                    price[a] = v[q] if q >= 0 else 0.0
-                for tau in range(n_p):
-                    pidx = cons_profile[k, tau]
-                    if pidx < 0 or (during and tau >= span):
-                        break
-                    dq = v[pidx] * scale
-                    for c in range(n_c):
-                        t = c + shift + tau
-                        if t >= n_t:
-                            break
-                        persons = v[idx_participants[c]] if during else successes[c, tau]
-                        pdq = persons * dq
-                        if keep_k:
-                            for a in range(n_a):
-                                if priced[a]:
-                                    delta = pdq * price[a]
-                                    value[t, a] -= delta
-                                    out_value_k[i, k, t, a] -= delta
-                        else:
-                            for a in range(n_a):
-                                if priced[a]:
-                                    value[t, a] -= pdq * price[a]
-            for line in range(n_l):
-                amount = v[cost_amount[line]]
-                a = cost_actor[line]
-                for t in range(n_t):
-                    total = cost_fixed[line, t] * amount
-                    for c in range(n_c):
-                        share = cost_pp[line, c, t]
-                        if share != 0.0:
-                            total += v[idx_participants[c]] * amount * share
-                    cost[t, a] += total
+                        for d in range(m):
+                            pdq[tau, c, d] = successes[tau, c, d] * dq[d]
+                n_tau += 1
+            # each (actor, year) cell receives its terms in (k, tau, c) order
             for a in range(n_a):
-                pv = 0.0
-                for t in range(n_t):
-                    net = value[t, a] - cost[t, a]
-                    out_value[i, t, a] = value[t, a]
-                    out_cost[i, t, a] = cost[t, a]
-                    out_net[i, t, a] = net
-                    pv += net * discount[t]
-                out_pv[i, a] = pv
+                q = cons_price[k, a]
+                if q < 0:
+                    continue
+                price = v[q]
+                for tau in range(n_tau):
+                    base = shift + tau
+                    for c in range(min(n_c, n_t - base)):
+                        t = base + c
+                        for d in range(m):
+                            value[a, t, d] -= pdq[tau, c, d] * price[d]
+                        if keep_k:
+                            for d in range(m):
+                                out_value_k[i0 + d, k, t, a] -= pdq[tau, c, d] * price[d]
+        total = np.empty(tile)
+        for line in range(n_l):
+            amount = v[cost_amount[line]]
+            a = cost_actor[line]
+            for t in range(n_t):
+                fixed = cost_fixed[line, t]
+                for d in range(m):
+                    total[d] = fixed * amount[d]
+                for c in range(n_c):
+                    share = cost_pp[line, c, t]
+                    if share != 0.0:
+                        persons = v[idx_participants[c]]
+                        for d in range(m):
+                            total[d] += persons[d] * amount[d] * share
+                for d in range(m):
+                    cost[a, t, d] += total[d]
+        pv = np.empty(tile)
+        for a in range(n_a):
+            for d in range(m):
+                pv[d] = 0.0
+            for t in range(n_t):
+                rate = discount[t]
+                for d in range(m):
+                    net = value[a, t, d] - cost[a, t, d]
+                    out_value[i0 + d, t, a] = value[a, t, d]
+                    out_cost[i0 + d, t, a] = cost[a, t, d]
+                    out_net[i0 + d, t, a] = net
+                    pv[d] += net * rate
+            for d in range(m):
+                out_pv[i0 + d, a] = pv[d]
 
 
 @numba.njit(parallel=True, **_JIT)  # type: ignore[call-overload]
