@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 import pytest
 from conftest import CASES_DIR, minimal_case
 from scipy import stats
 
 from som_mc import deterministic, load_case, parse_case
-from som_mc.run import simulate
+from som_mc.engine.kernel import set_kernel_threads
+from som_mc.run import simulate, summarize_stream
+from som_mc.sampling import BLOCK_SIZE
 from som_mc.stats import summarize
 
 
@@ -46,17 +47,23 @@ def test_chunks_across_block_boundaries_are_identical():
     np.testing.assert_array_equal(again.net_result.values, ref.net_result.values)
 
 
-def test_thread_count_does_not_change_results():
+@pytest.mark.parametrize("threads", [2, 3])
+def test_thread_count_does_not_change_results(threads):
+    # more than one block, so blocks run on several workers and the kernel splits draws
     case = _noisy_case()
-    before = numba.get_num_threads()
+    draws = 2 * BLOCK_SIZE + 501
     try:
-        numba.set_num_threads(1)
-        one = simulate(case, draws=2000, seed=3)
-        numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
-        many = simulate(case, draws=2000, seed=3)
+        set_kernel_threads(1)
+        one = simulate(case, draws=draws, seed=3)
+        stream_one = summarize_stream(case, draws=draws, seed=3, chunk_size=5000)
+        set_kernel_threads(threads)
+        many = simulate(case, draws=draws, seed=3)
+        stream_many = summarize_stream(case, draws=draws, seed=3, chunk_size=5000)
     finally:
-        numba.set_num_threads(before)
+        set_kernel_threads(None)
     np.testing.assert_array_equal(one.net_result.values, many.net_result.values)
+    for var in stream_one.data_vars:
+        np.testing.assert_array_equal(stream_one[var].values, stream_many[var].values)
 
 
 def test_closed_form_mean_within_4_mcse():

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 import pytest
 from conftest import CASES_DIR, minimal_case
 
 from som_mc import load_case, parse_case
 from som_mc.engine._kernels import row_moments, summary_rows
+from som_mc.engine.kernel import set_kernel_threads
 from som_mc.model import compile_case
 from som_mc.run import simulate, summarize_stream
 from som_mc.sampling import BLOCK_SIZE
@@ -22,7 +22,7 @@ def _rows(net, pv, participants, kernel=summary_rows):
     n, n_t, n_a = net.shape
     rows = np.empty((2 * n_t * (n_a + 1) + 3 * (n_a + 1), n))
     first = np.empty((n_a + 1, n), dtype=np.int64)
-    kernel(net, pv, participants, rows, first)
+    kernel(net, pv, participants, rows, first, 0, n)
     return rows, first
 
 
@@ -137,15 +137,17 @@ def test_summary_of_stored_draws_equals_the_streamed_summary_bit_for_bit():
         np.testing.assert_array_equal(stream[var].values, kept[var].values, err_msg=var)
 
 
-def test_summary_is_independent_of_thread_count():
-    ds = simulate(load_case(CASES_DIR / "housing_first.toml"), draws=2000, seed=1)
-    threads = numba.get_num_threads()
+@pytest.mark.parametrize("threads", [2, 3])
+def test_summary_is_independent_of_thread_count(threads):
+    # enough draws that the kernels really split them (and the rows) over the threads
+    ds = simulate(load_case(CASES_DIR / "housing_first.toml"), draws=3 * BLOCK_SIZE + 77, seed=1)
     try:
-        numba.set_num_threads(1)
+        set_kernel_threads(1)
         one = summarize(ds)
+        set_kernel_threads(threads)
+        many = summarize(ds)
     finally:
-        numba.set_num_threads(threads)
-    many = summarize(ds)
+        set_kernel_threads(None)
     for var in one.data_vars:
         np.testing.assert_array_equal(one[var].values, many[var].values)
 
@@ -214,8 +216,9 @@ def test_sketched_quantiles_are_within_their_error_bound(draws):
         exact = summarize(ds)
         net = ds.net_result.transpose("draw", "year", "actor").values
         edges = pilot_edges(net, ds.net_result_pv.values, ds.participants.values)
-        acc = Summary(ds.year.values, list(case.actors), exact["quantile"].values, "histogram",
-                      edges)
+        acc = Summary(
+            ds.year.values, list(case.actors), exact["quantile"].values, "histogram", edges
+        )
         for part in _parts(ds, ((0, draws // 2), (draws // 2, draws)), edges):
             acc.merge(part)
         sketch = acc.result()

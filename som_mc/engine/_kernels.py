@@ -5,6 +5,11 @@ on, the realised active successes per cohort and year — so it is deterministic
 of the number of threads, and testable against the NumPy twin in :mod:`som_mc.reference`.
 ``fastmath`` is off and the operation order matches the reference, which makes the two
 bitwise identical on the same inputs.
+
+The kernels are serial and release the GIL (``nogil``): every draw (and every summary row) is
+computed on its own, so :mod:`som_mc.engine.kernel` runs them on a few Python threads over
+disjoint slices, and the pipeline runs whole blocks of draws on worker threads. No OpenMP
+threads spin between calls, and one thread per core is all that runs.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ __all__ = ["histogram_rows", "row_moments", "simulate_chunk", "summary_rows"]
 _JIT = {"cache": True, "nogil": True, "fastmath": False}
 
 
-@numba.njit(parallel=True, **_JIT)  # type: ignore[call-overload]
+@numba.njit(**_JIT)  # type: ignore[call-overload]
 def simulate_chunk(
     x: np.ndarray,
     uncertain: np.ndarray,
@@ -102,7 +107,7 @@ def simulate_chunk(
     # the same order as the NumPy reference whatever the tiling and the number of threads.
     tile = 64
     n_tiles = (n + tile - 1) // tile
-    for part in numba.prange(n_tiles):
+    for part in range(n_tiles):
         i0 = part * tile
         m = min(tile, n - i0)
         # the full input vector of each draw of the tile, one row per input
@@ -203,13 +208,15 @@ def simulate_chunk(
                 out_pv[i0 + d, a] = pv[d]
 
 
-@numba.njit(parallel=True, **_JIT)  # type: ignore[call-overload]
+@numba.njit(**_JIT)  # type: ignore[call-overload]
 def summary_rows(
     net: np.ndarray,
     pv: np.ndarray,
     participants: np.ndarray,
     rows: np.ndarray,
     first_break_even: np.ndarray,
+    lo: int,
+    hi: int,
 ) -> None:
     """Lay out each draw's summary statistics as rows over the draws (one row per cell).
 
@@ -232,60 +239,61 @@ def summary_rows(
         Output rows.
     first_break_even : ndarray of int64, shape (A+1, n)
         Output: index of the first year whose cumulative result is >= 0, T when none.
+    lo, hi : int
+        The draws to lay out (``0 <= lo <= hi <= n``); other columns are left alone.
     """
-    n, n_t, n_a = net.shape
+    n_t, n_a = net.shape[1], net.shape[2]
     width = n_a + 1
     cum0 = n_t * width
     tail = 2 * n_t * width
-    n_rows = rows.shape[0]
     n_c = participants.shape[1]
-    # Draws are taken in tiles: each tile's rows are built in a small local array and
-    # copied out row by row, so every write to `rows` fills whole cache lines (writing one
-    # column of `rows` per draw touches a cache line per row).
+    # Draws are taken in tiles with the draws innermost: every write to `rows` runs along
+    # a row (whole cache lines), and each draw is computed on its own.
     tile = 64
-    n_tiles = (n + tile - 1) // tile
-    for part in numba.prange(n_tiles):
-        i0 = part * tile
-        m = min(tile, n - i0)
-        local = np.empty((n_rows, tile))
-        first = np.empty((width, tile), dtype=np.int64)
-        for j in range(m):
-            i = i0 + j
-            n_part = 0.0
-            for c in range(n_c):
-                n_part += participants[i, c]
-            for a in range(width):
-                first[a, j] = n_t
-            total_pv = 0.0
-            for a in range(n_a):
-                total_pv += pv[i, a]
-                local[tail + width + a, j] = pv[i, a]
-            local[tail + width + n_a, j] = total_pv
-            for a in range(width):
-                running = 0.0
-                for t in range(n_t):
+    n_part = np.empty(tile)
+    total = np.empty(tile)
+    running = np.empty(tile)
+    first = np.empty(tile, dtype=np.int64)
+    for i0 in range(lo, hi, tile):
+        m = min(tile, hi - i0)
+        for d in range(m):
+            n_part[d] = 0.0
+            total[d] = 0.0
+        for c in range(n_c):
+            for d in range(m):
+                n_part[d] += participants[i0 + d, c]
+        for a in range(n_a):
+            for d in range(m):
+                total[d] += pv[i0 + d, a]
+                rows[tail + width + a, i0 + d] = pv[i0 + d, a]
+        for d in range(m):
+            rows[tail + width + n_a, i0 + d] = total[d]
+        for a in range(width):
+            for d in range(m):
+                first[d] = n_t
+            for t in range(n_t):
+                for d in range(m):
                     if a < n_a:
-                        value = net[i, t, a]
+                        value = net[i0 + d, t, a]
                     else:
                         value = 0.0
                         for b in range(n_a):
-                            value += net[i, t, b]
-                    local[t * width + a, j] = value
-                    running = value if t == 0 else running + value
-                    local[cum0 + t * width + a, j] = running
-                    if running >= 0 and first[a, j] == n_t:
-                        first[a, j] = t
-                local[tail + a, j] = running
-                local[tail + 2 * width + a, j] = running / n_part if n_part > 0 else 0.0
-        for r in range(n_rows):
-            for j in range(m):
-                rows[r, i0 + j] = local[r, j]
-        for a in range(width):
-            for j in range(m):
-                first_break_even[a, i0 + j] = first[a, j]
+                            value += net[i0 + d, t, b]
+                    rows[t * width + a, i0 + d] = value
+                    cumulative = value if t == 0 else running[d] + value
+                    running[d] = cumulative
+                    rows[cum0 + t * width + a, i0 + d] = cumulative
+                    if cumulative >= 0 and first[d] == n_t:
+                        first[d] = t
+            for d in range(m):
+                rows[tail + a, i0 + d] = running[d]
+                rows[tail + 2 * width + a, i0 + d] = (
+                    running[d] / n_part[d] if n_part[d] > 0 else 0.0
+                )
+                first_break_even[a, i0 + d] = first[d]
 
 
-@numba.njit(parallel=True, **_JIT)  # type: ignore[call-overload]
+@numba.njit(**_JIT)  # type: ignore[call-overload]
 def row_moments(
     rows: np.ndarray,
     lo: int,
@@ -296,8 +304,8 @@ def row_moments(
 ) -> None:
     """Mean, sum of squared deviations and count of values > 0 of columns ``lo:hi`` of each row.
 
-    Each row is reduced by one thread in order, so the result does not depend on the
-    number of threads.
+    Each row is reduced in order, so the result does not depend on how rows are split
+    over threads.
 
     Parameters
     ----------
@@ -313,7 +321,7 @@ def row_moments(
     """
     n_rows = rows.shape[0]
     n = hi - lo
-    for r in numba.prange(n_rows):
+    for r in range(n_rows):
         total = 0.0
         count = 0
         for i in range(lo, hi):
@@ -330,7 +338,7 @@ def row_moments(
         positive[r] = count
 
 
-@numba.njit(parallel=True, **_JIT)  # type: ignore[call-overload]
+@numba.njit(**_JIT)  # type: ignore[call-overload]
 def histogram_rows(rows: np.ndarray, lo: np.ndarray, width: np.ndarray, counts: np.ndarray) -> None:
     """Add each row's values to its fixed-bin histogram (values outside go to the edge bins).
 
@@ -341,11 +349,12 @@ def histogram_rows(rows: np.ndarray, lo: np.ndarray, width: np.ndarray, counts: 
     lo, width : ndarray, shape (R,)
         Left edge of the first bin and bin width per row.
     counts : ndarray of integers, shape (R, bins)
-        Counts, updated in place (one thread per row: independent of the thread count).
+        Counts, updated in place (rows are independent: any split over threads gives the
+        same counts).
     """
     n_rows, n = rows.shape
     bins = counts.shape[1]
-    for r in numba.prange(n_rows):
+    for r in range(n_rows):
         for i in range(n):
             k = np.floor((rows[r, i] - lo[r]) / width[r])
             if k < 0:

@@ -1,23 +1,24 @@
 """Chunks of Monte Carlo draws: sampling → outcome noise → kernel.
 
-:func:`iter_chunks` simulates draws ``start:stop`` of a run in chunks (bounded memory): it
-samples each block of draws from its name-keyed streams (on a small thread pool, ahead of the
-kernel), draws the outcome noise, and calls the numba kernel through
-:func:`som_mc.engine.kernel.run_kernel`. Which chunks a run is cut into, and where they run,
-is the run driver's business (:mod:`som_mc.run`).
+:func:`iter_chunks` simulates draws ``start:stop`` of a run in chunks (bounded memory). Each
+block of draws is one task on a small thread pool, a few blocks ahead of the consumer: sample
+the block from its name-keyed streams, draw the outcome noise, and run the serial, nogil
+numba kernel on it (:func:`som_mc.engine.kernel.run_kernel`). Which chunks a run is cut
+into, and where they run, is the run driver's business (:mod:`som_mc.run`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import itertools
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
-import numba
 import numpy as np
 
 from som_mc.case import Case
-from som_mc.engine.kernel import run_kernel
+from som_mc.engine.kernel import kernel_threads, run_kernel
 from som_mc.model import CaseModel
 from som_mc.sampling import (
     BLOCK_SIZE,
@@ -40,10 +41,14 @@ __all__ = [
 ]
 
 
-
 @dataclass(frozen=True, slots=True)
 class Chunk:
-    """Results for draws ``start:stop`` of a run."""
+    """Results for draws ``start:stop`` of a run.
+
+    ``reduced`` holds what the `reduce` function given to :func:`iter_chunks` returned for
+    the chunk's draws, block by block in draw order; a chunk taken with ``arrays=False`` has
+    only that (its arrays have no draws).
+    """
 
     start: int
     stop: int
@@ -55,6 +60,7 @@ class Chunk:
     net: np.ndarray  # (n, T, A)
     pv: np.ndarray  # (n, A)
     value_k: np.ndarray | None  # (n, K, T, A)
+    reduced: tuple[Any, ...] = ()
 
 
 def draw_outcomes(model: CaseModel, x: np.ndarray, gen: np.random.Generator) -> np.ndarray:
@@ -125,6 +131,71 @@ def _block_data(
     return x, active
 
 
+_Block = tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], list[tuple[int, Any]]]
+
+
+def _block_task(
+    model: CaseModel,
+    n_draws: int,
+    block: int,
+    seed: int,
+    design: Design,
+    correlations: list[CorrelationSpec],
+    keep_consequences: bool,
+    dest: dict[str, np.ndarray] | None,
+    reduce: Callable[[Chunk], Any] | None,
+    segments: list[tuple[int, int]],
+) -> _Block:
+    """Sample block `block`, run the kernel on it and reduce it (one thread).
+
+    Returns ``(x, active, outputs, reduced)``. With `dest` (slices of a run's buffers
+    covering exactly this block) the block's inputs and outputs are written there. `reduce`
+    is applied to each segment ``(lo, hi)`` of the block's draws (a block's share of one
+    chunk), giving ``reduced = [(lo, result), ...]``.
+    """
+    x, active = _block_data(model, n_draws, block, seed, design, correlations)
+    if dest is not None:
+        dest["x"][...] = x
+        x = dest["x"]
+    views = None if dest is None else {k: v for k, v in dest.items() if k != "x"}
+    noise = model.case.outcome.noise
+    out = run_kernel(
+        model,
+        x,
+        active,
+        noise=noise,
+        keep_consequences=keep_consequences,
+        out=views,
+        threads=1,
+    )
+    reduced: list[tuple[int, Any]] = []
+    if reduce is not None:
+        b0 = block * BLOCK_SIZE
+        for lo, hi in segments:
+            i, j = lo - b0, hi - b0
+            xs = x[i:j]
+            reduced.append(
+                (
+                    lo,
+                    reduce(
+                        Chunk(
+                            start=lo,
+                            stop=hi,
+                            x=xs,
+                            successes=_successes(model, xs, active[i:j], noise),
+                            participants=_values(model, xs, model.idx_participants),
+                            cost=out["cost"][i:j],
+                            value=out["value"][i:j],
+                            net=out["net"][i:j],
+                            pv=out["pv"][i:j],
+                            value_k=out["value_k"][i:j] if "value_k" in out else None,
+                        )
+                    ),
+                )
+            )
+    return x, active, out, reduced
+
+
 def _correlations(case: Case) -> list[CorrelationSpec]:
     return [CorrelationSpec(c.inputs[0], c.inputs[1], c.rank) for c in case.correlations]
 
@@ -141,12 +212,16 @@ def iter_chunks(
     start: int = 0,
     stop: int | None = None,
     reuse: bool = False,
+    reduce: Callable[[Chunk], Any] | None = None,
+    arrays: bool = True,
 ) -> Iterator[Chunk]:
     """Simulate draws ``start..stop`` (default all ``0..n_draws``) of a run in chunks.
 
     Random numbers are drawn per block of :data:`~som_mc.sampling.BLOCK_SIZE` draws from
     streams keyed by (seed, name, block), so the results are bit-identical for any
-    `chunk_size` and any number of numba threads.
+    `chunk_size` and any number of threads. Each block is sampled and simulated as one task
+    on a pool of :func:`~som_mc.engine.kernel.kernel_threads` threads, a few blocks ahead of
+    the consumer.
 
     Parameters
     ----------
@@ -159,7 +234,7 @@ def iter_chunks(
     design : {"random", "lhs", "sobol"}
         Sampling design.
     chunk_size : int
-        Draws per kernel call.
+        Draws per chunk.
     keep_consequences : bool
         Also return the value per consequence (memory: K times the net result).
     buffers : dict of ndarray, optional
@@ -170,9 +245,16 @@ def iter_chunks(
         Simulate only draws ``start:stop`` of the run of `n_draws` draws (the same numbers
         as in the whole run; used by executors that spread chunks over workers).
     reuse : bool
-        Without `buffers`, write every chunk into the same arrays (no fresh memory per
-        chunk): a chunk's arrays are valid only until the next one is taken. For callers
-        that reduce each chunk before asking for the next (the streaming summary).
+        Without `buffers`, chunks may share memory: a chunk's arrays are valid only until the
+        next one is taken. For callers that reduce each chunk before asking for the next
+        (the streaming summary).
+    reduce : callable, optional
+        Applied on the block's worker thread to each block's share of a chunk (a
+        :class:`Chunk` of those draws, valid only during the call); the results are the
+        chunk's ``reduced``, in draw order. It must not depend on which thread runs it.
+    arrays : bool
+        Assemble the chunk's arrays (False: only ``reduced`` is wanted, nothing is copied;
+        needs `reduce`).
 
     Yields
     ------
@@ -180,28 +262,43 @@ def iter_chunks(
     """
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be >= 1; received {chunk_size}")
+    if not arrays and reduce is None:
+        raise ValueError("arrays=False needs a reduce function")
     end = n_draws if stop is None else stop
     if not 0 <= start <= end <= n_draws:
         raise ValueError(f"draws {start}:{end} are not within a run of {n_draws} draws")
     correlations = _correlations(model.case)
     noise = model.case.outcome.noise
     last_block = (end - 1) // BLOCK_SIZE if end > start else -1
-    workers = max(1, min(sampling_threads(), last_block + 1 - start // BLOCK_SIZE))
-    # Blocks are sampled by a small thread pool, ahead of the kernel (NumPy's samplers and
-    # the nogil kernel release the GIL). Each block's numbers come from its own name-keyed
-    # streams, so which thread draws a block changes nothing.
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="som_mc-sample") as pool:
-        pending: dict[int, Future[tuple[np.ndarray, np.ndarray]]] = {}
+    workers = max(1, min(kernel_threads(), last_block + 1 - start // BLOCK_SIZE))
+    keys = ["x", "cost", "value", "net", "pv"] + (["value_k"] if keep_consequences else [])
+    # Each block's numbers come from its own name-keyed streams, and the kernel computes
+    # every draw on its own, so which thread runs a block changes nothing.
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="som_mc-block") as pool:
+        pending: dict[int, Future[_Block]] = {}
 
-        def fetch(block: int) -> Future[tuple[np.ndarray, np.ndarray]]:
+        def fetch(block: int) -> Future[_Block]:
             if block not in pending:
+                b0, b1 = block_bounds(n_draws, block)
+                whole = buffers is not None and start <= b0 and b1 <= end
+                dest = {k: buffers[k][b0:b1] for k in keys} if whole and buffers else None
+                segments = _segments(max(b0, start), min(b1, end), start, chunk_size)
                 pending[block] = pool.submit(
-                    _block_data, model, n_draws, block, seed, design, correlations
+                    _block_task,
+                    model,
+                    n_draws,
+                    block,
+                    seed,
+                    design,
+                    correlations,
+                    keep_consequences,
+                    dest,
+                    reduce,
+                    segments,
                 )
             return pending[block]
 
         spare: dict[str, np.ndarray] | None = None
-        spare_active: np.ndarray | None = None
         try:
             for c0 in range(start, end, chunk_size):
                 c1 = min(c0 + chunk_size, end)
@@ -209,60 +306,90 @@ def iter_chunks(
                 for block in range(first, min(last + 1 + workers, last_block + 1)):
                     fetch(block)  # this chunk's blocks, and a few ahead
                 n = c1 - c0
-                if buffers is None and reuse:
-                    if spare is None or spare["x"].shape[0] < n:
-                        spare = allocate_buffers(
-                            model,
-                            min(chunk_size, end - start),
-                            keep_consequences=keep_consequences,
-                        )
-                        spare_active = np.empty((spare["x"].shape[0], *_active_shape(model)))
-                    x = spare["x"][:n]
-                    views = {k: v[:n] for k, v in spare.items() if k != "x"}
-                elif buffers is None:
-                    x = np.empty((n, len(model.uncertain)))
-                    views = None
-                else:
-                    x = buffers["x"][c0:c1]
-                    views = {k: v[c0:c1] for k, v in buffers.items() if k != "x"}
-                if not noise:
-                    active = np.zeros((0, 0, 0))
-                elif spare_active is not None and buffers is None and reuse:
-                    active = spare_active[:n]
-                else:
-                    active = np.empty((n, *_active_shape(model)))
+                reduced = []
                 for block in range(first, last + 1):
-                    bx, bact = fetch(block).result()
-                    b0 = block * BLOCK_SIZE
-                    lo, hi = max(c0, b0), min(c1, b0 + BLOCK_SIZE)
-                    x[lo - c0 : hi - c0] = bx[lo - b0 : hi - b0]
-                    if noise:
-                        active[lo - c0 : hi - c0] = bact[lo - b0 : hi - b0]
+                    reduced += [r for lo, r in fetch(block).result()[3] if c0 <= lo < c1]
+                if not arrays:
+                    chunk_arrays = _empty_arrays(model, keys)
+                    active = np.zeros((0, 0, 0))
+                elif (
+                    buffers is None
+                    and first == last
+                    and block_bounds(n_draws, first)
+                    == (
+                        c0,
+                        c1,
+                    )
+                ):
+                    # the chunk is one block: its arrays are the chunk's, no copy
+                    bx, bact, bout, _ = pending[first].result()
+                    chunk_arrays = {"x": bx, **bout}
+                    active = bact
+                else:
+                    if buffers is not None:
+                        chunk_arrays = {k: buffers[k][c0:c1] for k in keys}
+                    elif reuse:
+                        if spare is None or spare["x"].shape[0] < n:
+                            spare = _chunk_arrays(model, min(chunk_size, end - start), keys)
+                        chunk_arrays = {k: v[:n] for k, v in spare.items()}
+                    else:
+                        chunk_arrays = _chunk_arrays(model, n, keys)
+                    active = chunk_arrays.pop("active", np.zeros((0, 0, 0)))
+                    if noise and active.shape[0] != n:
+                        active = np.empty((n, *_active_shape(model)))
+                    for block in range(first, last + 1):
+                        bx, bact, bout, _ = fetch(block).result()
+                        b0 = block * BLOCK_SIZE
+                        lo, hi = max(c0, b0), min(c1, b0 + BLOCK_SIZE)
+                        blocks = {"x": bx, **bout}
+                        for key in keys:
+                            target = chunk_arrays[key][lo - c0 : hi - c0]
+                            source = blocks[key][lo - b0 : hi - b0]
+                            if target.ctypes.data != source.ctypes.data:  # not written in place
+                                target[...] = source
+                        if noise:
+                            active[lo - c0 : hi - c0] = bact[lo - b0 : hi - b0]
                 for block in [b for b in pending if b < last]:
                     del pending[block]  # fully used; a chunk never goes back
-                out = run_kernel(
-                    model,
-                    x,
-                    active,
-                    noise=noise,
-                    keep_consequences=keep_consequences,
-                    out=views,
-                )
+                x = chunk_arrays["x"]
                 yield Chunk(
                     start=c0,
                     stop=c1,
                     x=x,
-                    successes=_successes(model, x, active, noise),
+                    successes=_successes(model, x, active, noise and arrays),
                     participants=_values(model, x, model.idx_participants),
-                    cost=out["cost"],
-                    value=out["value"],
-                    net=out["net"],
-                    pv=out["pv"],
-                    value_k=out.get("value_k"),
+                    cost=chunk_arrays["cost"],
+                    value=chunk_arrays["value"],
+                    net=chunk_arrays["net"],
+                    pv=chunk_arrays["pv"],
+                    value_k=chunk_arrays.get("value_k"),
+                    reduced=tuple(reduced),
                 )
         finally:
             for future in pending.values():
                 future.cancel()
+
+
+def _segments(lo: int, hi: int, start: int, chunk_size: int) -> list[tuple[int, int]]:
+    """Cut draws ``lo:hi`` at the bounds of the chunks ``start + k * chunk_size``."""
+    first = start + (lo - start) // chunk_size * chunk_size + chunk_size
+    cuts = [lo, *range(first, hi, chunk_size), hi]
+    return [(a, b) for a, b in itertools.pairwise(cuts) if a < b]
+
+
+def _empty_arrays(model: CaseModel, keys: list[str]) -> dict[str, np.ndarray]:
+    """Return the arrays of a chunk taken without its draws (``arrays=False``)."""
+    return {
+        k: v[:0] for k, v in allocate_buffers(model, 0, keep_consequences="value_k" in keys).items()
+    }
+
+
+def _chunk_arrays(model: CaseModel, n: int, keys: list[str]) -> dict[str, np.ndarray]:
+    """Arrays for one chunk of `n` draws (the keys of :func:`allocate_buffers`)."""
+    arrays = allocate_buffers(model, n, keep_consequences="value_k" in keys)
+    if model.case.outcome.noise:
+        arrays["active"] = np.empty((n, *_active_shape(model)))
+    return arrays
 
 
 def allocate_buffers(
@@ -283,8 +410,8 @@ def allocate_buffers(
 
 
 def sampling_threads() -> int:
-    """Threads that sample blocks of draws ahead of the kernel (numba's thread count)."""
-    return max(1, numba.get_num_threads())
+    """Threads that sample and simulate blocks of draws (:func:`kernel_threads`)."""
+    return kernel_threads()
 
 
 def _active_shape(model: CaseModel) -> tuple[int, int]:

@@ -22,6 +22,7 @@ from som_mc.types import PointEstimate
 
 __all__ = ["deterministic"]
 
+
 def _cost_years(case: Case, cost_kind: str, year: int | None, years: list[int] | None) -> list:
     if cost_kind == "one_off":
         return [year or 0]

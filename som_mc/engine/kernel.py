@@ -2,6 +2,10 @@
 
 The kernels (:mod:`som_mc.engine._kernels`) take only pre-drawn numbers and preallocated
 outputs; these wrappers check shapes and dtypes, allocate, and pass the model's tables.
+
+The kernels are serial and release the GIL. A large call is split into contiguous slices of
+draws (or summary rows) run on :func:`kernel_threads` threads; every draw and row is computed
+on its own, so the split changes no number.
 """
 
 from __future__ import annotations
@@ -10,9 +14,11 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import TextIO
 
+import numba
 import numpy as np
 
 from som_mc.engine._kernels import histogram_rows, row_moments, simulate_chunk, summary_rows
@@ -23,12 +29,70 @@ __all__ = [
     "cell_moments",
     "cell_rows",
     "compile_notice",
+    "kernel_threads",
     "kernels_cached",
     "run_kernel",
+    "set_kernel_threads",
+    "split_work",
     "warm_up",
 ]
 
 _KERNELS = (simulate_chunk, summary_rows, row_moments, histogram_rows)
+
+# Threads per kernel call; None: numba's configured count (NUMBA_NUM_THREADS, else the CPUs).
+_threads: list[int | None] = [None]
+
+#: Fewest draws (or rows) worth a thread of their own.
+_MIN_SPLIT = {"draws": 4096, "rows": 8}
+
+
+def kernel_threads() -> int:
+    """Threads a kernel call (and the pipeline's block workers) may use."""
+    chosen = _threads[0]
+    if chosen is None:
+        chosen = int(numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
+    return max(1, chosen)
+
+
+def set_kernel_threads(threads: int | None) -> None:
+    """Set the threads of kernel calls in this process (None: back to numba's count).
+
+    The numbers of a run do not depend on it; only the speed does.
+    """
+    if threads is not None and (isinstance(threads, bool) or int(threads) < 1):
+        raise ValueError(f"threads must be an integer >= 1 or None; received {threads!r}")
+    _threads[0] = None if threads is None else int(threads)
+
+
+def split_work(
+    fn: Callable[[int, int], None], n: int, threads: int | None = None, *, unit: str = "draws"
+) -> None:
+    """Call ``fn(lo, hi)`` on contiguous slices covering ``range(n)``, on several threads.
+
+    Parameters
+    ----------
+    fn : callable
+        Does the work for items ``lo:hi`` (a nogil kernel on slices of its arrays); the
+        slices are disjoint, so the calls may run at the same time.
+    n : int
+        Number of items.
+    threads : int, optional
+        Threads to use (default :func:`kernel_threads`); fewer when the slices would be
+        small.
+    unit : {"draws", "rows"}
+        What an item is, for the smallest slice worth a thread.
+    """
+    parts = max(1, min(kernel_threads() if threads is None else threads, n // _MIN_SPLIT[unit]))
+    if parts == 1:
+        if n:
+            fn(0, n)
+        return
+    bounds = [n * p // parts for p in range(parts + 1)]
+    with ThreadPoolExecutor(max_workers=parts - 1, thread_name_prefix="som_mc-kernel") as pool:
+        futures = [pool.submit(fn, bounds[p], bounds[p + 1]) for p in range(1, parts)]
+        fn(bounds[0], bounds[1])
+        for future in futures:
+            future.result()
 
 
 def run_kernel(
@@ -40,6 +104,7 @@ def run_kernel(
     keep_consequences: bool = False,
     kernel: Callable[..., None] = simulate_chunk,
     out: dict[str, np.ndarray] | None = None,
+    threads: int | None = None,
 ) -> dict[str, np.ndarray]:
     """Typed front of the numba kernel: allocate outputs, pass the model's tables.
 
@@ -59,6 +124,8 @@ def run_kernel(
         The kernel (``simulate_chunk`` or, in tests, its ``.py_func``).
     out : dict of ndarray, optional
         C-contiguous arrays to write into instead of new ones (keys as returned).
+    threads : int, optional
+        Threads to split the draws over (default :func:`kernel_threads`).
 
     Returns
     -------
@@ -90,39 +157,44 @@ def run_kernel(
             array[...] = 0.0
         out[key] = array
     value_k = out.pop("value_k")
-    kernel(
-        x,
-        model.uncertain,
-        model.const,
-        model.idx_success,
-        model.idx_dropoff,
-        model.idx_participants,
-        model.cons_scale,
-        model.cons_profile,
-        model.cons_price,
-        model.cons_participants,
-        model.cost_amount,
-        model.cost_actor,
-        model.cost_fixed,
-        model.cost_per_participant,
-        model.discount,
-        model.delay,
-        model.span,
-        noise,
-        active if noise and active is not None else np.zeros((0, 0, 0)),
-        out["cost"],
-        out["value"],
-        out["net"],
-        out["pv"],
-        value_k,
-    )
+    active = active if noise and active is not None else np.zeros((0, 0, 0))
+
+    def part(lo: int, hi: int) -> None:
+        kernel(
+            x[lo:hi],
+            model.uncertain,
+            model.const,
+            model.idx_success,
+            model.idx_dropoff,
+            model.idx_participants,
+            model.cons_scale,
+            model.cons_profile,
+            model.cons_price,
+            model.cons_participants,
+            model.cost_amount,
+            model.cost_actor,
+            model.cost_fixed,
+            model.cost_per_participant,
+            model.discount,
+            model.delay,
+            model.span,
+            noise,
+            active[lo:hi] if noise else active,
+            out["cost"][lo:hi],
+            out["value"][lo:hi],
+            out["net"][lo:hi],
+            out["pv"][lo:hi],
+            value_k[lo:hi] if keep_consequences else value_k,
+        )
+
+    split_work(part, n, threads)
     if keep_consequences:
         out["value_k"] = value_k
     return out
 
 
 def cell_rows(
-    net: np.ndarray, pv: np.ndarray, participants: np.ndarray
+    net: np.ndarray, pv: np.ndarray, participants: np.ndarray, *, threads: int | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Lay a block of draws out as one row per summary cell, and find break-even years.
 
@@ -134,6 +206,8 @@ def cell_rows(
         Discounted net result over the horizon per draw and aktør.
     participants : ndarray, shape (n, C)
         Participants per draw and cohort.
+    threads : int, optional
+        Threads to split the draws over (default :func:`kernel_threads`).
 
     Returns
     -------
@@ -147,18 +221,19 @@ def cell_rows(
     n_b, n_t, n_a = net.shape
     rows = np.empty((2 * n_t * (n_a + 1) + 3 * (n_a + 1), n_b))
     first = np.empty((n_a + 1, n_b), dtype=np.int64)
-    summary_rows(
-        np.ascontiguousarray(net, dtype=np.float64),
-        np.ascontiguousarray(pv, dtype=np.float64),
-        np.ascontiguousarray(participants, dtype=np.float64),
-        rows,
-        first,
-    )
+    net = np.ascontiguousarray(net, dtype=np.float64)
+    pv = np.ascontiguousarray(pv, dtype=np.float64)
+    participants = np.ascontiguousarray(participants, dtype=np.float64)
+
+    def part(lo: int, hi: int) -> None:
+        summary_rows(net, pv, participants, rows, first, lo, hi)
+
+    split_work(part, n_b, threads)
     return rows, first
 
 
 def cell_moments(
-    rows: np.ndarray, lo: int = 0, hi: int | None = None
+    rows: np.ndarray, lo: int = 0, hi: int | None = None, *, threads: int | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Mean, sum of squared deviations and count of values > 0 of each row (numba).
 
@@ -171,14 +246,33 @@ def cell_moments(
         raise ValueError(f"columns {lo}:{stop} are not within rows of {rows.shape[1]} columns")
     mean, m2 = np.empty(rows.shape[0]), np.empty(rows.shape[0])
     positive = np.empty(rows.shape[0], dtype=np.int64)
-    row_moments(rows, lo, stop, mean, m2, positive)
+
+    def part(r0: int, r1: int) -> None:
+        row_moments(rows[r0:r1], lo, stop, mean[r0:r1], m2[r0:r1], positive[r0:r1])
+
+    split_work(part, rows.shape[0], threads if stop - lo >= _MIN_SPLIT["draws"] else 1, unit="rows")
     return mean, m2, positive
 
 
-def cell_histograms(rows: np.ndarray, lo: np.ndarray, width: np.ndarray, bins: int) -> np.ndarray:
+def cell_histograms(
+    rows: np.ndarray,
+    lo: np.ndarray,
+    width: np.ndarray,
+    bins: int,
+    *,
+    threads: int | None = None,
+) -> np.ndarray:
     """Histogram counts of each row over fixed bins, shape (R, bins), int32 (numba)."""
     counts = np.zeros((rows.shape[0], bins), dtype=np.int32)
-    histogram_rows(np.ascontiguousarray(rows, dtype=np.float64), lo, width, counts)
+    rows = np.ascontiguousarray(rows, dtype=np.float64)
+    lo = np.ascontiguousarray(lo, dtype=np.float64)
+    width = np.ascontiguousarray(width, dtype=np.float64)
+
+    def part(r0: int, r1: int) -> None:
+        histogram_rows(rows[r0:r1], lo[r0:r1], width[r0:r1], counts[r0:r1])
+
+    few = rows.shape[1] < _MIN_SPLIT["draws"]
+    split_work(part, rows.shape[0], 1 if few else threads, unit="rows")
     return counts
 
 

@@ -21,10 +21,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Literal
 
-import numba
 import numpy as np
 
-from som_mc.engine.kernel import cell_histograms, cell_moments
+from som_mc.engine.kernel import cell_histograms, cell_moments, kernel_threads
 from som_mc.model import NOT_WITHIN_HORIZON
 from som_mc.sampling import BLOCK_SIZE
 from som_mc.stats._moments import merge_moments
@@ -81,7 +80,7 @@ def check_quantiles(quantiles: Sequence[float]) -> tuple[float, ...]:
     return q
 
 
-def block_pieces(start: int, rows: np.ndarray) -> list[Piece]:
+def block_pieces(start: int, rows: np.ndarray, *, threads: int | None = None) -> list[Piece]:
     """Moments of draws ``start:start + n`` (the columns of `rows`) per random-number block.
 
     Parameters
@@ -90,6 +89,8 @@ def block_pieces(start: int, rows: np.ndarray) -> list[Piece]:
         Index of the first draw (column 0) in the run.
     rows : ndarray, shape (R, n)
         One row per cell.
+    threads : int, optional
+        Threads for the kernel (default :func:`~som_mc.engine.kernel.kernel_threads`).
 
     Returns
     -------
@@ -103,7 +104,7 @@ def block_pieces(start: int, rows: np.ndarray) -> list[Piece]:
     while lo < n:
         block = (start + lo) // BLOCK_SIZE
         hi = min(n, (block + 1) * BLOCK_SIZE - start)
-        out.append((start + lo, hi - lo, *cell_moments(rows, lo, hi)))
+        out.append((start + lo, hi - lo, *cell_moments(rows, lo, hi, threads=threads)))
         lo = hi
     return out
 
@@ -130,10 +131,10 @@ def exact_quantiles(rows: np.ndarray, q: Sequence[float] | np.ndarray) -> np.nda
     """Quantiles of each row (NumPy's default linear method), shape ``(len(q), R)``.
 
     Sorts `rows` in place: each contiguous row is sorted by NumPy (which releases the GIL), the
-    rows split over numba's number of threads.
+    rows split over :func:`~som_mc.engine.kernel.kernel_threads` threads.
     """
     n_rows, n = rows.shape
-    workers = max(1, min(numba.get_num_threads(), n_rows))
+    workers = max(1, min(kernel_threads(), n_rows))
     bounds = np.linspace(0, n_rows, workers + 1).astype(int)
     if workers == 1:
         rows.sort(axis=1)
@@ -168,9 +169,9 @@ class HistogramEdges:
         span = np.maximum(vmax - vmin, np.maximum(np.abs(vmax), 1.0) * 1e-9)
         return cls(lo=vmin - span, width=3.0 * span / bins, bins=bins)
 
-    def counts(self, rows: np.ndarray) -> np.ndarray:
+    def counts(self, rows: np.ndarray, *, threads: int | None = None) -> np.ndarray:
         """Histogram counts of each row, shape (R, bins), int32 (compact to ship)."""
-        return cell_histograms(rows, self.lo, self.width, self.bins)
+        return cell_histograms(rows, self.lo, self.width, self.bins, threads=threads)
 
     def quantiles(self, counts: np.ndarray, q: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
         """Quantiles per row, shape (Q, R), and a bound on their error, shape (R,).

@@ -40,6 +40,7 @@ __all__ = [
     "DEFAULT_QUANTILES",
     "Summary",
     "SummaryPart",
+    "merge_parts",
     "quantile_index",
     "segments",
     "summarize",
@@ -115,6 +116,7 @@ def summary_part(
     participants: np.ndarray,
     *,
     edges: HistogramEdges | None,
+    threads: int | None = None,
 ) -> SummaryPart:
     """Reduce draws ``start:start + n`` (one chunk) to a :class:`SummaryPart`.
 
@@ -127,15 +129,45 @@ def summary_part(
         (n, C).
     edges : HistogramEdges or None
         The run's histogram bins (histogram quantiles), or None to keep the rows (exact).
+    threads : int, optional
+        Threads for the kernels (default :func:`~som_mc.engine.kernel.kernel_threads`).
     """
-    rows, first = cell_rows(net, pv, participants)
+    rows, first = cell_rows(net, pv, participants, threads=threads)
     n_t = net.shape[1]
     break_even = np.stack([np.bincount(f, minlength=n_t + 1) for f in first], axis=1)
     return SummaryPart(
-        pieces=block_pieces(start, rows),
+        pieces=block_pieces(start, rows, threads=threads),
         break_even=break_even.astype(np.int64),
-        counts=edges.counts(rows) if edges is not None else None,
+        counts=edges.counts(rows, threads=threads) if edges is not None else None,
         rows=(start, rows) if edges is None else None,
+    )
+
+
+def merge_parts(parts: Sequence[SummaryPart]) -> SummaryPart:
+    """Merge the parts of consecutive draws (the blocks of a chunk) into the chunk's part.
+
+    The result is the part :func:`summary_part` gives for all their draws at once: the same
+    pieces, counts and rows.
+    """
+    if not parts:
+        raise ValueError("no parts to merge")
+    if len(parts) == 1:
+        return parts[0]
+    ordered = sorted(parts, key=lambda p: p.pieces[0][0] if p.pieces else 0)
+    counts = None
+    if all(p.counts is not None for p in ordered):
+        counts = ordered[0].counts.copy()  # type: ignore[union-attr]
+        for p in ordered[1:]:
+            counts += p.counts
+    rows = None
+    if all(p.rows is not None for p in ordered):
+        kept = [p.rows for p in ordered if p.rows is not None]
+        rows = (kept[0][0], np.concatenate([r for _, r in kept], axis=1))
+    return SummaryPart(
+        pieces=[piece for p in ordered for piece in p.pieces],
+        break_even=sum((p.break_even for p in ordered[1:]), ordered[0].break_even.copy()),
+        counts=counts,
+        rows=rows,
     )
 
 
