@@ -136,7 +136,13 @@ class Strict(BaseModel):
     """Base model: strict types, unknown keys rejected with a hint."""
 
     model_config = ConfigDict(
-        extra="forbid", strict=True, frozen=True, arbitrary_types_allowed=True
+        extra="forbid",
+        strict=True,
+        frozen=True,
+        arbitrary_types_allowed=True,
+        # validators are built on first use, once per model actually validated (faster
+        # start-up for commands that read a case)
+        defer_build=True,
     )
 
     @model_validator(mode="before")

@@ -23,6 +23,7 @@ clamping of relative moves in the tornado and the search range of switching valu
 from __future__ import annotations
 
 import difflib
+import functools
 import math
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -45,10 +46,14 @@ __all__ = [
     "scenario_cases",
 ]
 
-#: Gauss–Legendre nodes for moments of transformed distributions (exact enough for the
-#: smooth quantile functions of the families; 400 nodes put < 1e-9 relative error on a
-#: PERT mean).
-_NODES, _WEIGHTS = np.polynomial.legendre.leggauss(400)
+@functools.cache
+def _gauss_legendre() -> tuple[np.ndarray, np.ndarray]:
+    """Gauss–Legendre nodes and weights for moments of transformed distributions.
+
+    Exact enough for the smooth quantile functions of the families (400 nodes put < 1e-9
+    relative error on a PERT mean); computed on first use, not when a case is read.
+    """
+    return np.polynomial.legendre.leggauss(400)  # type: ignore[no-any-return]
 
 
 def input_domain(spec: InputSpec) -> tuple[float, float]:
@@ -157,9 +162,10 @@ class Stressed(Distribution):
 
     def _quad(self, power: int) -> float:
         # midpoint-free quadrature: nodes strictly inside (0, 1) avoid infinite end quantiles
-        u = 0.5 * (_NODES + 1.0)
+        nodes, weights = _gauss_legendre()
+        u = 0.5 * (nodes + 1.0)
         values = self.ppf(u) ** power
-        return float(0.5 * np.dot(_WEIGHTS, values))
+        return float(0.5 * np.dot(weights, values))
 
     def mean(self) -> float:
         """Mean of the restricted distribution (quadrature)."""
