@@ -144,3 +144,54 @@ def test_example_cases_kernel_equals_reference(path):
     ref = simulate_chunk_numpy(model, x, active, noise=case.outcome.noise, keep_consequences=True)
     for key in ("cost", "value", "net", "pv", "value_k"):
         np.testing.assert_allclose(out[key], ref[key], rtol=1e-12, atol=1e-9)
+
+
+def _numpy_outcome_chain(gen, participants, s, keep, dropoff, n_chain):
+    """The outcome noise drawn with NumPy's array sampler (the engine's former code)."""
+    n, n_c = participants.shape
+    active = np.empty((n, n_c, n_chain))
+    for c in range(n_c):
+        active[:, c, 0] = gen.binomial(participants[:, c].astype(np.int64), s)
+        for tau in range(1, n_chain):
+            if dropoff:
+                active[:, c, tau] = gen.binomial(active[:, c, tau - 1].astype(np.int64), keep)
+            else:
+                active[:, c, tau] = active[:, c, 0]
+    return active
+
+
+@pytest.mark.parametrize("dropoff", [False, True])
+def test_outcome_chain_equals_numpy_binomials_and_py_func(dropoff):
+    from som_mc.engine._kernels import outcome_chain
+
+    rng = np.random.default_rng(11)
+    n, n_c, n_chain = 3000, 3, 5
+    # small and large cohorts (inversion and BTPE), and the edges p = 0, p = 1, n = 0
+    participants = rng.choice([0.0, 1.0, 7.0, 40.0, 250.0, 5000.0], size=(n, n_c))
+    s = rng.choice([0.0, 1.0, 0.02, 0.3, 0.5, 0.8], size=n)
+    keep = rng.choice([0.0, 1.0, 0.6, 0.95], size=n)
+
+    def gen():
+        return np.random.Generator(np.random.PCG64(np.random.SeedSequence(5, spawn_key=(1, 2))))
+
+    expected = _numpy_outcome_chain(gen(), participants, s, keep, dropoff, n_chain)
+    for func in (outcome_chain, outcome_chain.py_func):
+        active = np.empty((n, n_c, n_chain))
+        func(gen(), participants, s, keep, dropoff, active)
+        np.testing.assert_array_equal(active, expected)
+
+
+def test_outcome_noise_refuses_what_numpy_refuses():
+    from som_mc.engine.chunks import draw_outcomes
+
+    data = minimal_case(
+        outcome={"noise": True}, success_rate={"dist": "uniform", "low": 0.0, "high": 1.0}
+    )
+    model = compile_case(parse_case(data))
+    x = np.zeros((4, len(model.uncertain)))
+    col = {int(j): i for i, j in enumerate(model.uncertain)}[int(model.idx_success)]
+    x[:, col] = [0.2, 0.3, 0.4, 0.5]
+    assert draw_outcomes(model, x, np.random.default_rng(0)).shape[0] == 4
+    x[1, col] = 1.5  # a succesrate above 1: NumPy's sampler refuses it, so does the engine
+    with pytest.raises(ValueError, match="p < 0, p > 1"):
+        draw_outcomes(model, x, np.random.default_rng(0))

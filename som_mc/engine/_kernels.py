@@ -17,7 +17,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["histogram_rows", "row_moments", "simulate_chunk", "summary_rows"]
+__all__ = ["histogram_rows", "outcome_chain", "row_moments", "simulate_chunk", "summary_rows"]
 
 _JIT = {"cache": True, "nogil": True, "fastmath": False}
 
@@ -206,6 +206,49 @@ def simulate_chunk(
                     pv[d] += net * rate
             for d in range(m):
                 out_pv[i0 + d, a] = pv[d]
+
+
+@numba.njit(**_JIT)  # type: ignore[call-overload]
+def outcome_chain(
+    gen: np.random.Generator,
+    participants: np.ndarray,
+    s: np.ndarray,
+    keep: np.ndarray,
+    dropoff: bool,
+    active: np.ndarray,
+) -> None:
+    """Draw the realised active successes of one block from its outcome stream.
+
+    ``active[i, c, 0] ~ Binomial(participants[i, c], s[i])`` and, with drop-off,
+    ``active[i, c, τ] ~ Binomial(active[i, c, τ − 1], keep[i])``; without it every year keeps
+    the first year's successes. The draws are taken cohort by cohort, year by year, draw by
+    draw: the order (and NumPy's algorithm, which numba's ``Generator.binomial`` implements)
+    of ``gen.binomial`` on the arrays, so the numbers are NumPy's.
+
+    Parameters
+    ----------
+    gen : numpy.random.Generator
+        The block's outcome stream (one per block of draws, never shared between threads).
+    participants : ndarray, shape (n, C)
+        Participants per draw and cohort (whole numbers >= 0).
+    s, keep : ndarray, shape (n,)
+        Succesrate and 1 − drop-off rate per draw (in [0, 1]).
+    dropoff : bool
+        Whether successes end over the years.
+    active : ndarray, shape (n, C, S)
+        Output.
+    """
+    n, n_c, n_chain = active.shape
+    for c in range(n_c):
+        for i in range(n):
+            active[i, c, 0] = gen.binomial(np.int64(participants[i, c]), s[i])
+        for tau in range(1, n_chain):
+            if dropoff:
+                for i in range(n):
+                    active[i, c, tau] = gen.binomial(np.int64(active[i, c, tau - 1]), keep[i])
+            else:
+                for i in range(n):
+                    active[i, c, tau] = active[i, c, 0]
 
 
 @numba.njit(**_JIT)  # type: ignore[call-overload]

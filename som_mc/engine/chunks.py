@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from som_mc.case import Case
+from som_mc.engine._kernels import outcome_chain
 from som_mc.engine.kernel import kernel_threads, run_kernel
 from som_mc.model import CaseModel
 from som_mc.sampling import (
@@ -88,15 +89,21 @@ def draw_outcomes(model: CaseModel, x: np.ndarray, gen: np.random.Generator) -> 
     s, dropoff = _values(model, x, np.array([model.idx_success, model.idx_dropoff])).T
     keep = 1.0 - dropoff
     participants = _values(model, x, model.idx_participants)
-    n_chain = model.chain_length
-    active = np.empty((n, model.n_cohorts, n_chain))
-    for c in range(model.n_cohorts):
-        active[:, c, 0] = gen.binomial(participants[:, c].astype(np.int64), s)
-        for tau in range(1, n_chain):
-            if model.dropoff_active:
-                active[:, c, tau] = gen.binomial(active[:, c, tau - 1].astype(np.int64), keep)
-            else:
-                active[:, c, tau] = active[:, c, 0]
+    # NumPy's own checks of binomial parameters (numba's sampler does not make them)
+    if not np.all(participants >= 0):
+        raise ValueError("n < 0")
+    for p in (s, keep) if model.dropoff_active else (s,):
+        if not np.all((p >= 0) & (p <= 1)):
+            raise ValueError("p < 0, p > 1 or p contains NaNs")
+    active = np.empty((n, model.n_cohorts, model.chain_length))
+    outcome_chain(
+        gen,
+        np.ascontiguousarray(participants),
+        np.ascontiguousarray(s),
+        np.ascontiguousarray(keep),
+        bool(model.dropoff_active),
+        active,
+    )
     return active
 
 

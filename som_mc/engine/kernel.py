@@ -21,7 +21,13 @@ from typing import TextIO
 import numba
 import numpy as np
 
-from som_mc.engine._kernels import histogram_rows, row_moments, simulate_chunk, summary_rows
+from som_mc.engine._kernels import (
+    histogram_rows,
+    outcome_chain,
+    row_moments,
+    simulate_chunk,
+    summary_rows,
+)
 from som_mc.model import CaseModel
 
 __all__ = [
@@ -37,7 +43,7 @@ __all__ = [
     "warm_up",
 ]
 
-_KERNELS = (simulate_chunk, summary_rows, row_moments, histogram_rows)
+_KERNELS = (simulate_chunk, summary_rows, row_moments, histogram_rows, outcome_chain)
 
 # Threads per kernel call; None: numba's configured count (NUMBA_NUM_THREADS, else the CPUs).
 _threads: list[int | None] = [None]
@@ -304,6 +310,8 @@ def warm_up(model: CaseModel) -> None:
     rows, _ = cell_rows(out["net"], out["pv"], participants)
     cell_moments(rows)
     cell_histograms(rows, np.zeros(rows.shape[0]), np.ones(rows.shape[0]), 4)
+    ones = np.ones(n)
+    outcome_chain(np.random.default_rng(0), participants, ones, ones, True, active)
 
 
 @contextmanager
