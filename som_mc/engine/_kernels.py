@@ -25,6 +25,8 @@ _JIT = {"cache": True, "nogil": True, "fastmath": False}
 @numba.njit(**_JIT)  # type: ignore[call-overload]
 def simulate_chunk(
     x: np.ndarray,
+    lo: int,
+    hi: int,
     uncertain: np.ndarray,
     const: np.ndarray,
     idx_success: int,
@@ -53,8 +55,11 @@ def simulate_chunk(
 
     Parameters
     ----------
-    x : ndarray, shape (n, U)
-        Sampled values of the uncertain inputs (columns in the order of `uncertain`).
+    x : ndarray, shape (U, n)
+        Sampled values of the uncertain inputs, input by input (rows in the order of
+        `uncertain`, one column per draw).
+    lo, hi : int
+        The draws to simulate (``0 <= lo <= hi <= n``); other draws' outputs are left alone.
     uncertain : ndarray of int64, shape (U,)
         Position of each sampled column in the full input vector.
     const : ndarray, shape (J,)
@@ -92,7 +97,7 @@ def simulate_chunk(
     out_value_k : ndarray, shape (n, K, T, A) or (0, 0, 0, 0)
         Output per consequence, written when its first dimension is n.
     """
-    n = x.shape[0]
+    n = x.shape[1]
     n_unc = uncertain.shape[0]
     n_in = const.shape[0]
     n_c = idx_participants.shape[0]
@@ -106,10 +111,8 @@ def simulate_chunk(
     # innermost loops run over draws, element by element (SIMD), with each draw computed in
     # the same order as the NumPy reference whatever the tiling and the number of threads.
     tile = 64
-    n_tiles = (n + tile - 1) // tile
-    for part in range(n_tiles):
-        i0 = part * tile
-        m = min(tile, n - i0)
+    for i0 in range(lo, hi, tile):
+        m = min(tile, hi - i0)
         # the full input vector of each draw of the tile, one row per input
         v = np.empty((n_in, tile))
         for j in range(n_in):
@@ -118,7 +121,7 @@ def simulate_chunk(
         for j in range(n_unc):
             row = uncertain[j]
             for d in range(m):
-                v[row, d] = x[i0 + d, j]
+                v[row, d] = x[j, i0 + d]
         s = v[idx_success]
         keep = np.empty(tile)
         for d in range(m):

@@ -114,10 +114,16 @@ def _block_data(
     seed: int,
     design: Design,
     correlations: list[CorrelationSpec],
+    inputs_major: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
+    """Sample block `block` and draw its outcome noise: ``(x, active)``.
+
+    `x` is draw-major (n, U), or input-major (U, n) with `inputs_major` (what the kernel
+    reads; the same numbers).
+    """
     start, stop = block_bounds(n_draws, block)
     dists = [model.inputs[j].dist for j in model.uncertain]
-    x = sample_block(
+    rows = sample_block(
         dists,
         model.uncertain_names,
         seed=seed,
@@ -125,16 +131,21 @@ def _block_data(
         size=stop - start,
         design=design,
         correlations=correlations,
+        inputs_major=True,
     )
     noise = model.case.outcome.noise
     if noise:
         # Binomial successes need whole numbers of participants.
         for col, j in enumerate(model.uncertain):
             if j in model.idx_participants:
-                np.rint(x[:, col], out=x[:, col])
-        active = draw_outcomes(model, x, stream(seed, "outcome", block))
+                np.rint(rows[col], out=rows[col])
+        active = draw_outcomes(model, rows.T, stream(seed, "outcome", block))
     else:
         active = np.empty((0, 0, 0))
+    if inputs_major:
+        return rows, active
+    x = np.empty(rows.T.shape)
+    x[...] = rows.T
     return x, active
 
 
@@ -152,29 +163,37 @@ def _block_task(
     dest: dict[str, np.ndarray] | None,
     reduce: Callable[[Chunk], Any] | None,
     segments: list[tuple[int, int]],
+    want_x: bool = True,
 ) -> _Block:
     """Sample block `block`, run the kernel on it and reduce it (one thread).
 
     Returns ``(x, active, outputs, reduced)``. With `dest` (slices of a run's buffers
     covering exactly this block) the block's inputs and outputs are written there. `reduce`
     is applied to each segment ``(lo, hi)`` of the block's draws (a block's share of one
-    chunk), giving ``reduced = [(lo, result), ...]``.
+    chunk), giving ``reduced = [(lo, result), ...]``. Without `want_x` the returned `x` is a
+    transposed view of the input-major sample (nothing is copied).
     """
-    x, active = _block_data(model, n_draws, block, seed, design, correlations)
-    if dest is not None:
-        dest["x"][...] = x
-        x = dest["x"]
+    rows, active = _block_data(model, n_draws, block, seed, design, correlations, inputs_major=True)
     views = None if dest is None else {k: v for k, v in dest.items() if k != "x"}
     noise = model.case.outcome.noise
     out = run_kernel(
         model,
-        x,
+        rows,
         active,
         noise=noise,
         keep_consequences=keep_consequences,
         out=views,
         threads=1,
+        inputs_major=True,
     )
+    if dest is not None:
+        x = dest["x"]
+        x[...] = rows.T
+    elif want_x:
+        x = np.empty(rows.T.shape)
+        x[...] = rows.T
+    else:
+        x = rows.T
     reduced: list[tuple[int, Any]] = []
     if reduce is not None:
         b0 = block * BLOCK_SIZE
@@ -302,6 +321,7 @@ def iter_chunks(
                     dest,
                     reduce,
                     segments,
+                    arrays,
                 )
             return pending[block]
 

@@ -111,6 +111,7 @@ def run_kernel(
     kernel: Callable[..., None] = simulate_chunk,
     out: dict[str, np.ndarray] | None = None,
     threads: int | None = None,
+    inputs_major: bool = False,
 ) -> dict[str, np.ndarray]:
     """Typed front of the numba kernel: allocate outputs, pass the model's tables.
 
@@ -132,6 +133,8 @@ def run_kernel(
         C-contiguous arrays to write into instead of new ones (keys as returned).
     threads : int, optional
         Threads to split the draws over (default :func:`kernel_threads`).
+    inputs_major : bool
+        `x` is given input by input, shape (U, n) (as the engine samples it).
 
     Returns
     -------
@@ -141,8 +144,9 @@ def run_kernel(
     """
     if noise and active is None:
         raise ValueError("outcome noise needs the realised successes (active)")
-    x = np.ascontiguousarray(x, dtype=np.float64)
-    n = x.shape[0]
+    # the kernel reads each input's draws as one contiguous row
+    x = np.ascontiguousarray(x if inputs_major else x.T, dtype=np.float64)
+    n = x.shape[1]
     n_t, n_a, n_k = model.n_years, len(model.case.actors), model.cons_profile.shape[0]
     shapes = {
         "cost": (n, n_t, n_a),
@@ -167,7 +171,9 @@ def run_kernel(
 
     def part(lo: int, hi: int) -> None:
         kernel(
-            x[lo:hi],
+            x,
+            lo,
+            hi,
             model.uncertain,
             model.const,
             model.idx_success,
@@ -185,12 +191,12 @@ def run_kernel(
             model.delay,
             model.span,
             noise,
-            active[lo:hi] if noise else active,
-            out["cost"][lo:hi],
-            out["value"][lo:hi],
-            out["net"][lo:hi],
-            out["pv"][lo:hi],
-            value_k[lo:hi] if keep_consequences else value_k,
+            active,
+            out["cost"],
+            out["value"],
+            out["net"],
+            out["pv"],
+            value_k,
         )
 
     split_work(part, n, threads)

@@ -99,6 +99,7 @@ def sample_block(
     size: int,
     design: Design = DEFAULT_DESIGN,
     correlations: Sequence[CorrelationSpec] = (),
+    inputs_major: bool = False,
 ) -> np.ndarray:
     """Sample one block of draws of the given inputs.
 
@@ -121,14 +122,18 @@ def sample_block(
         through its numerically inverted ``ppf`` in ``lhs`` and ``sobol``.
     correlations : sequence of CorrelationSpec
         Rank correlations imposed by Iman–Conover within the block (marginals unchanged).
+    inputs_major : bool
+        Return the sample input by input, shape ``(len(dists), size)`` (the same numbers,
+        transposed; each input's draws are written as one contiguous row).
 
     Returns
     -------
     ndarray, shape (size, len(dists))
-        Draw-major sample.
+        Draw-major sample (transposed with `inputs_major`).
     """
     n_in = len(dists)
-    out = np.empty((size, n_in))
+    rows = np.empty((n_in, size)) if inputs_major else None
+    out = rows.T if rows is not None else np.empty((size, n_in))
     if design == "random":
         for j, (dist, name) in enumerate(zip(dists, names, strict=True)):
             out[:, j] = _random_draws(dist, stream(seed, name, block), size)
@@ -153,7 +158,7 @@ def sample_block(
     if correlations and size > 2:
         index = {name: j for j, name in enumerate(names)}
         iman_conover(out, correlations, index, stream(seed, "correlation", block))
-    return out
+    return rows if rows is not None else out
 
 
 def sample_inputs(
