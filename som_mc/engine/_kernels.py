@@ -91,7 +91,9 @@ def simulate_chunk(
     active : ndarray, shape (n, C, S)
         Realised active successes per cohort and year since the effect year (when `noise`).
     out_cost, out_value, out_net : ndarray, shape (n, T, A)
-        Outputs: costs, value of consequences (-ΔE) and net result per year and actor.
+        Outputs: costs, value of consequences (-ΔE) and net result per year and actor;
+        `out_cost` and `out_value` are written only when their first dimension is n (pass
+        shape (0, 0, 0) when only the net result is wanted).
     out_pv : ndarray, shape (n, A)
         Output: discounted sum of the net result over the years.
     out_value_k : ndarray, shape (n, K, T, A) or (0, 0, 0, 0)
@@ -107,6 +109,7 @@ def simulate_chunk(
     n_l = cost_amount.shape[0]
     n_s = active.shape[2]
     keep_k = out_value_k.shape[0] == n
+    keep_parts = out_value.shape[0] == n  # value and cost too, or only net and pv
     # Draws are taken in tiles: every quantity of a tile is a row over its draws, so the
     # innermost loops run over draws, element by element (SIMD), with each draw computed in
     # the same order as the NumPy reference whatever the tiling and the number of threads.
@@ -203,10 +206,12 @@ def simulate_chunk(
                 rate = discount[t]
                 for d in range(m):
                     net = value[a, t, d] - cost[a, t, d]
-                    out_value[i0 + d, t, a] = value[a, t, d]
-                    out_cost[i0 + d, t, a] = cost[a, t, d]
                     out_net[i0 + d, t, a] = net
                     pv[d] += net * rate
+                if keep_parts:
+                    for d in range(m):
+                        out_value[i0 + d, t, a] = value[a, t, d]
+                        out_cost[i0 + d, t, a] = cost[a, t, d]
             for d in range(m):
                 out_pv[i0 + d, a] = pv[d]
 

@@ -185,6 +185,7 @@ def _block_task(
         out=views,
         threads=1,
         inputs_major=True,
+        net_only=not want_x,  # only a summary is wanted: no costs or values per draw
     )
     if dest is not None:
         x = dest["x"]
@@ -280,7 +281,8 @@ def iter_chunks(
         chunk's ``reduced``, in draw order. It must not depend on which thread runs it.
     arrays : bool
         Assemble the chunk's arrays (False: only ``reduced`` is wanted, nothing is copied;
-        needs `reduce`).
+        needs `reduce`, whose chunks then carry the net result, discounted result, inputs
+        and participants, but no costs or values per draw).
 
     Yields
     ------

@@ -112,6 +112,7 @@ def run_kernel(
     out: dict[str, np.ndarray] | None = None,
     threads: int | None = None,
     inputs_major: bool = False,
+    net_only: bool = False,
 ) -> dict[str, np.ndarray]:
     """Typed front of the numba kernel: allocate outputs, pass the model's tables.
 
@@ -135,6 +136,9 @@ def run_kernel(
         Threads to split the draws over (default :func:`kernel_threads`).
     inputs_major : bool
         `x` is given input by input, shape (U, n) (as the engine samples it).
+    net_only : bool
+        Compute only ``net`` and ``pv`` (``cost`` and ``value`` are returned empty, shape
+        (0, T, A)); what a summary needs.
 
     Returns
     -------
@@ -148,9 +152,10 @@ def run_kernel(
     x = np.ascontiguousarray(x if inputs_major else x.T, dtype=np.float64)
     n = x.shape[1]
     n_t, n_a, n_k = model.n_years, len(model.case.actors), model.cons_profile.shape[0]
+    parts = 0 if net_only else n
     shapes = {
-        "cost": (n, n_t, n_a),
-        "value": (n, n_t, n_a),
+        "cost": (parts, n_t, n_a),
+        "value": (parts, n_t, n_a),
         "net": (n, n_t, n_a),
         "pv": (n, n_a),
         "value_k": (n, n_k, n_t, n_a) if keep_consequences else (0, 0, 0, 0),
