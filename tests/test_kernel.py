@@ -195,3 +195,89 @@ def test_outcome_noise_refuses_what_numpy_refuses():
     x[1, col] = 1.5  # a succesrate above 1: NumPy's sampler refuses it, so does the engine
     with pytest.raises(ValueError, match="p < 0, p > 1"):
         draw_outcomes(model, x, np.random.default_rng(0))
+
+
+def _kernel_outputs(path, draws=3000):
+    """A block's summary inputs from an example case (the compiled kernel)."""
+    from som_mc.engine.chunks import _block_data, _values
+
+    model = compile_case(load_case(path))
+    x, active = _block_data(model, draws, 0, 9, "random", [])
+    out = engine_kernel(model, x, active, noise=model.case.outcome.noise, compiled=True)
+    return out["net"], out["pv"], _values(model, x, model.idx_participants)
+
+
+@pytest.mark.parametrize("path", sorted(CASES_DIR.glob("*.toml")), ids=lambda p: p.stem)
+def test_summary_kernels_equal_their_numpy_twins_and_py_func(path):
+    from som_mc.engine import _kernels
+    from som_mc.engine.reference import (
+        histogram_rows_numpy,
+        row_moments_numpy,
+        summary_rows_numpy,
+    )
+
+    net, pv, participants = _kernel_outputs(path)
+    n = net.shape[0]
+    rows, first = summary_rows_numpy(net, pv, participants)
+    for func in (_kernels.summary_rows, _kernels.summary_rows.py_func):
+        got_rows = np.empty_like(rows)
+        got_first = np.empty_like(first)
+        func(net, pv, participants, got_rows, got_first, 0, n)
+        np.testing.assert_array_equal(got_rows, rows)
+        np.testing.assert_array_equal(got_first, first)
+    lo, hi = 5, n - 3
+    expected = row_moments_numpy(rows, lo, hi)
+    for func in (_kernels.row_moments, _kernels.row_moments.py_func):
+        got = [np.empty(rows.shape[0]), np.empty(rows.shape[0])]
+        positive = np.empty(rows.shape[0], dtype=np.int64)
+        func(rows, lo, hi, got[0], got[1], positive)
+        for a, b in zip([*got, positive], expected, strict=True):
+            np.testing.assert_array_equal(a, b)
+    edge_lo = rows.min(axis=1) + 0.1 * np.ptp(rows, axis=1)  # some values below the bins
+    width = np.maximum(np.ptp(rows, axis=1), 1.0) / 50.0
+    counts = histogram_rows_numpy(rows, edge_lo, width, 40)  # and some above
+    assert counts.sum() == rows.size
+    for func in (_kernels.histogram_rows, _kernels.histogram_rows.py_func):
+        got = np.zeros_like(counts)
+        func(rows, edge_lo, width, got)
+        np.testing.assert_array_equal(got, counts)
+
+
+def test_row_moments_twin_sums_in_draw_order_with_signed_zeros():
+    from som_mc.engine import _kernels
+    from som_mc.engine.reference import row_moments_numpy
+
+    # cancellation makes the order visible; all-(-0.0) rows give the loop's +0.0
+    rows = np.array([[1e16, 1.0, -1e16, 1.0], [-0.0, -0.0, -0.0, -0.0], [-0.0, 2.0, -3.0, 0.5]])
+    mean, m2, positive = row_moments_numpy(rows, 0, 4)
+    assert mean[0] == 1.0 / 4  # (((1e16 + 1) - 1e16) + 1) / 4 in draw order
+    assert np.signbit(mean[1]) == np.signbit(0.0 + -0.0)
+    got = [np.empty(3), np.empty(3), np.empty(3, dtype=np.int64)]
+    _kernels.row_moments(rows, 0, 4, *got)
+    for a, b in zip(got, (mean, m2, positive), strict=True):
+        np.testing.assert_array_equal(a, b)
+        assert np.array_equal(np.signbit(a), np.signbit(b))
+
+
+@pytest.mark.parametrize("path", ["recidivism.toml", "housing_first.toml"])
+def test_runs_on_numpy_twins_equal_compiled_runs(path, monkeypatch):
+    from som_mc.engine import kernel as engine_kernel_module
+    from som_mc.run import summarize_stream
+    from som_mc.sampling import BLOCK_SIZE
+    from som_mc.stats import summarize
+
+    case = load_case(CASES_DIR / path)
+    draws = BLOCK_SIZE + 777  # a full block and a short one
+    results = []
+    for limit in (0, 10**9):  # every call compiled / every call on the NumPy twins
+        monkeypatch.setattr(engine_kernel_module, "NUMPY_MAX_DRAWS", limit)
+        ds = simulate(case, draws=draws, seed=21, keep_consequences=True)
+        results.append(
+            (ds, summarize(ds), summarize_stream(case, draws=draws, seed=21, chunk_size=5000))
+        )
+    (ds_a, sum_a, stream_a), (ds_b, sum_b, stream_b) = results
+    for var in ds_a.data_vars:
+        np.testing.assert_array_equal(ds_a[var].values, ds_b[var].values, err_msg=var)
+    for a, b in ((sum_a, sum_b), (stream_a, stream_b)):
+        for var in a.data_vars:
+            np.testing.assert_array_equal(a[var].values, b[var].values, err_msg=var)

@@ -58,6 +58,16 @@ def test_help_validate_and_catalog_list_import_no_heavy_library():
         assert got["heavy"] == [], (argv, got["heavy"])
 
 
+def test_small_run_imports_no_numba_and_a_large_one_does():
+    # at most NUMPY_MAX_DRAWS draws run on the kernels' NumPy twins (the same numbers)
+    small = _imported_by("run", str(CASE), "--draws", "1000", "--seed", "1", "--json", "--quiet")
+    assert small["status"] == 0
+    assert "numba" not in small["heavy"]
+    large = _imported_by("run", str(CASE), "--draws", "20000", "--seed", "1", "--json", "--quiet")
+    assert large["status"] == 0
+    assert "numba" in large["heavy"]
+
+
 def test_local_run_without_store_does_not_import_dask_array():
     got = _imported_by("run", str(CASE), "--draws", "200", "--seed", "1", "--json", "--quiet")
     assert got["status"] == 0

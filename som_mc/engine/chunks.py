@@ -18,8 +18,7 @@ from typing import Any
 import numpy as np
 
 from som_mc.case import Case
-from som_mc.engine._kernels import outcome_chain
-from som_mc.engine.kernel import kernel_threads, run_kernel
+from som_mc.engine.kernel import draw_outcome_chain, kernel_threads, run_kernel, use_compiled
 from som_mc.model import CaseModel
 from som_mc.sampling import (
     BLOCK_SIZE,
@@ -64,7 +63,13 @@ class Chunk:
     reduced: tuple[Any, ...] = ()
 
 
-def draw_outcomes(model: CaseModel, x: np.ndarray, gen: np.random.Generator) -> np.ndarray:
+def draw_outcomes(
+    model: CaseModel,
+    x: np.ndarray,
+    gen: np.random.Generator,
+    *,
+    compiled: bool | None = None,
+) -> np.ndarray:
     """Draw realised active successes for one block (binomial outcome noise).
 
     The successes of cohort c are Binomial(N_c, s); when drop-off is on, each success ends
@@ -79,6 +84,9 @@ def draw_outcomes(model: CaseModel, x: np.ndarray, gen: np.random.Generator) -> 
         The block's sampled inputs (participants already whole numbers).
     gen : numpy.random.Generator
         The block's outcome stream.
+    compiled : bool, optional
+        Draw with the numba kernel or NumPy's array sampler (the same numbers; default by
+        the number of draws, :func:`~som_mc.engine.kernel.use_compiled`).
 
     Returns
     -------
@@ -96,13 +104,8 @@ def draw_outcomes(model: CaseModel, x: np.ndarray, gen: np.random.Generator) -> 
         if not np.all((p >= 0) & (p <= 1)):
             raise ValueError("p < 0, p > 1 or p contains NaNs")
     active = np.empty((n, model.n_cohorts, model.chain_length))
-    outcome_chain(
-        gen,
-        np.ascontiguousarray(participants),
-        np.ascontiguousarray(s),
-        np.ascontiguousarray(keep),
-        bool(model.dropoff_active),
-        active,
+    draw_outcome_chain(
+        gen, participants, s, keep, bool(model.dropoff_active), active, compiled=compiled
     )
     return active
 
@@ -115,6 +118,7 @@ def _block_data(
     design: Design,
     correlations: list[CorrelationSpec],
     inputs_major: bool = False,
+    compiled: bool | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Sample block `block` and draw its outcome noise: ``(x, active)``.
 
@@ -139,7 +143,12 @@ def _block_data(
         for col, j in enumerate(model.uncertain):
             if j in model.idx_participants:
                 np.rint(rows[col], out=rows[col])
-        active = draw_outcomes(model, rows.T, stream(seed, "outcome", block))
+        active = draw_outcomes(
+            model,
+            rows.T,
+            stream(seed, "outcome", block),
+            compiled=use_compiled(n_draws) if compiled is None else compiled,
+        )
     else:
         active = np.empty((0, 0, 0))
     if inputs_major:
@@ -164,6 +173,7 @@ def _block_task(
     reduce: Callable[[Chunk], Any] | None,
     segments: list[tuple[int, int]],
     want_x: bool = True,
+    compiled: bool | None = None,
 ) -> _Block:
     """Sample block `block`, run the kernel on it and reduce it (one thread).
 
@@ -186,6 +196,7 @@ def _block_task(
         threads=1,
         inputs_major=True,
         net_only=not want_x,  # only a summary is wanted: no costs or values per draw
+        compiled=compiled,
     )
     if dest is not None:
         x = dest["x"]
@@ -241,6 +252,7 @@ def iter_chunks(
     reuse: bool = False,
     reduce: Callable[[Chunk], Any] | None = None,
     arrays: bool = True,
+    compiled: bool | None = None,
 ) -> Iterator[Chunk]:
     """Simulate draws ``start..stop`` (default all ``0..n_draws``) of a run in chunks.
 
@@ -283,6 +295,9 @@ def iter_chunks(
         Assemble the chunk's arrays (False: only ``reduced`` is wanted, nothing is copied;
         needs `reduce`, whose chunks then carry the net result, discounted result, inputs
         and participants, but no costs or values per draw).
+    compiled : bool, optional
+        Use the compiled kernels or their NumPy twins (the same numbers); default
+        :func:`~som_mc.engine.kernel.use_compiled` of `n_draws`.
 
     Yields
     ------
@@ -324,6 +339,7 @@ def iter_chunks(
                     reduce,
                     segments,
                     arrays,
+                    use_compiled(n_draws) if compiled is None else compiled,
                 )
             return pending[block]
 

@@ -6,47 +6,73 @@ outputs; these wrappers check shapes and dtypes, allocate, and pass the model's 
 The kernels are serial and release the GIL. A large call is split into contiguous slices of
 draws (or summary rows) run on :func:`kernel_threads` threads; every draw and row is computed
 on its own, so the split changes no number.
+
+Runs of at most :data:`NUMPY_MAX_DRAWS` draws use the kernels' NumPy twins
+(:mod:`som_mc.engine.reference`, the same numbers bit for bit) instead: numba is imported,
+and the compiled kernels loaded, only when a run is large enough to gain from them (that
+costs ≈ 1 s once per process).
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from types import ModuleType
 from typing import TextIO
 
-import numba
 import numpy as np
 
-from som_mc.engine._kernels import (
-    histogram_rows,
-    outcome_chain,
-    row_moments,
-    simulate_chunk,
-    summary_rows,
-)
+from som_mc.engine import reference
 from som_mc.model import CaseModel
 
 __all__ = [
+    "NUMPY_MAX_DRAWS",
     "cell_histograms",
     "cell_moments",
     "cell_rows",
     "compile_notice",
+    "compiled_kernels",
+    "draw_outcome_chain",
     "kernel_threads",
     "kernels_cached",
     "run_kernel",
     "set_kernel_threads",
     "split_work",
+    "use_compiled",
     "warm_up",
 ]
 
-_KERNELS = (simulate_chunk, summary_rows, row_moments, histogram_rows, outcome_chain)
+#: Runs (and calls) of at most this many draws use the NumPy twins of the kernels.
+NUMPY_MAX_DRAWS = 10_000
 
-# Threads per kernel call; None: numba's configured count (NUMBA_NUM_THREADS, else the CPUs).
+_KERNEL_NAMES = (
+    "simulate_chunk",
+    "summary_rows",
+    "row_moments",
+    "histogram_rows",
+    "outcome_chain",
+)
+
+# Threads per kernel call; None: NUMBA_NUM_THREADS if set, else the CPUs.
 _threads: list[int | None] = [None]
+
+
+def compiled_kernels() -> ModuleType:
+    """Return the numba kernels' module (imports numba and loads the kernels on first use)."""
+    from som_mc.engine import _kernels
+
+    return _kernels
+
+
+def use_compiled(n_draws: int) -> bool:
+    """Whether a run (or call) of `n_draws` draws uses the compiled kernels."""
+    return n_draws > NUMPY_MAX_DRAWS
+
 
 #: Fewest draws (or rows) worth a thread of their own.
 _MIN_SPLIT = {"draws": 4096, "rows": 8}
@@ -56,12 +82,14 @@ def kernel_threads() -> int:
     """Threads a kernel call (and the pipeline's block workers) may use."""
     chosen = _threads[0]
     if chosen is None:
-        chosen = int(numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
+        # numba's own default (read without importing numba)
+        configured = os.environ.get("NUMBA_NUM_THREADS", "").strip()
+        chosen = int(configured) if configured.isdigit() else (os.cpu_count() or 1)
     return max(1, chosen)
 
 
 def set_kernel_threads(threads: int | None) -> None:
-    """Set the threads of kernel calls in this process (None: back to numba's count).
+    """Set the threads of kernel calls in this process (None: back to the default).
 
     The numbers of a run do not depend on it; only the speed does.
     """
@@ -108,11 +136,12 @@ def run_kernel(
     *,
     noise: bool = False,
     keep_consequences: bool = False,
-    kernel: Callable[..., None] = simulate_chunk,
+    kernel: Callable[..., None] | None = None,
     out: dict[str, np.ndarray] | None = None,
     threads: int | None = None,
     inputs_major: bool = False,
     net_only: bool = False,
+    compiled: bool | None = None,
 ) -> dict[str, np.ndarray]:
     """Typed front of the numba kernel: allocate outputs, pass the model's tables.
 
@@ -128,8 +157,10 @@ def run_kernel(
         Use `active` instead of expected successes.
     keep_consequences : bool
         Also return ``value_k`` (n, K, T, A).
-    kernel : callable
-        The kernel (``simulate_chunk`` or, in tests, its ``.py_func``).
+    kernel : callable, optional
+        The kernel (``simulate_chunk`` or, in tests, its ``.py_func``). Default: the compiled
+        kernel, or its NumPy twin for at most :data:`NUMPY_MAX_DRAWS` draws (see
+        `compiled`).
     out : dict of ndarray, optional
         C-contiguous arrays to write into instead of new ones (keys as returned).
     threads : int, optional
@@ -139,6 +170,9 @@ def run_kernel(
     net_only : bool
         Compute only ``net`` and ``pv`` (``cost`` and ``value`` are returned empty, shape
         (0, T, A)); what a summary needs.
+    compiled : bool, optional
+        Use the compiled kernel (True) or its NumPy twin (False); default
+        :func:`use_compiled` of the number of draws. The numbers are the same.
 
     Returns
     -------
@@ -173,6 +207,19 @@ def run_kernel(
         out[key] = array
     value_k = out.pop("value_k")
     active = active if noise and active is not None else np.zeros((0, 0, 0))
+    if kernel is None and not (use_compiled(n) if compiled is None else compiled):
+        twin = reference.simulate_chunk_numpy(
+            model, x.T, active, noise=noise, keep_consequences=keep_consequences
+        )
+        for key, array in out.items():
+            if array.shape[0]:
+                array[...] = twin[key]
+        if keep_consequences:
+            value_k[...] = twin["value_k"]
+            out["value_k"] = value_k
+        return out
+    if kernel is None:
+        kernel = compiled_kernels().simulate_chunk
 
     def part(lo: int, hi: int) -> None:
         kernel(
@@ -211,7 +258,12 @@ def run_kernel(
 
 
 def cell_rows(
-    net: np.ndarray, pv: np.ndarray, participants: np.ndarray, *, threads: int | None = None
+    net: np.ndarray,
+    pv: np.ndarray,
+    participants: np.ndarray,
+    *,
+    threads: int | None = None,
+    compiled: bool | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Lay a block of draws out as one row per summary cell, and find break-even years.
 
@@ -225,6 +277,8 @@ def cell_rows(
         Participants per draw and cohort.
     threads : int, optional
         Threads to split the draws over (default :func:`kernel_threads`).
+    compiled : bool, optional
+        Compiled kernel or NumPy twin (default :func:`use_compiled` of the draws).
 
     Returns
     -------
@@ -236,11 +290,14 @@ def cell_rows(
         Index of the first year with cumulative result >= 0 (T when never).
     """
     n_b, n_t, n_a = net.shape
-    rows = np.empty((2 * n_t * (n_a + 1) + 3 * (n_a + 1), n_b))
-    first = np.empty((n_a + 1, n_b), dtype=np.int64)
     net = np.ascontiguousarray(net, dtype=np.float64)
     pv = np.ascontiguousarray(pv, dtype=np.float64)
     participants = np.ascontiguousarray(participants, dtype=np.float64)
+    if not (use_compiled(n_b) if compiled is None else compiled):
+        return reference.summary_rows_numpy(net, pv, participants)
+    rows = np.empty((2 * n_t * (n_a + 1) + 3 * (n_a + 1), n_b))
+    first = np.empty((n_a + 1, n_b), dtype=np.int64)
+    summary_rows = compiled_kernels().summary_rows
 
     def part(lo: int, hi: int) -> None:
         summary_rows(net, pv, participants, rows, first, lo, hi)
@@ -250,19 +307,28 @@ def cell_rows(
 
 
 def cell_moments(
-    rows: np.ndarray, lo: int = 0, hi: int | None = None, *, threads: int | None = None
+    rows: np.ndarray,
+    lo: int = 0,
+    hi: int | None = None,
+    *,
+    threads: int | None = None,
+    compiled: bool | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Mean, sum of squared deviations and count of values > 0 of each row (numba).
+    """Mean, sum of squared deviations and count of values > 0 of each row.
 
     Only columns ``lo:hi`` (default all) are reduced; `rows` is not copied when it is a
-    C-contiguous float64 array.
+    C-contiguous float64 array. `compiled`: compiled kernel or NumPy twin (default
+    :func:`use_compiled` of the row length).
     """
     rows = np.ascontiguousarray(rows, dtype=np.float64)
     stop = rows.shape[1] if hi is None else hi
     if not 0 <= lo < stop <= rows.shape[1]:
         raise ValueError(f"columns {lo}:{stop} are not within rows of {rows.shape[1]} columns")
+    if not (use_compiled(rows.shape[1]) if compiled is None else compiled):
+        return reference.row_moments_numpy(rows, lo, stop)
     mean, m2 = np.empty(rows.shape[0]), np.empty(rows.shape[0])
     positive = np.empty(rows.shape[0], dtype=np.int64)
+    row_moments = compiled_kernels().row_moments
 
     def part(r0: int, r1: int) -> None:
         row_moments(rows[r0:r1], lo, stop, mean[r0:r1], m2[r0:r1], positive[r0:r1])
@@ -278,12 +344,20 @@ def cell_histograms(
     bins: int,
     *,
     threads: int | None = None,
+    compiled: bool | None = None,
 ) -> np.ndarray:
-    """Histogram counts of each row over fixed bins, shape (R, bins), int32 (numba)."""
-    counts = np.zeros((rows.shape[0], bins), dtype=np.int32)
+    """Histogram counts of each row over fixed bins, shape (R, bins), int32.
+
+    `compiled`: compiled kernel or NumPy twin (default :func:`use_compiled` of the row
+    length).
+    """
     rows = np.ascontiguousarray(rows, dtype=np.float64)
     lo = np.ascontiguousarray(lo, dtype=np.float64)
     width = np.ascontiguousarray(width, dtype=np.float64)
+    if not (use_compiled(rows.shape[1]) if compiled is None else compiled):
+        return reference.histogram_rows_numpy(rows, lo, width, bins)
+    counts = np.zeros((rows.shape[0], bins), dtype=np.int32)
+    histogram_rows = compiled_kernels().histogram_rows
 
     def part(r0: int, r1: int) -> None:
         histogram_rows(rows[r0:r1], lo[r0:r1], width[r0:r1], counts[r0:r1])
@@ -293,13 +367,45 @@ def cell_histograms(
     return counts
 
 
+def draw_outcome_chain(
+    gen: np.random.Generator,
+    participants: np.ndarray,
+    s: np.ndarray,
+    keep: np.ndarray,
+    dropoff: bool,
+    active: np.ndarray,
+    *,
+    compiled: bool | None = None,
+) -> None:
+    """Fill `active` (n, C, S) with realised successes drawn from `gen` (see ``outcome_chain``).
+
+    `compiled`: compiled kernel or NumPy's array sampler (default :func:`use_compiled` of the
+    draws); the same numbers.
+    """
+    if not (use_compiled(active.shape[0]) if compiled is None else compiled):
+        active[...] = reference.outcome_chain_numpy(
+            gen, participants, s, keep, dropoff, active.shape[2]
+        )
+        return
+    compiled_kernels().outcome_chain(
+        gen,
+        np.ascontiguousarray(participants, dtype=np.float64),
+        np.ascontiguousarray(s, dtype=np.float64),
+        np.ascontiguousarray(keep, dtype=np.float64),
+        bool(dropoff),
+        active,
+    )
+
+
 def kernels_cached() -> bool:
     """Whether every kernel is compiled in this process or found in numba's on-disk cache.
 
     False means the next run compiles them (several seconds, once per installation and
     numba version). Reads numba's cache index; answers True when that cannot be read.
     """
-    for kernel in _KERNELS:
+    kernels = compiled_kernels()
+    for name in _KERNEL_NAMES:
+        kernel = getattr(kernels, name)
         if kernel.overloads:
             continue
         try:
@@ -316,13 +422,15 @@ def warm_up(model: CaseModel) -> None:
     n = 2
     x = np.zeros((n, len(model.uncertain)))
     active = np.zeros((n, model.n_cohorts, model.chain_length))
-    out = run_kernel(model, x, active, noise=True)
+    out = run_kernel(model, x, active, noise=True, compiled=True)
     participants = np.ones((n, model.n_cohorts))
-    rows, _ = cell_rows(out["net"], out["pv"], participants)
-    cell_moments(rows)
-    cell_histograms(rows, np.zeros(rows.shape[0]), np.ones(rows.shape[0]), 4)
+    rows, _ = cell_rows(out["net"], out["pv"], participants, compiled=True)
+    cell_moments(rows, compiled=True)
+    cell_histograms(rows, np.zeros(rows.shape[0]), np.ones(rows.shape[0]), 4, compiled=True)
     ones = np.ones(n)
-    outcome_chain(np.random.default_rng(0), participants, ones, ones, True, active)
+    draw_outcome_chain(
+        np.random.default_rng(0), participants, ones, ones, True, active, compiled=True
+    )
 
 
 @contextmanager

@@ -10,11 +10,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import numba
 import numpy as np
 import xarray as xr
 
-from som_mc._version import __version__
+from som_mc._version import __version__, dependency_version
 from som_mc.case import Case, input_provenance
 from som_mc.distributions import Distribution, elicitation_record, point_value
 from som_mc.errors import ResultsFileError
@@ -166,7 +165,7 @@ def provenance(case: Case, **run: object) -> dict[str, object]:
         **provenance_attrs(case),
         "som_mc_version": __version__,
         "numpy_version": np.__version__,
-        "numba_version": numba.__version__,
+        "numba_version": dependency_version("numba"),
         "xarray_version": xr.__version__,
         **run,
     }

@@ -35,11 +35,10 @@ import difflib
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal, get_args
 
-import numba
 import numpy as np
 import xarray as xr
 
-from som_mc._version import __version__
+from som_mc._version import __version__, dependency_version
 from som_mc.case import Case, case_hash, case_inputs
 from som_mc.errors import SomMcError
 from som_mc.model import NOT_WITHIN_HORIZON, TOTAL, break_even_index, n_model_years
@@ -451,7 +450,7 @@ def compare(
         "price_year": cases[0].price_year,
         "som_mc_version": __version__,
         "numpy_version": np.__version__,
-        "numba_version": numba.__version__,
+        "numba_version": dependency_version("numba"),
         "xarray_version": xr.__version__,
     }
     return xr.Dataset(data_vars, coords=coords, attrs=attrs)

@@ -40,7 +40,7 @@ import xarray as xr
 
 from som_mc.engine.chunks import Chunk, allocate_buffers, iter_chunks
 from som_mc.engine.kernel import compile_notice as notice_compiling
-from som_mc.engine.kernel import kernels_cached, set_kernel_threads, warm_up
+from som_mc.engine.kernel import kernels_cached, set_kernel_threads, use_compiled, warm_up
 from som_mc.errors import SomMcError
 from som_mc.model import CaseModel
 from som_mc.results import build_dataset
@@ -177,7 +177,14 @@ def _finish(
         part = (
             merge_parts(chunk.reduced)
             if chunk.reduced
-            else summary_part(chunk.start, chunk.net, chunk.pv, chunk.participants, edges=edges)
+            else summary_part(
+                chunk.start,
+                chunk.net,
+                chunk.pv,
+                chunk.participants,
+                edges=edges,
+                compiled=use_compiled(spec.draws),
+            )
         )
     return ChunkResult(index, chunk.start, chunk.stop, part, chunk if keep_draws else None)
 
@@ -516,7 +523,7 @@ def run_many(
     for path in paths:  # refuse any store before creating one
         if path is not None:
             check_store(path, overwrite=overwrite, resume=resume)
-    if compile_notice and specs and not kernels_cached():
+    if compile_notice and any(use_compiled(s.draws) for s in specs) and not kernels_cached():
         with notice_compiling():
             warm_up(_model(specs[0]))
     jobs = [
@@ -615,10 +622,18 @@ def _local_results(job: _Job, keep_draws: bool) -> Iterator[ChunkResult]:
     spec, store = job.spec, str(job.store) if job.store is not None else None
     edges = job.edges
 
+    compiled = use_compiled(spec.draws)
+
     def reduce(chunk: Chunk) -> SummaryPart:
         # on the block's worker thread, one thread per kernel
         return summary_part(
-            chunk.start, chunk.net, chunk.pv, chunk.participants, edges=edges, threads=1
+            chunk.start,
+            chunk.net,
+            chunk.pv,
+            chunk.participants,
+            edges=edges,
+            threads=1,
+            compiled=compiled,
         )
 
     for lo, hi in _ranges(job.todo):

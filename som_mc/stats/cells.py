@@ -72,15 +72,15 @@ def check_quantiles(quantiles: Sequence[float]) -> tuple[float, ...]:
     try:
         q = tuple(float(p) for p in quantiles)
     except (TypeError, ValueError):
-        raise ValueError(
-            f"quantiles must be numbers in [0, 1]; received {quantiles!r}"
-        ) from None
+        raise ValueError(f"quantiles must be numbers in [0, 1]; received {quantiles!r}") from None
     if not q or any(not 0.0 <= p <= 1.0 for p in q):
         raise ValueError(f"quantiles must lie in [0, 1]; received {list(quantiles)}")
     return q
 
 
-def block_pieces(start: int, rows: np.ndarray, *, threads: int | None = None) -> list[Piece]:
+def block_pieces(
+    start: int, rows: np.ndarray, *, threads: int | None = None, compiled: bool | None = None
+) -> list[Piece]:
     """Moments of draws ``start:start + n`` (the columns of `rows`) per random-number block.
 
     Parameters
@@ -91,6 +91,8 @@ def block_pieces(start: int, rows: np.ndarray, *, threads: int | None = None) ->
         One row per cell.
     threads : int, optional
         Threads for the kernel (default :func:`~som_mc.engine.kernel.kernel_threads`).
+    compiled : bool, optional
+        Compiled kernel or NumPy twin (the same numbers).
 
     Returns
     -------
@@ -104,7 +106,9 @@ def block_pieces(start: int, rows: np.ndarray, *, threads: int | None = None) ->
     while lo < n:
         block = (start + lo) // BLOCK_SIZE
         hi = min(n, (block + 1) * BLOCK_SIZE - start)
-        out.append((start + lo, hi - lo, *cell_moments(rows, lo, hi, threads=threads)))
+        out.append(
+            (start + lo, hi - lo, *cell_moments(rows, lo, hi, threads=threads, compiled=compiled))
+        )
         lo = hi
     return out
 
@@ -169,9 +173,13 @@ class HistogramEdges:
         span = np.maximum(vmax - vmin, np.maximum(np.abs(vmax), 1.0) * 1e-9)
         return cls(lo=vmin - span, width=3.0 * span / bins, bins=bins)
 
-    def counts(self, rows: np.ndarray, *, threads: int | None = None) -> np.ndarray:
+    def counts(
+        self, rows: np.ndarray, *, threads: int | None = None, compiled: bool | None = None
+    ) -> np.ndarray:
         """Histogram counts of each row, shape (R, bins), int32 (compact to ship)."""
-        return cell_histograms(rows, self.lo, self.width, self.bins, threads=threads)
+        return cell_histograms(
+            rows, self.lo, self.width, self.bins, threads=threads, compiled=compiled
+        )
 
     def quantiles(self, counts: np.ndarray, q: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
         """Quantiles per row, shape (Q, R), and a bound on their error, shape (R,).
@@ -258,9 +266,7 @@ def describe_rows(
     return cell_statistics(n, mean, m2, positive, exact_quantiles(rows.copy(), q))
 
 
-def break_even_statistics(
-    counts: np.ndarray, years: np.ndarray, n: int
-) -> dict[str, np.ndarray]:
+def break_even_statistics(counts: np.ndarray, years: np.ndarray, n: int) -> dict[str, np.ndarray]:
     """Distribution of the break-even year (first year with cumulative result >= 0).
 
     Parameters

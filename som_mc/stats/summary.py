@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
-from som_mc.engine.kernel import cell_rows
+from som_mc.engine.kernel import cell_rows, use_compiled
 from som_mc.model import TOTAL
 from som_mc.sampling import BLOCK_SIZE
 from som_mc.stats.cells import (
@@ -117,6 +117,7 @@ def summary_part(
     *,
     edges: HistogramEdges | None,
     threads: int | None = None,
+    compiled: bool | None = None,
 ) -> SummaryPart:
     """Reduce draws ``start:start + n`` (one chunk) to a :class:`SummaryPart`.
 
@@ -131,14 +132,19 @@ def summary_part(
         The run's histogram bins (histogram quantiles), or None to keep the rows (exact).
     threads : int, optional
         Threads for the kernels (default :func:`~som_mc.engine.kernel.kernel_threads`).
+    compiled : bool, optional
+        Compiled kernels or their NumPy twins (the same numbers; default by the number of
+        draws, :func:`~som_mc.engine.kernel.use_compiled`).
     """
-    rows, first = cell_rows(net, pv, participants, threads=threads)
+    rows, first = cell_rows(net, pv, participants, threads=threads, compiled=compiled)
     n_t = net.shape[1]
     break_even = np.stack([np.bincount(f, minlength=n_t + 1) for f in first], axis=1)
     return SummaryPart(
-        pieces=block_pieces(start, rows, threads=threads),
+        pieces=block_pieces(start, rows, threads=threads, compiled=compiled),
         break_even=break_even.astype(np.int64),
-        counts=edges.counts(rows, threads=threads) if edges is not None else None,
+        counts=(
+            edges.counts(rows, threads=threads, compiled=compiled) if edges is not None else None
+        ),
         rows=(start, rows) if edges is None else None,
     )
 
@@ -385,5 +391,14 @@ def summarize(
     step = n if method == "exact" else 4 * BLOCK_SIZE  # same blocks, so the same numbers
     for lo in range(0, n, step):
         hi = min(n, lo + step)
-        summary.merge(summary_part(lo, net[lo:hi], pv[lo:hi], participants[lo:hi], edges=edges))
+        summary.merge(
+            summary_part(
+                lo,
+                net[lo:hi],
+                pv[lo:hi],
+                participants[lo:hi],
+                edges=edges,
+                compiled=use_compiled(n),
+            )
+        )
     return summary.result(dict(ds.attrs))
