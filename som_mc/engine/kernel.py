@@ -27,7 +27,13 @@ from typing import TextIO
 
 import numpy as np
 
-from som_mc.engine import reference
+from som_mc.engine.reference import (
+    histogram_rows_numpy,
+    outcome_chain_numpy,
+    row_moments_numpy,
+    simulate_chunk_numpy,
+    summary_rows_numpy,
+)
 from som_mc.model import CaseModel
 
 __all__ = [
@@ -64,9 +70,9 @@ _threads: list[int | None] = [None]
 
 def compiled_kernels() -> ModuleType:
     """Return the numba kernels' module (imports numba and loads the kernels on first use)."""
-    from som_mc.engine import _kernels
+    import som_mc.engine._kernels as kernels
 
-    return _kernels
+    return kernels
 
 
 def use_compiled(n_draws: int) -> bool:
@@ -178,7 +184,7 @@ def run_kernel(
     -------
     dict of ndarray
         ``cost``, ``value``, ``net`` (n, T, A), ``pv`` (n, A) and maybe ``value_k``; the
-        same keys as :func:`som_mc.reference.simulate_chunk_numpy`.
+        same keys as :func:`som_mc.simulate_chunk_numpy`.
     """
     if noise and active is None:
         raise ValueError("outcome noise needs the realised successes (active)")
@@ -208,7 +214,7 @@ def run_kernel(
     value_k = out.pop("value_k")
     active = active if noise and active is not None else np.zeros((0, 0, 0))
     if kernel is None and not (use_compiled(n) if compiled is None else compiled):
-        twin = reference.simulate_chunk_numpy(
+        twin = simulate_chunk_numpy(
             model, x.T, active, noise=noise, keep_consequences=keep_consequences
         )
         for key, array in out.items():
@@ -294,7 +300,7 @@ def cell_rows(
     pv = np.ascontiguousarray(pv, dtype=np.float64)
     participants = np.ascontiguousarray(participants, dtype=np.float64)
     if not (use_compiled(n_b) if compiled is None else compiled):
-        return reference.summary_rows_numpy(net, pv, participants)
+        return summary_rows_numpy(net, pv, participants)
     rows = np.empty((2 * n_t * (n_a + 1) + 3 * (n_a + 1), n_b))
     first = np.empty((n_a + 1, n_b), dtype=np.int64)
     summary_rows = compiled_kernels().summary_rows
@@ -325,7 +331,7 @@ def cell_moments(
     if not 0 <= lo < stop <= rows.shape[1]:
         raise ValueError(f"columns {lo}:{stop} are not within rows of {rows.shape[1]} columns")
     if not (use_compiled(rows.shape[1]) if compiled is None else compiled):
-        return reference.row_moments_numpy(rows, lo, stop)
+        return row_moments_numpy(rows, lo, stop)
     mean, m2 = np.empty(rows.shape[0]), np.empty(rows.shape[0])
     positive = np.empty(rows.shape[0], dtype=np.int64)
     row_moments = compiled_kernels().row_moments
@@ -355,7 +361,7 @@ def cell_histograms(
     lo = np.ascontiguousarray(lo, dtype=np.float64)
     width = np.ascontiguousarray(width, dtype=np.float64)
     if not (use_compiled(rows.shape[1]) if compiled is None else compiled):
-        return reference.histogram_rows_numpy(rows, lo, width, bins)
+        return histogram_rows_numpy(rows, lo, width, bins)
     counts = np.zeros((rows.shape[0], bins), dtype=np.int32)
     histogram_rows = compiled_kernels().histogram_rows
 
@@ -383,7 +389,7 @@ def draw_outcome_chain(
     draws); the same numbers.
     """
     if not (use_compiled(active.shape[0]) if compiled is None else compiled):
-        active[...] = reference.outcome_chain_numpy(
+        active[...] = outcome_chain_numpy(
             gen, participants, s, keep, dropoff, active.shape[2]
         )
         return
