@@ -70,9 +70,9 @@ _threads: list[int | None] = [None]
 
 def compiled_kernels() -> ModuleType:
     """Return the numba kernels' module (imports numba and loads the kernels on first use)."""
-    import som_mc.engine._kernels as kernels
+    import importlib
 
-    return kernels
+    return importlib.import_module("som_mc.engine._kernels")
 
 
 def use_compiled(n_draws: int) -> bool:
