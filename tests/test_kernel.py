@@ -281,3 +281,32 @@ def test_runs_on_numpy_twins_equal_compiled_runs(path, monkeypatch):
     for a, b in ((sum_a, sum_b), (stream_a, stream_b)):
         for var in a.data_vars:
             np.testing.assert_array_equal(a[var].values, b[var].values, err_msg=var)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 9, 1000, 40_000])
+def test_order_statistics_equal_a_sort(n):
+    from som_mc.engine import _kernels
+    from som_mc.engine.kernel import cell_order_statistics
+    from som_mc.engine.reference import order_statistics_numpy
+
+    rng = np.random.default_rng(n)
+    rows = rng.normal(size=(8, n)) * 1e6
+    rows[1] = 5.0  # all equal
+    rows[2, : n // 2] = -1.0  # many ties
+    rows[3] = rng.integers(0, 3, n)  # three values
+    rows[4] = rng.lognormal(0.0, 3.0, n)  # long right tail: most values in the first bins
+    rows[5] = 1.0 + rng.integers(0, 2, n) * 1e-300  # a range too narrow to bin
+    rows[6] = rng.normal(size=n) * 1e-308  # subnormal spacing
+    pos = (n - 1) * np.array([0.0, 0.05, 0.1, 0.5, 0.9, 0.95, 1.0])
+    ks = np.unique(np.concatenate([np.floor(pos), np.minimum(np.floor(pos) + 1, n - 1)]))
+    ks = ks.astype(np.int64)
+    expected = np.sort(rows, axis=1)[:, ks]
+    np.testing.assert_array_equal(order_statistics_numpy(rows, ks), expected)
+    before = rows.copy()
+    for compiled in (True, False):
+        np.testing.assert_array_equal(cell_order_statistics(rows, ks, compiled=compiled), expected)
+    np.testing.assert_array_equal(rows, before)  # not reordered
+    if n <= 1000:
+        out = np.empty((rows.shape[0], ks.size))
+        _kernels.order_statistics.py_func(rows, ks, out)
+        np.testing.assert_array_equal(out, expected)

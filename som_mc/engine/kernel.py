@@ -29,6 +29,7 @@ import numpy as np
 
 from som_mc.engine.reference import (
     histogram_rows_numpy,
+    order_statistics_numpy,
     outcome_chain_numpy,
     row_moments_numpy,
     simulate_chunk_numpy,
@@ -40,6 +41,7 @@ __all__ = [
     "NUMPY_MAX_DRAWS",
     "cell_histograms",
     "cell_moments",
+    "cell_order_statistics",
     "cell_rows",
     "compile_notice",
     "compiled_kernels",
@@ -62,6 +64,7 @@ _KERNEL_NAMES = (
     "row_moments",
     "histogram_rows",
     "outcome_chain",
+    "order_statistics",
 )
 
 # Threads per kernel call; None: NUMBA_NUM_THREADS if set, else the CPUs.
@@ -373,6 +376,32 @@ def cell_histograms(
     return counts
 
 
+def cell_order_statistics(
+    rows: np.ndarray,
+    ks: np.ndarray,
+    *,
+    threads: int | None = None,
+    compiled: bool | None = None,
+) -> np.ndarray:
+    """Return the `ks`-th smallest value of each row (0-based), shape (R, K), as a sort would.
+
+    `rows` is not modified. `compiled`: the selection kernel or a NumPy sort (the same
+    numbers; default :func:`use_compiled` of the row length).
+    """
+    rows = np.ascontiguousarray(rows, dtype=np.float64)
+    ks = np.ascontiguousarray(ks, dtype=np.int64)
+    if not (use_compiled(rows.shape[1]) if compiled is None else compiled):
+        return order_statistics_numpy(rows, ks)
+    out = np.empty((rows.shape[0], ks.shape[0]))
+    select = compiled_kernels().order_statistics
+
+    def part(r0: int, r1: int) -> None:
+        select(rows[r0:r1], ks, out[r0:r1])
+
+    split_work(part, rows.shape[0], threads, unit="rows")
+    return out
+
+
 def draw_outcome_chain(
     gen: np.random.Generator,
     participants: np.ndarray,
@@ -433,6 +462,7 @@ def warm_up(model: CaseModel) -> None:
     rows, _ = cell_rows(out["net"], out["pv"], participants, compiled=True)
     cell_moments(rows, compiled=True)
     cell_histograms(rows, np.zeros(rows.shape[0]), np.ones(rows.shape[0]), 4, compiled=True)
+    cell_order_statistics(rows, np.array([0, 1]), compiled=True)
     ones = np.ones(n)
     draw_outcome_chain(
         np.random.default_rng(0), participants, ones, ones, True, active, compiled=True

@@ -14,6 +14,7 @@ from som_mc.model import CaseModel
 
 __all__ = [
     "histogram_rows_numpy",
+    "order_statistics_numpy",
     "outcome_chain_numpy",
     "row_moments_numpy",
     "simulate_chunk_numpy",
@@ -190,3 +191,8 @@ def histogram_rows_numpy(
     for r in range(rows.shape[0]):
         counts[r] = np.bincount(k[r], minlength=bins)
     return counts
+
+
+def order_statistics_numpy(rows: np.ndarray, ks: np.ndarray) -> np.ndarray:
+    """Return the `ks`-th smallest value of each row, (R, K) (twin of ``order_statistics``)."""
+    return np.sort(rows, axis=1)[:, ks]

@@ -17,13 +17,12 @@ statistics are computed for many cells at once, one row per cell and one column 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 
-from som_mc.engine.kernel import cell_histograms, cell_moments, kernel_threads
+from som_mc.engine.kernel import cell_histograms, cell_moments, cell_order_statistics
 from som_mc.model import NOT_WITHIN_HORIZON
 from som_mc.sampling import BLOCK_SIZE
 from som_mc.stats._moments import merge_moments
@@ -134,22 +133,20 @@ def merge_pieces(pieces: Sequence[Piece]) -> tuple[int, np.ndarray, np.ndarray, 
 def exact_quantiles(rows: np.ndarray, q: Sequence[float] | np.ndarray) -> np.ndarray:
     """Quantiles of each row (NumPy's default linear method), shape ``(len(q), R)``.
 
-    Sorts `rows` in place: each contiguous row is sorted by NumPy (which releases the GIL), the
-    rows split over :func:`~som_mc.engine.kernel.kernel_threads` threads.
+    ``x[k] + f·(x[k+1] − x[k])`` with ``k + f = (n − 1)·p`` over each row's sorted values;
+    the order statistics come from a selection kernel (the values a sort would give, without
+    sorting), the rows split over :func:`~som_mc.engine.kernel.kernel_threads` threads.
+    `rows` is not modified.
     """
-    n_rows, n = rows.shape
-    workers = max(1, min(kernel_threads(), n_rows))
-    bounds = np.linspace(0, n_rows, workers + 1).astype(int)
-    if workers == 1:
-        rows.sort(axis=1)
-    else:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            list(pool.map(lambda lo, hi: rows[lo:hi].sort(axis=1), bounds[:-1], bounds[1:]))
+    n = rows.shape[1]
     pos = (n - 1) * np.asarray(q, dtype=np.float64)
     lo = np.floor(pos).astype(np.int64)
     hi = np.minimum(lo + 1, n - 1)
     frac = pos - lo
-    return (rows[:, lo] + frac * (rows[:, hi] - rows[:, lo])).T
+    ks, index = np.unique(np.concatenate([lo, hi]), return_inverse=True)
+    values = cell_order_statistics(rows, ks)
+    at_lo, at_hi = values[:, index[: lo.size]], values[:, index[lo.size :]]
+    return (at_lo + frac * (at_hi - at_lo)).T
 
 
 @dataclass(frozen=True)
@@ -263,7 +260,7 @@ def describe_rows(
     """
     rows = np.ascontiguousarray(rows, dtype=np.float64)
     n, mean, m2, positive = merge_pieces(block_pieces(start, rows))
-    return cell_statistics(n, mean, m2, positive, exact_quantiles(rows.copy(), q))
+    return cell_statistics(n, mean, m2, positive, exact_quantiles(rows, q))
 
 
 def break_even_statistics(counts: np.ndarray, years: np.ndarray, n: int) -> dict[str, np.ndarray]:
