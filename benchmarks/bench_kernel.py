@@ -49,7 +49,7 @@ import numba  # noqa: E402
 import numpy as np  # noqa: E402
 
 import som_mc  # noqa: E402
-from som_mc.engine.kernel import run_kernel  # noqa: E402
+from som_mc.engine.kernel import kernel_threads, run_kernel, set_kernel_threads  # noqa: E402
 from som_mc.engine.reference import simulate_chunk_numpy  # noqa: E402
 from som_mc.model import CaseModel, compile_case  # noqa: E402
 from som_mc.results import build_dataset  # noqa: E402
@@ -228,7 +228,7 @@ def block_inputs(model: CaseModel, draws: int) -> tuple[np.ndarray, np.ndarray]:
 
 def kernel_numba(model: CaseModel, x: np.ndarray, active: np.ndarray) -> dict[str, np.ndarray]:
     """Call the numba kernel as the engine does (fresh outputs, via ``run_kernel``)."""
-    return run_kernel(model, x, active, noise=model.case.outcome.noise)
+    return run_kernel(model, x, active, noise=model.case.outcome.noise, compiled=True)
 
 
 def kernel_numpy(model: CaseModel, x: np.ndarray, active: np.ndarray) -> dict[str, np.ndarray]:
@@ -264,12 +264,12 @@ def bench_kernel(model: CaseModel, draws: int, repeats: int) -> dict[str, Any]:
     fast_repeats = 3 * repeats
     t_numba, _ = best_of(lambda: kernel_numba(model, x, active), fast_repeats)
     t_numpy, _ = best_of(lambda: kernel_numpy(model, x, active), repeats)
-    threads = numba.get_num_threads()
-    numba.set_num_threads(1)
+    threads = kernel_threads()
+    set_kernel_threads(1)
     try:
         t_one, _ = best_of(lambda: kernel_numba(model, x, active), fast_repeats)
     finally:
-        numba.set_num_threads(threads)
+        set_kernel_threads(None)
     speedup = t_numpy / t_numba
     ok = speedup >= TARGETS["kernel_speedup_min"]
     line(
@@ -693,7 +693,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(
         f"  som_mc {som_mc.__version__}, python {platform.python_version()}, "
-        f"numpy {np.__version__}, numba {numba.__version__} ({numba.get_num_threads()} "
+        f"numpy {np.__version__}, numba {numba.__version__} ({kernel_threads()} "
         f"threads), {os.cpu_count()} CPUs; block {BLOCK_SIZE:,}, chunk "
         f"{sim_mod.DEFAULT_CHUNK:,} draws"
     )
@@ -719,7 +719,7 @@ def main(argv: list[str] | None = None) -> int:
             "numpy": np.__version__,
             "numba": numba.__version__,
         },
-        "numba_threads": numba.get_num_threads(),
+        "numba_threads": kernel_threads(),
         "load_average_start": os.getloadavg(),
         "cpus": os.cpu_count(),
         "targets": TARGETS,

@@ -37,10 +37,10 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-import numba  # noqa: E402
 import numpy as np  # noqa: E402
 
 import som_mc  # noqa: E402
+from som_mc.engine.kernel import kernel_threads  # noqa: E402
 from som_mc.run import RunSpec, run_many  # noqa: E402
 
 CASE = REPO / "benchmarks" / "reference.toml"
@@ -98,7 +98,7 @@ def main() -> int:
     print(f"som_mc scale benchmark, {time.strftime('%Y-%m-%d %H:%M %Z')}")
     print(
         f"  case {CASE.relative_to(REPO)}; {os.cpu_count()} CPUs, numba "
-        f"{numba.get_num_threads()} threads; load average "
+        f"{kernel_threads()} threads; load average "
         + ", ".join(f"{x:.2f}" for x in os.getloadavg())
     )
     from dask.distributed import Client, LocalCluster
