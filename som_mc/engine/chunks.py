@@ -180,8 +180,9 @@ def _block_task(
     Returns ``(x, active, outputs, reduced)``. With `dest` (slices of a run's buffers
     covering exactly this block) the block's inputs and outputs are written there. `reduce`
     is applied to each segment ``(lo, hi)`` of the block's draws (a block's share of one
-    chunk), giving ``reduced = [(lo, result), ...]``. Without `want_x` the returned `x` is a
-    transposed view of the input-major sample (nothing is copied).
+    chunk), giving ``reduced = [(lo, result), ...]``. The returned `x` (n, U) is a transposed
+    view of the input-major sample (nothing is copied); without `want_x` the kernel computes
+    only the net and discounted results.
     """
     rows, active = _block_data(model, n_draws, block, seed, design, correlations, inputs_major=True)
     views = None if dest is None else {k: v for k, v in dest.items() if k != "x"}
@@ -200,10 +201,7 @@ def _block_task(
     )
     if dest is not None:
         x = dest["x"]
-        x[...] = rows.T
-    elif want_x:
-        x = np.empty(rows.T.shape)
-        x[...] = rows.T
+        x[...] = rows.T  # input by input: row copies
     else:
         x = rows.T
     reduced: list[tuple[int, Any]] = []
@@ -443,7 +441,8 @@ def allocate_buffers(
     """Arrays for every draw of a run, for :func:`iter_chunks` to write into."""
     n_t, n_a = model.n_years, len(model.case.actors)
     buffers = {
-        "x": np.empty((n_draws, len(model.uncertain))),
+        # (n, U), stored input by input as the engine samples (a transposed view)
+        "x": np.empty((len(model.uncertain), n_draws)).T,
         "cost": np.empty((n_draws, n_t, n_a)),
         "value": np.empty((n_draws, n_t, n_a)),
         "net": np.empty((n_draws, n_t, n_a)),
