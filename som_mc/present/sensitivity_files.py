@@ -25,6 +25,7 @@ from som_mc.case import Case, case_hash
 from som_mc.errors import SomMcError
 from som_mc.model import TOTAL, compile_case
 from som_mc.present.format import format_number, format_pct
+from som_mc.present.plotting._style import PNG_OPTIONS, fix_layout
 from som_mc.present.plotting.sensitivity import (
     plot_scenarios,
     plot_sobol,
@@ -123,14 +124,18 @@ def _write_table(ds: xr.Dataset, out: Path, name: str, prov: Mapping[str, object
     atomic_write_text(out / f"{name}.json", text, overwrite=True)
 
 
+_DPI = 150
+
+
 def _save_figure(ax: object, out: Path, name: str) -> None:
     fig = ax.figure  # type: ignore[attr-defined]
+    fix_layout(fig, _DPI)  # one layout for both files
     for ext in ("png", "svg"):
         atomic_write(out / f"{name}.{ext}", partial(_savefig, fig, ext), overwrite=True)
 
 
 def _savefig(fig: Any, fmt: str, path: Path) -> None:
-    fig.savefig(path, dpi=150, format=fmt)
+    fig.savefig(path, dpi=_DPI, format=fmt, **(PNG_OPTIONS if fmt == "png" else {}))
 
 
 def _signed(value: float) -> str:
