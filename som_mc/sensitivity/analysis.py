@@ -22,15 +22,19 @@ from dataclasses import dataclass
 
 import numpy as np
 import xarray as xr
-from scipy import optimize, stats
 from threadpoolctl import threadpool_limits
 
 from som_mc.case import Case, input_domain
 from som_mc.distributions import point_value
+from som_mc.distributions._base import lazy_module
 from som_mc.engine.kernel import run_kernel
 from som_mc.errors import SomMcError
 from som_mc.model import TOTAL, CaseModel, compile_case
 from som_mc.types import PointEstimate
+
+# imported on first use: the one-way analyses need neither (≈ 1 s of start-up)
+optimize = lazy_module("scipy.optimize")
+stats = lazy_module("scipy.stats")
 
 __all__ = [
     "InputGroup",
