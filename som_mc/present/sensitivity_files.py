@@ -14,20 +14,20 @@ import re
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from functools import partial
 from pathlib import Path
 from typing import Any, Literal, get_args
 
 import numpy as np
 import xarray as xr
+from threadpoolctl import threadpool_limits
 
-from som_mc._io import atomic_write, atomic_write_text
+from som_mc._io import atomic_write_text
 from som_mc._version import __version__
 from som_mc.case import Case, case_hash
 from som_mc.errors import SomMcError
 from som_mc.model import TOTAL, compile_case
+from som_mc.present.figure_files import FigureWriter
 from som_mc.present.format import format_number, format_pct
-from som_mc.present.plotting._style import PNG_OPTIONS, fix_layout
 from som_mc.present.plotting.sensitivity import (
     plot_scenarios,
     plot_sobol,
@@ -125,20 +125,6 @@ def _write_table(ds: xr.Dataset, out: Path, name: str, prov: Mapping[str, object
     }
     text = json.dumps(payload, ensure_ascii=False, indent=2, default=str, allow_nan=False)
     atomic_write_text(out / f"{name}.json", text, overwrite=True)
-
-
-_DPI = 150
-
-
-def _save_figure(ax: object, out: Path, name: str) -> None:
-    fig = ax.figure  # type: ignore[attr-defined]
-    fix_layout(fig, _DPI)  # one layout for both files
-    for ext in ("png", "svg"):
-        atomic_write(out / f"{name}.{ext}", partial(_savefig, fig, ext), overwrite=True)
-
-
-def _savefig(fig: Any, fmt: str, path: Path) -> None:
-    fig.savefig(path, dpi=_DPI, format=fmt, **(PNG_OPTIONS if fmt == "png" else {}))
 
 
 def _signed(value: float) -> str:
@@ -321,15 +307,24 @@ def run_sensitivity(
     out.mkdir(parents=True, exist_ok=True)
     lines = [f"Følsomhedsanalyse: {case.name}", ""]
     years = f"{case.start_year}–{case.start_year + case.horizon_years - 1}"
-    with _without_dask():  # no dask array is made: skip importing dask (≈ 0,3–1 s)
+    # figures are drawn while the analyses go on (on a second CPU when there is one)
+    # BLAS on one thread: its products here are small, and its spinning threads would fight
+    # the figure helper for the CPUs (a 10.000 × 69 regression then takes seconds)
+    with (
+        _without_dask(),  # no dask array is made: skip importing dask
+        threadpool_limits(limits=1, user_api="blas"),
+        FigureWriter(out) as figs,
+    ):
         if "tornado" in parts:
-            lines += _tornado_part(case, out, prov, chosen, shown, levels, relative, groups, years)
+            lines += _tornado_part(
+                case, out, figs, prov, chosen, shown, levels, relative, groups, years
+            )
         if "sobol" in parts:
-            lines += _sobol_part(case, out, prov, chosen, shown, n_base, seed, groups, draws)
+            lines += _sobol_part(case, out, figs, prov, chosen, shown, n_base, seed, groups, draws)
         if "breakeven" in parts:
             lines += _breakeven_part(case, out, prov, chosen, shown, draws, seed, level)
         if "scenarios" in parts:
-            lines += _scenario_part(case, out, prov, chosen, draws, seed)
+            lines += _scenario_part(case, out, figs, prov, chosen, draws, seed)
     lines += ["", f"Tabeller og figurer gemt i {out}/"]
     return "\n".join(lines)
 
@@ -373,6 +368,7 @@ def _uncertain_names(case: Case) -> list[str]:
 def _tornado_part(
     case: Case,
     out: Path,
+    figs: FigureWriter,
     prov: Mapping[str, object],
     chosen: list[str],
     shown: list[str],
@@ -394,8 +390,8 @@ def _tornado_part(
     _write_table(sp, out, "spider", prov)
     for actor in chosen:
         name = actor_file_name(actor)
-        _save_figure(plot_tornado(tor, actor=actor), out, f"tornado_{name}")
-        _save_figure(plot_spider(sp, actor=actor), out, f"spider_{name}")
+        figs.add(plot_tornado, tor, f"tornado_{name}", actor=actor)
+        figs.add(plot_spider, sp, f"spider_{name}", actor=actor)
     for actor in shown:
         sel = tor.sel(actor=actor)
         order = np.argsort(-sel.swing.values, kind="stable")
@@ -451,6 +447,7 @@ def _tornado_part(
 def _sobol_part(
     case: Case,
     out: Path,
+    figs: FigureWriter,
     prov: Mapping[str, object],
     chosen: list[str],
     shown: list[str],
@@ -465,8 +462,8 @@ def _sobol_part(
     _write_table(sob[["S1_by_year", "ST_by_year"]], out, "sobol_by_year", prov)
     for actor in chosen:
         name = actor_file_name(actor)
-        _save_figure(plot_sobol(sob, actor=actor), out, f"sobol_{name}")
-        _save_figure(plot_sobol_by_year(sob, actor=actor), out, f"sobol_by_year_{name}")
+        figs.add(plot_sobol, sob, f"sobol_{name}", actor=actor)
+        figs.add(plot_sobol_by_year, sob, f"sobol_by_year_{name}", actor=actor)
     for actor in shown:
         sel = sob.sel(actor=actor)
         order = np.argsort(-np.nan_to_num(sel.ST.values), kind="stable")
@@ -576,10 +573,16 @@ def _breakeven_part(
 
 
 def _scenario_part(
-    case: Case, out: Path, prov: Mapping[str, object], chosen: list[str], draws: int, seed: int
+    case: Case,
+    out: Path,
+    figs: FigureWriter,
+    prov: Mapping[str, object],
+    chosen: list[str],
+    draws: int,
+    seed: int,
 ) -> list[str]:
     sc = scenario_analysis(case, draws=draws, seed=seed, actors=chosen)
     _write_table(sc, out, "scenarios", prov)
     for actor in chosen:
-        _save_figure(plot_scenarios(sc, actor=actor), out, f"scenarios_{actor_file_name(actor)}")
+        figs.add(plot_scenarios, sc, f"scenarios_{actor_file_name(actor)}", actor=actor)
     return [scenario_text(sc), ""]

@@ -889,15 +889,18 @@ def rank_measures(ds: xr.Dataset, *, actors: Sequence[str] | None = None) -> xr.
     spearman = np.zeros((k, y.shape[1]))
     srrc = np.zeros((k, y.shape[1]))
     r2 = np.zeros(y.shape[1])
-    for m in range(y.shape[1]):
-        sd = ry[:, m].std()
-        if sd == 0:
-            continue
-        zy = (ry[:, m] - ry[:, m].mean()) / sd
-        spearman[:, m] = zx.T @ zy / n
-        coef, *_ = np.linalg.lstsq(zx, zy, rcond=None)
-        srrc[:, m] = coef
-        r2[m] = 1.0 - ((zy - zx @ coef) ** 2).mean()
+    # BLAS on one thread: the same numbers on every machine (a threaded BLAS splits the
+    # sums), and no spinning threads against other work
+    with threadpool_limits(limits=1, user_api="blas"):
+        for m in range(y.shape[1]):
+            sd = ry[:, m].std()
+            if sd == 0:
+                continue
+            zy = (ry[:, m] - ry[:, m].mean()) / sd
+            spearman[:, m] = zx.T @ zy / n
+            coef, *_ = np.linalg.lstsq(zx, zy, rcond=None)
+            srrc[:, m] = coef
+            r2[m] = 1.0 - ((zy - zx @ coef) ** 2).mean()
     return xr.Dataset(
         {
             "spearman": (("input", "actor"), spearman),

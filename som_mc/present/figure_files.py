@@ -1,0 +1,148 @@
+"""Write figures as PNG and SVG files, on two CPUs when the machine has them.
+
+Drawing dominates the time of a command that writes many figures (``som-mc sensitivity``
+writes 16 files per analysis: one figure per aktør and the total, each as PNG and SVG).
+:class:`FigureWriter` takes the figures to write; with a spare CPU (Linux, two or more
+CPUs available to the process) a helper process forked from this one draws them from the
+first while this process, once it has done its other work, draws them from the last; each
+figure is drawn in exactly one of them. The files are the same whichever process draws
+them. A helper that fails to start or dies leaves its figures to this process.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from functools import partial
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from som_mc._io import atomic_write
+from som_mc.present.plotting._style import PNG_OPTIONS, fix_layout
+
+__all__ = ["DPI", "FigureWriter", "save_figure"]
+
+#: Resolution of the PNG files.
+DPI = 150
+
+#: Plot function: data and keyword arguments to the Axes it drew on.
+Plot = Callable[..., Any]
+
+
+def save_figure(ax: Any, out: Path, name: str) -> None:
+    """Write the figure of `ax` as ``NAME.png`` and ``NAME.svg`` in `out` (replacing them).
+
+    The figure is laid out once for both files (:func:`fix_layout`).
+    """
+    fig = ax.figure
+    fix_layout(fig, DPI)
+    for ext in ("png", "svg"):
+        atomic_write(out / f"{name}.{ext}", partial(_savefig, fig, ext), overwrite=True)
+
+
+def _savefig(fig: Any, fmt: str, path: Path) -> None:
+    fig.savefig(path, dpi=DPI, format=fmt, **(PNG_OPTIONS if fmt == "png" else {}))
+
+
+def _draw(plot: Plot, data: Any, kwargs: dict[str, Any], out: Path, name: str) -> None:
+    save_figure(plot(data, **kwargs), out, name)
+
+
+def _one_blas_thread() -> None:
+    """In the helper: BLAS on one thread (it must not spin against the main process)."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1)
+
+
+def _spare_cpu() -> bool:
+    """Whether a forked helper process can draw on a CPU of its own."""
+    if not sys.platform.startswith("linux"):  # fork is the safe, cheap start only there
+        return False
+    try:
+        return len(os.sched_getaffinity(0)) >= 2
+    except (AttributeError, OSError):  # pragma: no cover - no affinity call
+        return (os.cpu_count() or 1) >= 2
+
+
+class FigureWriter:
+    """Collect figures to write; draw them (on two CPUs when possible) by :meth:`close`.
+
+    Use as a context manager: the figures are all written when the block ends, and the
+    work done inside the block after :meth:`add` overlaps with the helper's drawing.
+
+    Parameters
+    ----------
+    out : Path
+        Folder of the files.
+    helper : bool, optional
+        Use a helper process; default when the machine has a spare CPU.
+    """
+
+    def __init__(self, out: Path, *, helper: bool | None = None) -> None:
+        self.out = out
+        self._helper = _spare_cpu() if helper is None else helper
+        self._pool: ProcessPoolExecutor | None = None
+        self._jobs: list[tuple[Future[None] | None, tuple[Any, ...]]] = []
+
+    def add(self, plot: Plot, data: Any, name: str, **kwargs: Any) -> None:
+        """Write ``plot(data, **kwargs)`` as ``NAME.png`` and ``NAME.svg``."""
+        job = (plot, data, kwargs, self.out, name)
+        future = None
+        if self._helper:
+            try:
+                if self._pool is None:
+                    import multiprocessing
+
+                    context = multiprocessing.get_context("fork")
+                    self._pool = ProcessPoolExecutor(
+                        max_workers=1, mp_context=context, initializer=_one_blas_thread
+                    )
+                future = self._pool.submit(_draw, *job)
+            except (OSError, RuntimeError, BrokenProcessPool):  # no helper: draw here
+                self._helper = False
+        self._jobs.append((future, job))
+
+    def close(self) -> None:
+        """Draw what the helper has not started (the last first) and wait for the rest.
+
+        Raises
+        ------
+        Exception
+            What drawing or writing a figure raised (e.g. an unwritable file).
+        """
+        try:
+            for future, job in reversed(self._jobs):
+                if future is None or future.cancel():
+                    _draw(*job)
+            for future, job in self._jobs:
+                if future is None or future.cancelled():
+                    continue
+                try:
+                    future.result()
+                except BrokenProcessPool:  # the helper died: draw its figure here
+                    _draw(*job)
+        finally:
+            self._jobs = []
+            if self._pool is not None:
+                self._pool.shutdown(wait=True, cancel_futures=True)
+                self._pool = None
+
+    def __enter__(self) -> FigureWriter:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc_type is None:
+            self.close()
+        elif self._pool is not None:  # an error elsewhere: stop drawing
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
