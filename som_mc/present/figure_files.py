@@ -1,4 +1,4 @@
-"""Write figures as PNG and SVG files, on two CPUs when the machine has them.
+"""Write figures as PNG and SVG files (and run other work) on two CPUs when there are two.
 
 Drawing dominates the time of a command that writes many figures (``som-mc sensitivity``
 writes 16 files per analysis: one figure per aktør and the total, each as PNG and SVG).
@@ -7,12 +7,16 @@ CPUs available to the process) a helper process forked from this one draws them 
 first while this process, once it has done its other work, draws them from the last; each
 figure is drawn in exactly one of them. The files are the same whichever process draws
 them. A helper that fails to start or dies leaves its figures to this process.
+:meth:`FigureWriter.run` gives the helper other work too (it runs before the figures
+added after it).
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import threading
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -73,7 +77,9 @@ class FigureWriter:
     """Collect figures to write; draw them (on two CPUs when possible) by :meth:`close`.
 
     Use as a context manager: the figures are all written when the block ends, and the
-    work done inside the block after :meth:`add` overlaps with the helper's drawing.
+    work done inside the block after :meth:`add` overlaps with the helper's drawing. The
+    helper gets one figure at a time (the next when it has finished one), from the first;
+    at :meth:`close` this process draws the rest from the last, so the two finish together.
 
     Parameters
     ----------
@@ -87,28 +93,80 @@ class FigureWriter:
         self.out = out
         self._helper = _spare_cpu() if helper is None else helper
         self._pool: ProcessPoolExecutor | None = None
-        self._jobs: list[tuple[Future[None] | None, tuple[Any, ...]]] = []
+        self._pending: deque[tuple[Any, ...]] = deque()  # given to no one yet
+        self._given: list[tuple[Future[None], tuple[Any, ...]]] = []  # to the helper
+        self._busy = False  # the helper has a figure
+        self._lock = threading.Condition()
 
     def add(self, plot: Plot, data: Any, name: str, **kwargs: Any) -> None:
         """Write ``plot(data, **kwargs)`` as ``NAME.png`` and ``NAME.svg``."""
-        job = (plot, data, kwargs, self.out, name)
-        future = None
-        if self._helper:
-            try:
-                if self._pool is None:
-                    import multiprocessing
+        with self._lock:
+            self._pending.append((plot, data, kwargs, self.out, name))
+            feed = self._helper and not self._busy
+        if feed and self._ensure_pool():
+            self._feed()
 
-                    context = multiprocessing.get_context("fork")
-                    self._pool = ProcessPoolExecutor(
-                        max_workers=1, mp_context=context, initializer=_one_blas_thread
-                    )
-                future = self._pool.submit(_draw, *job)
-            except (OSError, RuntimeError, BrokenProcessPool):  # no helper: draw here
+    def _ensure_pool(self) -> bool:
+        if self._pool is None and self._helper:
+            import multiprocessing
+
+            try:
+                self._pool = ProcessPoolExecutor(
+                    max_workers=1,
+                    mp_context=multiprocessing.get_context("fork"),
+                    initializer=_one_blas_thread,
+                )
+            except (OSError, RuntimeError, ValueError):  # no helper: draw here
                 self._helper = False
-        self._jobs.append((future, job))
+        return self._pool is not None
+
+    def _feed(self, done: Future[None] | None = None) -> None:
+        """Give the helper the next figure (also the callback of its finished one)."""
+        with self._lock:
+            if not (self._pending and self._helper and self._pool is not None):
+                self._busy = False
+                self._lock.notify_all()
+                return
+            job = self._pending.popleft()
+            self._busy = True
+        try:
+            future = self._pool.submit(_draw, *job)
+        except (OSError, RuntimeError, BrokenProcessPool):  # the helper is gone: draw here
+            with self._lock:
+                self._pending.appendleft(job)
+                self._helper = False
+                self._busy = False
+                self._lock.notify_all()
+            return
+        with self._lock:
+            self._given.append((future, job))
+        future.add_done_callback(self._feed)
+
+    def run(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Callable[[], Any]:
+        """Start ``fn(*args, **kwargs)`` in the helper; return a function awaiting its result.
+
+        Without a helper (or if it dies) `fn` runs in this process, when its result is
+        asked for. `fn`, its arguments and its result must be picklable.
+        """
+        if self._ensure_pool():
+            assert self._pool is not None
+            try:
+                future = self._pool.submit(fn, *args, **kwargs)
+            except (OSError, RuntimeError, BrokenProcessPool):
+                self._helper = False
+            else:
+
+                def result() -> Any:
+                    try:
+                        return future.result()
+                    except BrokenProcessPool:
+                        return fn(*args, **kwargs)
+
+                return result
+        return partial(fn, *args, **kwargs)
 
     def close(self) -> None:
-        """Draw what the helper has not started (the last first) and wait for the rest.
+        """Draw what the helper has not taken (the last first) and wait for the rest.
 
         Raises
         ------
@@ -116,21 +174,31 @@ class FigureWriter:
             What drawing or writing a figure raised (e.g. an unwritable file).
         """
         try:
-            for future, job in reversed(self._jobs):
-                if future is None or future.cancel():
-                    _draw(*job)
-            for future, job in self._jobs:
-                if future is None or future.cancelled():
-                    continue
+            while True:
+                with self._lock:
+                    if not self._pending:
+                        break
+                    job = self._pending.pop()
+                _draw(*job)
+            with self._lock:
+                while self._busy:
+                    self._lock.wait()
+                given, self._given = self._given, []
+            for future, job in given:
                 try:
                     future.result()
                 except BrokenProcessPool:  # the helper died: draw its figure here
                     _draw(*job)
         finally:
-            self._jobs = []
-            if self._pool is not None:
-                self._pool.shutdown(wait=True, cancel_futures=True)
-                self._pool = None
+            self._shutdown()
+
+    def _shutdown(self) -> None:
+        with self._lock:
+            self._helper = False  # no more feeding
+            self._pending.clear()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
 
     def __enter__(self) -> FigureWriter:
         return self
@@ -143,6 +211,5 @@ class FigureWriter:
     ) -> None:
         if exc_type is None:
             self.close()
-        elif self._pool is not None:  # an error elsewhere: stop drawing
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        else:  # an error elsewhere: stop drawing
+            self._shutdown()

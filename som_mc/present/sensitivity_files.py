@@ -43,10 +43,12 @@ from som_mc.sensitivity import (
     check_actors,
     downside_drivers,
     input_groups,
+    load_kernel,
     probabilistic_switching,
     rank_measures,
     scenario_analysis,
     sobol_analysis,
+    sobol_base_sample,
     spider,
     switching_values,
     tornado,
@@ -457,7 +459,15 @@ def _sobol_part(
     draws: int,
 ) -> list[str]:
     lines: list[str] = []
-    sob = sobol_analysis(case, n_base=n_base, seed=seed, groups=groups, actors=chosen)
+    # the helper process draws the Sobol sample (importing scipy.stats) and runs the Monte
+    # Carlo part while this one loads the compiled kernel
+    n_inputs = len(_uncertain_names(case))
+    base = figs.run(sobol_base_sample, n_inputs, n_base, seed)
+    rank_parts = figs.run(_rank_parts, case, draws, seed, chosen)
+    load_kernel(compile_case(case))
+    sob = sobol_analysis(
+        case, n_base=n_base, seed=seed, groups=groups, actors=chosen, base=base()
+    )
     _write_table(sob[["S1", "S1_conf", "ST", "ST_conf"]], out, "sobol", prov)
     _write_table(sob[["S1_by_year", "ST_by_year"]], out, "sobol_by_year", prov)
     for actor in chosen:
@@ -484,10 +494,8 @@ def _sobol_part(
         ]
     if "warning" in sob.attrs:
         lines += [str(sob.attrs["warning"]), ""]
-    ds = simulate(case, draws=draws, seed=seed)
-    ranks = rank_measures(ds, actors=chosen)
+    ranks, down = rank_parts()
     _write_table(ranks, out, "rank_correlations", prov)
-    down = downside_drivers(ds, actors=chosen)
     _write_table(down, out, "downside_drivers", prov)
     for actor in shown:
         tot = ranks.sel(actor=actor)
@@ -530,6 +538,14 @@ def _sobol_part(
             "",
         ]
     return lines
+
+
+def _rank_parts(
+    case: Case, draws: int, seed: int, chosen: list[str]
+) -> tuple[xr.Dataset, xr.Dataset]:
+    """Rank measures and downside drivers of a plain Monte Carlo run."""
+    ds = simulate(case, draws=draws, seed=seed)
+    return rank_measures(ds, actors=chosen), downside_drivers(ds, actors=chosen)
 
 
 def _breakeven_part(
