@@ -218,3 +218,24 @@ def test_tornado_command_imports_neither_scipy_stats_nor_optimize_nor_dask(tmp_p
     got = json.loads(proc.stdout.strip().splitlines()[-1])
     assert got == {"status": 0, "heavy": []}
     assert len(list(tmp_path.glob("*.png"))) == 8
+
+
+_PARENT = os.getpid()
+
+
+def _tornado_dies_in_helper(data, *, actor):
+    if os.getpid() != _PARENT:
+        os._exit(3)  # the helper process dies mid-figure
+    return plot_tornado(data, actor=actor)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the helper forks (Linux)")
+def test_a_helper_that_dies_leaves_its_figures_to_this_process(tmp_path):
+    tor = tornado(_grouped_case())
+    with FigureWriter(tmp_path, helper=True) as figs:
+        for actor in ("kommune", "total"):
+            figs.add(_tornado_dies_in_helper, tor, f"t_{actor}", actor=actor)
+            figs.add(plot_tornado, tor, f"u_{actor}", actor=actor)
+    names = sorted(p.name for p in tmp_path.iterdir())
+    stems = [f"{s}_{a}" for s in "tu" for a in ("kommune", "total")]
+    assert names == sorted(f"{stem}.{ext}" for stem in stems for ext in ("png", "svg"))

@@ -176,14 +176,15 @@ class FigureWriter:
         try:
             while True:
                 with self._lock:
-                    if not self._pending:
+                    if self._pending:
+                        job = self._pending.pop()
+                    elif self._busy:  # the helper's figure; a helper that dies returns it
+                        self._lock.wait()
+                        continue
+                    else:
+                        given, self._given = self._given, []
                         break
-                    job = self._pending.pop()
                 _draw(*job)
-            with self._lock:
-                while self._busy:
-                    self._lock.wait()
-                given, self._given = self._given, []
             for future, job in given:
                 try:
                     future.result()
