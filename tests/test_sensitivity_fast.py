@@ -165,6 +165,7 @@ def _write_all(out: Path, helper: bool) -> None:
     sob = sobol_analysis(_grouped_case(), n_base=32, seed=2)
     with FigureWriter(out, helper=helper) as figs:
         assert figs.run(_square, 7)() == 49
+        assert (figs.run(os.getpid)() != os.getpid()) == helper  # a helper process really
         for actor in ("kommune", "total"):
             figs.add(plot_sobol_by_year, sob, f"by_year_{actor}", actor=actor)
             figs.add(plot_tornado, tornado(_grouped_case()), f"tornado_{actor}", actor=actor)

@@ -5,8 +5,9 @@ writes 16 files per analysis: one figure per aktør and the total, each as PNG a
 :class:`FigureWriter` takes the figures to write; with a spare CPU (Linux, two or more
 CPUs available to the process) a helper process forked from this one draws them from the
 first while this process, once it has done its other work, draws them from the last; each
-figure is drawn in exactly one of them. The files are the same whichever process draws
-them. A helper that fails to start or dies leaves its figures to this process.
+figure is drawn in exactly one of them (a process running other threads, e.g. a Jupyter
+kernel, is not forked: it draws them all itself). The files are the same whichever process
+draws them. A helper that fails to start or dies leaves its figures to this process.
 :meth:`FigureWriter.run` gives the helper other work too (it runs before the figures
 added after it).
 """
@@ -107,6 +108,8 @@ class FigureWriter:
             self._feed()
 
     def _ensure_pool(self) -> bool:
+        if self._pool is None and self._helper and threading.active_count() > 1:
+            self._helper = False  # fork only a process without other threads (Jupyter has)
         if self._pool is None and self._helper:
             import multiprocessing
 
