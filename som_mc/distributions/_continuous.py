@@ -1,10 +1,18 @@
-"""Continuous parametric families, backed by frozen ``scipy.stats`` distributions."""
+"""Continuous parametric families, backed by frozen ``scipy.stats`` distributions.
+
+``ppf``, ``cdf``, ``mean``, ``std`` and ``median`` of every family but the truncated normal
+are computed without scipy.stats, from the same :mod:`scipy.special` functions and
+arithmetic (the same numbers; see :mod:`som_mc.distributions._special`).
+"""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from som_mc.distributions._base import (
     Distribution,
@@ -14,6 +22,7 @@ from som_mc.distributions._base import (
     set_fields,
 )
 from som_mc.distributions._elicitation import NOT_IN_TOML, Elicitation, check_elicited
+from som_mc.distributions._special import loc_scale_cdf, loc_scale_ppf, private_ufunc, special
 from som_mc.errors import DistributionError
 
 stats = lazy_module("scipy.stats")
@@ -31,6 +40,54 @@ __all__ = [
 
 # Standard normal 95th percentile, for LogNormal.from_median_p95.
 _Z95 = 1.6448536269514722  # scipy.stats.norm.ppf(0.95)
+
+
+def _identity(u: np.ndarray) -> np.ndarray:
+    return u
+
+
+def _beta_ppf(u: np.ndarray, a: float, b: float) -> np.ndarray:
+    """Return standard beta quantiles as scipy.stats computes them (Boost, private ufunc)."""
+    ufunc = private_ufunc("_beta_ppf")
+    if ufunc is None:  # a scipy without it: the same through scipy.stats
+        return np.asarray(stats.beta.ppf(u, a, b), dtype=np.float64)
+    return np.asarray(ufunc(u, a, b), dtype=np.float64)
+
+
+class _ScaledBeta:
+    """ppf, cdf and moments of a beta with shapes `a`, `b` scaled to [`low`, `high`]."""
+
+    __slots__ = ()
+
+    def _shapes(self) -> tuple[float, float, float, float]:
+        raise NotImplementedError
+
+    def ppf(self, q: ArrayLike) -> NDArray[np.float64]:
+        """Percent point function (see :meth:`Distribution.ppf`)."""
+        a, b, low, width = self._shapes()
+        return loc_scale_ppf(q, lambda u: _beta_ppf(u, a, b), 0.0, 1.0, low, width)
+
+    def cdf(self, x: ArrayLike) -> NDArray[np.float64]:
+        """Cumulative distribution function (see :meth:`Distribution.cdf`)."""
+        a, b, low, width = self._shapes()
+        return loc_scale_cdf(x, lambda z: special.betainc(a, b, z), 0.0, 1.0, low, width)
+
+    def mean(self) -> float:
+        """Return the expected value."""
+        a, b, low, width = self._shapes()
+        return float(a / (a + b) * width + low)
+
+    def std(self) -> float:
+        """Return the standard deviation."""
+        a, b, _low, width = self._shapes()
+        # as scipy.stats: on arrays (an array's ** 2 squares; a float's calls pow)
+        sa, sb = np.asarray([a]), np.asarray([b])
+        var = sa * sb / ((sa + sb) ** 2 * (sa + sb + 1))
+        return float(np.sqrt(var * width * width)[0])
+
+    def median(self) -> float:
+        """Return the median."""
+        return float(self.ppf(0.5))
 
 
 def _check_low_mode_high(kind: str, low: float, mode: float, high: float) -> None:
@@ -82,6 +139,27 @@ class Uniform(Distribution):
 
     def _scipy(self) -> Any:
         return stats.uniform(loc=self.low, scale=self.high - self.low)
+
+    def ppf(self, q: ArrayLike) -> NDArray[np.float64]:
+        """Percent point function (see :meth:`Distribution.ppf`)."""
+        return loc_scale_ppf(q, _identity, 0.0, 1.0, self.low, self.high - self.low)
+
+    def cdf(self, x: ArrayLike) -> NDArray[np.float64]:
+        """Cumulative distribution function (see :meth:`Distribution.cdf`)."""
+        return loc_scale_cdf(x, _identity, 0.0, 1.0, self.low, self.high - self.low)
+
+    def mean(self) -> float:
+        """Return the expected value."""
+        return float(0.5 * (self.high - self.low) + self.low)
+
+    def std(self) -> float:
+        """Return the standard deviation."""
+        width = self.high - self.low
+        return float(np.sqrt(1.0 / 12 * width * width))
+
+    def median(self) -> float:
+        """Return the median."""
+        return float(self.ppf(0.5))
 
     def support(self) -> tuple[float, float]:
         """Return the smallest and largest possible values (without scipy)."""
@@ -137,6 +215,49 @@ class Triangular(Distribution):
         width = self.high - self.low
         return stats.triang((self.most_likely - self.low) / width, loc=self.low, scale=width)
 
+    def _c(self) -> tuple[float, float]:
+        width = self.high - self.low
+        return (self.most_likely - self.low) / width, width
+
+    def ppf(self, q: ArrayLike) -> NDArray[np.float64]:
+        """Percent point function (see :meth:`Distribution.ppf`)."""
+        c, width = self._c()
+
+        def standard(u: np.ndarray) -> np.ndarray:
+            return np.where(u < c, np.sqrt(c * u), 1 - np.sqrt((1 - c) * (1 - u)))
+
+        return loc_scale_ppf(q, standard, 0.0, 1.0, self.low, width)
+
+    def cdf(self, x: ArrayLike) -> NDArray[np.float64]:
+        """Cumulative distribution function (see :meth:`Distribution.cdf`)."""
+        c, width = self._c()
+
+        def standard(z: np.ndarray) -> np.ndarray:
+            if c == 0:
+                return 2 * z - z * z
+            left = z < c
+            out = np.empty_like(z)
+            out[left] = z[left] * z[left] / c
+            right = z[~left]  # c < 1 here: z >= c never holds inside (0, 1) for c = 1
+            out[~left] = (right * right - 2 * right + c) / (c - 1)
+            return out
+
+        return loc_scale_cdf(x, standard, 0.0, 1.0, self.low, width)
+
+    def mean(self) -> float:
+        """Return the expected value."""
+        c, width = self._c()
+        return float((c + 1.0) / 3.0 * width + self.low)
+
+    def std(self) -> float:
+        """Return the standard deviation."""
+        c, width = self._c()
+        return float(np.sqrt((1.0 - c + c * c) / 18 * width * width))
+
+    def median(self) -> float:
+        """Return the median."""
+        return float(self.ppf(0.5))
+
     def support(self) -> tuple[float, float]:
         """Return the smallest and largest possible values (without scipy)."""
         return float(self.low), float(self.high)
@@ -147,7 +268,7 @@ class Triangular(Distribution):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class PERT(Distribution):
+class PERT(_ScaledBeta, Distribution):
     """Modified PERT distribution: a beta distribution scaled to [`low`, `high`].
 
     The shape parameters are ``a = 1 + shape * (most_likely - low) / (high - low)`` and
@@ -200,6 +321,12 @@ class PERT(Distribution):
         b = 1.0 + self.shape * (self.high - self.most_likely) / width
         return stats.beta(a, b, loc=self.low, scale=width)
 
+    def _shapes(self) -> tuple[float, float, float, float]:
+        width = self.high - self.low
+        a = 1.0 + self.shape * (self.most_likely - self.low) / width
+        b = 1.0 + self.shape * (self.high - self.most_likely) / width
+        return a, b, self.low, width
+
     def support(self) -> tuple[float, float]:
         """Return the smallest and largest possible values (without scipy)."""
         return float(self.low), float(self.high)
@@ -251,6 +378,26 @@ class Normal(Distribution):
 
     def _scipy(self) -> Any:
         return stats.norm(loc=self.mu, scale=self.sigma)
+
+    def ppf(self, q: ArrayLike) -> NDArray[np.float64]:
+        """Percent point function (see :meth:`Distribution.ppf`)."""
+        return loc_scale_ppf(q, special.ndtri, -np.inf, np.inf, self.mu, self.sigma)
+
+    def cdf(self, x: ArrayLike) -> NDArray[np.float64]:
+        """Cumulative distribution function (see :meth:`Distribution.cdf`)."""
+        return loc_scale_cdf(x, special.ndtr, -np.inf, np.inf, self.mu, self.sigma)
+
+    def mean(self) -> float:
+        """Return `mu`."""
+        return float(0.0 * self.sigma + self.mu)
+
+    def std(self) -> float:
+        """Return `sigma`."""
+        return float(np.sqrt(1.0 * self.sigma * self.sigma))
+
+    def median(self) -> float:
+        """Return the median (`mu`)."""
+        return float(self.ppf(0.5))
 
     def support(self) -> tuple[float, float]:
         """Return the smallest and largest possible values (without scipy)."""
@@ -433,6 +580,39 @@ class LogNormal(Distribution):
     def _scipy(self) -> Any:
         return stats.lognorm(s=self.sigma, scale=math.exp(self.mu))
 
+    def ppf(self, q: ArrayLike) -> NDArray[np.float64]:
+        """Percent point function (see :meth:`Distribution.ppf`)."""
+        s = self.sigma
+
+        def standard(u: np.ndarray) -> np.ndarray:
+            return np.exp(s * special.ndtri(u))
+
+        return loc_scale_ppf(q, standard, 0.0, np.inf, 0.0, math.exp(self.mu))
+
+    def cdf(self, x: ArrayLike) -> NDArray[np.float64]:
+        """Cumulative distribution function (see :meth:`Distribution.cdf`)."""
+        s = self.sigma
+
+        def standard(z: np.ndarray) -> np.ndarray:
+            return special.ndtr(np.log(z) / s)
+
+        return loc_scale_cdf(x, standard, 0.0, np.inf, 0.0, math.exp(self.mu))
+
+    def mean(self) -> float:
+        """Return the expected value, ``exp(mu + sigma**2 / 2)``."""
+        p = np.exp(np.asarray([self.sigma]) * self.sigma)
+        return float((np.sqrt(p) * math.exp(self.mu) + 0.0)[0])
+
+    def std(self) -> float:
+        """Return the standard deviation."""
+        p = np.exp(np.asarray([self.sigma]) * self.sigma)
+        scale = math.exp(self.mu)
+        return float(np.sqrt(p * (p - 1) * scale * scale)[0])
+
+    def median(self) -> float:
+        """Return the median, ``exp(mu)``."""
+        return float(self.ppf(0.5))
+
     def support(self) -> tuple[float, float]:
         """Return the smallest and largest possible values (without scipy)."""
         return 0.0, math.inf
@@ -443,7 +623,7 @@ class LogNormal(Distribution):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Beta(Distribution):
+class Beta(_ScaledBeta, Distribution):
     """Beta distribution with shapes `alpha`, `beta`, scaled to [`low`, `high`].
 
     TOML: ``{dist = "beta", alpha = 2.0, beta = 5.0}`` or ``{dist = "beta", mean = 0.3,
@@ -544,6 +724,9 @@ class Beta(Distribution):
     def _scipy(self) -> Any:
         return stats.beta(self.alpha, self.beta, loc=self.low, scale=self.high - self.low)
 
+    def _shapes(self) -> tuple[float, float, float, float]:
+        return self.alpha, self.beta, self.low, self.high - self.low
+
     def support(self) -> tuple[float, float]:
         """Return the smallest and largest possible values (without scipy)."""
         return float(self.low), float(self.high)
@@ -643,6 +826,30 @@ class Gamma(Distribution):
 
     def _scipy(self) -> Any:
         return stats.gamma(self.shape, scale=self.scale)
+
+    def ppf(self, q: ArrayLike) -> NDArray[np.float64]:
+        """Percent point function (see :meth:`Distribution.ppf`)."""
+        a = self.shape
+        return loc_scale_ppf(
+            q, lambda u: special.gammaincinv(a, u), 0.0, np.inf, 0.0, self.scale
+        )
+
+    def cdf(self, x: ArrayLike) -> NDArray[np.float64]:
+        """Cumulative distribution function (see :meth:`Distribution.cdf`)."""
+        a = self.shape
+        return loc_scale_cdf(x, lambda z: special.gammainc(a, z), 0.0, np.inf, 0.0, self.scale)
+
+    def mean(self) -> float:
+        """Return ``shape * scale``."""
+        return float(self.shape * self.scale + 0.0)
+
+    def std(self) -> float:
+        """Return ``sqrt(shape) * scale``."""
+        return float(np.sqrt(self.shape * self.scale * self.scale))
+
+    def median(self) -> float:
+        """Return the median."""
+        return float(self.ppf(0.5))
 
     def support(self) -> tuple[float, float]:
         """Return the smallest and largest possible values (without scipy)."""

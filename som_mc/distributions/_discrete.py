@@ -1,6 +1,8 @@
 """Discrete parametric families, backed by frozen ``scipy.stats`` distributions.
 
-``ppf`` and ``sample`` return float arrays holding integer values.
+``ppf`` and ``sample`` return float arrays holding integer values. ``ppf``, ``cdf`` and the
+moments are computed without scipy.stats, with the same numbers (see
+:mod:`som_mc.distributions._special`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,14 @@ from som_mc.distributions._base import (
     check_real,
     lazy_module,
     set_fields,
+)
+from som_mc.distributions._special import (
+    binom_cdf_table,
+    discrete_cdf,
+    poisson_ppf,
+    private_ufunc,
+    randint_ppf,
+    special,
 )
 from som_mc.errors import DistributionError
 
@@ -57,6 +67,23 @@ class Poisson(Distribution):
 
     def _scipy(self) -> Any:
         return stats.poisson(self.mu)
+
+    def ppf(self, q: ArrayLike) -> NDArray[np.float64]:
+        """Percent point function (see :meth:`Distribution.ppf`)."""
+        return poisson_ppf(q, self.mu)
+
+    def cdf(self, x: ArrayLike) -> NDArray[np.float64]:
+        """Cumulative distribution function (see :meth:`Distribution.cdf`)."""
+        mu = self.mu
+        return discrete_cdf(x, lambda k: special.pdtr(np.floor(k), mu), 0.0, np.inf)
+
+    def std(self) -> float:
+        """Return ``sqrt(mu)``."""
+        return float(np.sqrt(self.mu))
+
+    def median(self) -> float:
+        """Return the median."""
+        return float(self.ppf(0.5))
 
     def mean(self) -> float:
         """Return the mean (without scipy)."""
@@ -105,6 +132,28 @@ class DiscreteUniform(Distribution):
 
     def _scipy(self) -> Any:
         return stats.randint(self.low, self.high + 1)
+
+    def ppf(self, q: ArrayLike) -> NDArray[np.float64]:
+        """Percent point function (see :meth:`Distribution.ppf`)."""
+        return randint_ppf(q, self.low, self.high)
+
+    def cdf(self, x: ArrayLike) -> NDArray[np.float64]:
+        """Cumulative distribution function (see :meth:`Distribution.cdf`)."""
+        low, high = np.asarray(self.low), np.asarray(self.high + 1)
+
+        def standard(k: np.ndarray) -> np.ndarray:
+            return (np.floor(k) - low + 1.0) / (high - low)
+
+        return discrete_cdf(x, standard, float(self.low), float(self.high))
+
+    def std(self) -> float:
+        """Return the standard deviation."""
+        d = np.asarray(self.high + 1) - np.asarray(self.low)
+        return float(np.sqrt((d * d - 1) / 12.0))
+
+    def median(self) -> float:
+        """Return the median."""
+        return float(self.ppf(0.5))
 
     def mean(self) -> float:
         """Return the mean (without scipy)."""
@@ -163,14 +212,33 @@ class Binomial(Distribution):
         scipy's iterative inversion warns and fails (p very close to 0 or 1).
         """
         q = np.asarray(q, dtype=np.float64)
-        cdf = stats.binom(self.n, self.p).cdf(np.arange(self.n + 1))
+        cdf = binom_cdf_table(self.n, self.p)
+        if cdf is None:  # a scipy without the ufunc scipy.stats uses: through scipy.stats
+            cdf = stats.binom(self.n, self.p).cdf(np.arange(self.n + 1))
         k = np.searchsorted(cdf, np.where(q == 0.0, _TINY, q), side="left")
         out = np.minimum(k, self.n).astype(np.float64)
         return np.where((q >= 0.0) & (q <= 1.0), out, np.nan)
 
+    def cdf(self, x: ArrayLike) -> NDArray[np.float64]:
+        """Cumulative distribution function (see :meth:`Distribution.cdf`)."""
+        ufunc = private_ufunc("_binom_cdf")
+        if ufunc is None:  # a scipy without the ufunc scipy.stats uses: through scipy.stats
+            return Distribution.cdf(self, x)
+        n, p = self.n, self.p
+        return discrete_cdf(x, lambda k: ufunc(np.floor(k), n, p), 0.0, float(n))
+
     def mean(self) -> float:
         """Return the mean (without scipy)."""
         return float(self.n * self.p)
+
+    def std(self) -> float:
+        """Return the standard deviation."""
+        mu = np.asarray(self.n) * self.p
+        return float(np.sqrt(mu - self.n * np.square(self.p)))
+
+    def median(self) -> float:
+        """Return the median."""
+        return float(self.ppf(0.5))
 
     def support(self) -> tuple[float, float]:
         """Return the smallest and largest possible values (without scipy)."""

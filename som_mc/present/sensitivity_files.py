@@ -11,19 +11,22 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
-from functools import partial
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal, get_args
 
 import numpy as np
 import xarray as xr
+from threadpoolctl import threadpool_limits
 
-from som_mc._io import atomic_write, atomic_write_text
+from som_mc._io import atomic_write_text
 from som_mc._version import __version__
 from som_mc.case import Case, case_hash
 from som_mc.errors import SomMcError
 from som_mc.model import TOTAL, compile_case
+from som_mc.present.figure_files import FigureWriter
 from som_mc.present.format import format_number, format_pct
 from som_mc.present.plotting.sensitivity import (
     plot_scenarios,
@@ -34,15 +37,18 @@ from som_mc.present.plotting.sensitivity import (
 )
 from som_mc.present.tables import render_table, safe_csv_text
 from som_mc.run import simulate
+from som_mc.run.driver import xarray_without_dask
 from som_mc.sampling import normalize_seed
 from som_mc.sensitivity import (
     check_actors,
     downside_drivers,
     input_groups,
+    load_kernel,
     probabilistic_switching,
     rank_measures,
     scenario_analysis,
     sobol_analysis,
+    sobol_base_sample,
     spider,
     switching_values,
     tornado,
@@ -121,16 +127,6 @@ def _write_table(ds: xr.Dataset, out: Path, name: str, prov: Mapping[str, object
     }
     text = json.dumps(payload, ensure_ascii=False, indent=2, default=str, allow_nan=False)
     atomic_write_text(out / f"{name}.json", text, overwrite=True)
-
-
-def _save_figure(ax: object, out: Path, name: str) -> None:
-    fig = ax.figure  # type: ignore[attr-defined]
-    for ext in ("png", "svg"):
-        atomic_write(out / f"{name}.{ext}", partial(_savefig, fig, ext), overwrite=True)
-
-
-def _savefig(fig: Any, fmt: str, path: Path) -> None:
-    fig.savefig(path, dpi=150, format=fmt)
 
 
 def _signed(value: float) -> str:
@@ -313,16 +309,57 @@ def run_sensitivity(
     out.mkdir(parents=True, exist_ok=True)
     lines = [f"Følsomhedsanalyse: {case.name}", ""]
     years = f"{case.start_year}–{case.start_year + case.horizon_years - 1}"
-    if "tornado" in parts:
-        lines += _tornado_part(case, out, prov, chosen, shown, levels, relative, groups, years)
-    if "sobol" in parts:
-        lines += _sobol_part(case, out, prov, chosen, shown, n_base, seed, groups, draws)
-    if "breakeven" in parts:
-        lines += _breakeven_part(case, out, prov, chosen, shown, draws, seed, level)
-    if "scenarios" in parts:
-        lines += _scenario_part(case, out, prov, chosen, draws, seed)
+    # figures are drawn while the analyses go on (on a second CPU when there is one)
+    # BLAS on one thread: its products here are small, and its spinning threads would fight
+    # the figure helper for the CPUs (a 10.000 × 69 regression then takes seconds)
+    with (
+        _without_dask(),  # no dask array is made: skip importing dask
+        threadpool_limits(limits=1, user_api="blas"),
+        FigureWriter(out) as figs,
+    ):
+        if "tornado" in parts:
+            lines += _tornado_part(
+                case, out, figs, prov, chosen, shown, levels, relative, groups, years
+            )
+        if "sobol" in parts:
+            lines += _sobol_part(case, out, figs, prov, chosen, shown, n_base, seed, groups, draws)
+        if "breakeven" in parts:
+            lines += _breakeven_part(case, out, prov, chosen, shown, draws, seed, level)
+        if "scenarios" in parts:
+            lines += _scenario_part(case, out, figs, prov, chosen, draws, seed)
     lines += ["", f"Tabeller og figurer gemt i {out}/"]
     return "\n".join(lines)
+
+
+@contextmanager
+def _without_dask() -> Iterator[None]:
+    """Within the block, xarray does not import dask to learn that nothing is a dask array.
+
+    Besides :func:`som_mc.run.driver.xarray_without_dask`, xarray imports ``dask.base``
+    (≈ 0,25 s) when it turns a pandas index into a variable (e.g. in ``to_dataframe``), to
+    ask whether the index is a dask collection. While dask is not imported nothing can be
+    one, so the question is answered without importing it.
+    """
+    utils: Any
+    try:
+        from xarray.namedarray import utils
+    except ImportError:  # pragma: no cover - another xarray layout: nothing to skip
+        utils = None
+    original = getattr(utils, "is_dask_collection", None)
+    if original is None:
+        with xarray_without_dask():
+            yield
+        return
+
+    def is_dask_collection(x: object) -> bool:
+        return "dask" in sys.modules and bool(original(x))
+
+    utils.is_dask_collection = is_dask_collection
+    try:
+        with xarray_without_dask():
+            yield
+    finally:
+        utils.is_dask_collection = original
 
 
 def _uncertain_names(case: Case) -> list[str]:
@@ -333,6 +370,7 @@ def _uncertain_names(case: Case) -> list[str]:
 def _tornado_part(
     case: Case,
     out: Path,
+    figs: FigureWriter,
     prov: Mapping[str, object],
     chosen: list[str],
     shown: list[str],
@@ -354,8 +392,8 @@ def _tornado_part(
     _write_table(sp, out, "spider", prov)
     for actor in chosen:
         name = actor_file_name(actor)
-        _save_figure(plot_tornado(tor, actor=actor), out, f"tornado_{name}")
-        _save_figure(plot_spider(sp, actor=actor), out, f"spider_{name}")
+        figs.add(plot_tornado, tor, f"tornado_{name}", actor=actor)
+        figs.add(plot_spider, sp, f"spider_{name}", actor=actor)
     for actor in shown:
         sel = tor.sel(actor=actor)
         order = np.argsort(-sel.swing.values, kind="stable")
@@ -411,6 +449,7 @@ def _tornado_part(
 def _sobol_part(
     case: Case,
     out: Path,
+    figs: FigureWriter,
     prov: Mapping[str, object],
     chosen: list[str],
     shown: list[str],
@@ -420,13 +459,21 @@ def _sobol_part(
     draws: int,
 ) -> list[str]:
     lines: list[str] = []
-    sob = sobol_analysis(case, n_base=n_base, seed=seed, groups=groups, actors=chosen)
+    # the helper process draws the Sobol sample (importing scipy.stats) and runs the Monte
+    # Carlo part while this one loads the compiled kernel
+    n_inputs = len(_uncertain_names(case))
+    base = figs.run(sobol_base_sample, n_inputs, n_base, seed)
+    rank_parts = figs.run(_rank_parts, case, draws, seed, chosen)
+    load_kernel(compile_case(case))
+    sob = sobol_analysis(
+        case, n_base=n_base, seed=seed, groups=groups, actors=chosen, base=base()
+    )
     _write_table(sob[["S1", "S1_conf", "ST", "ST_conf"]], out, "sobol", prov)
     _write_table(sob[["S1_by_year", "ST_by_year"]], out, "sobol_by_year", prov)
     for actor in chosen:
         name = actor_file_name(actor)
-        _save_figure(plot_sobol(sob, actor=actor), out, f"sobol_{name}")
-        _save_figure(plot_sobol_by_year(sob, actor=actor), out, f"sobol_by_year_{name}")
+        figs.add(plot_sobol, sob, f"sobol_{name}", actor=actor)
+        figs.add(plot_sobol_by_year, sob, f"sobol_by_year_{name}", actor=actor)
     for actor in shown:
         sel = sob.sel(actor=actor)
         order = np.argsort(-np.nan_to_num(sel.ST.values), kind="stable")
@@ -447,10 +494,8 @@ def _sobol_part(
         ]
     if "warning" in sob.attrs:
         lines += [str(sob.attrs["warning"]), ""]
-    ds = simulate(case, draws=draws, seed=seed)
-    ranks = rank_measures(ds, actors=chosen)
+    ranks, down = rank_parts()
     _write_table(ranks, out, "rank_correlations", prov)
-    down = downside_drivers(ds, actors=chosen)
     _write_table(down, out, "downside_drivers", prov)
     for actor in shown:
         tot = ranks.sel(actor=actor)
@@ -495,6 +540,14 @@ def _sobol_part(
     return lines
 
 
+def _rank_parts(
+    case: Case, draws: int, seed: int, chosen: list[str]
+) -> tuple[xr.Dataset, xr.Dataset]:
+    """Rank measures and downside drivers of a plain Monte Carlo run."""
+    ds = simulate(case, draws=draws, seed=seed)
+    return rank_measures(ds, actors=chosen), downside_drivers(ds, actors=chosen)
+
+
 def _breakeven_part(
     case: Case,
     out: Path,
@@ -536,10 +589,16 @@ def _breakeven_part(
 
 
 def _scenario_part(
-    case: Case, out: Path, prov: Mapping[str, object], chosen: list[str], draws: int, seed: int
+    case: Case,
+    out: Path,
+    figs: FigureWriter,
+    prov: Mapping[str, object],
+    chosen: list[str],
+    draws: int,
+    seed: int,
 ) -> list[str]:
     sc = scenario_analysis(case, draws=draws, seed=seed, actors=chosen)
     _write_table(sc, out, "scenarios", prov)
     for actor in chosen:
-        _save_figure(plot_scenarios(sc, actor=actor), out, f"scenarios_{actor_file_name(actor)}")
+        figs.add(plot_scenarios, sc, f"scenarios_{actor_file_name(actor)}", actor=actor)
     return [scenario_text(sc), ""]

@@ -22,15 +22,20 @@ from dataclasses import dataclass
 
 import numpy as np
 import xarray as xr
-from scipy import optimize, stats
 from threadpoolctl import threadpool_limits
 
 from som_mc.case import Case, input_domain
 from som_mc.distributions import point_value
+from som_mc.distributions._base import lazy_module
 from som_mc.engine.kernel import run_kernel
 from som_mc.errors import SomMcError
 from som_mc.model import TOTAL, CaseModel, compile_case
 from som_mc.types import PointEstimate
+
+# imported on first use: the one-way analyses need neither (≈ 1 s of start-up)
+optimize = lazy_module("scipy.optimize")
+special = lazy_module("scipy.special")
+stats = lazy_module("scipy.stats")
 
 __all__ = [
     "InputGroup",
@@ -39,8 +44,10 @@ __all__ = [
     "downside_drivers",
     "evaluate_years",
     "input_groups",
+    "load_kernel",
     "rank_measures",
     "sobol_analysis",
+    "sobol_base_sample",
     "sobol_indices",
     "spider",
     "switching_values",
@@ -125,7 +132,7 @@ def _base_row(model: CaseModel, point: PointEstimate) -> np.ndarray:
     return np.array([point_value(model.inputs[j].dist, point) for j in model.uncertain])
 
 
-def evaluate(model: CaseModel, x: np.ndarray) -> np.ndarray:
+def evaluate(model: CaseModel, x: np.ndarray, *, inputs_major: bool = False) -> np.ndarray:
     """Cumulative net result over the horizon per actor + total for rows of inputs.
 
     Parameters
@@ -134,19 +141,30 @@ def evaluate(model: CaseModel, x: np.ndarray) -> np.ndarray:
         The compiled case.
     x : ndarray, shape (n, U)
         Values of the uncertain inputs (outcome noise off: expected successes).
+    inputs_major : bool
+        `x` is given input by input, shape (U, n) (no transposed copy for the kernel).
 
     Returns
     -------
     ndarray, shape (n, A + 1)
         The last column is the total over actors.
     """
-    net = run_kernel(model, x)["net"]
+    net = run_kernel(model, x, inputs_major=inputs_major, net_only=True)["net"]
     horizon = net.sum(axis=1)
     return np.concatenate([horizon, horizon.sum(axis=1, keepdims=True)], axis=1)
 
 
-def evaluate_years(model: CaseModel, x: np.ndarray) -> np.ndarray:
+def evaluate_years(model: CaseModel, x: np.ndarray, *, inputs_major: bool = False) -> np.ndarray:
     """Cumulative net result per year, per actor + total, for rows of inputs.
+
+    Parameters
+    ----------
+    model : CaseModel
+        The compiled case.
+    x : ndarray, shape (n, U)
+        Values of the uncertain inputs (outcome noise off: expected successes).
+    inputs_major : bool
+        `x` is given input by input, shape (U, n).
 
     Returns
     -------
@@ -154,8 +172,20 @@ def evaluate_years(model: CaseModel, x: np.ndarray) -> np.ndarray:
         Cumulative (undiscounted) nettoresultat up to and including each model year; the
         last year equals :func:`evaluate`.
     """
-    net = np.cumsum(run_kernel(model, x)["net"], axis=1)
+    net = run_kernel(model, x, inputs_major=inputs_major, net_only=True)["net"]
+    np.cumsum(net, axis=1, out=net)
     return np.concatenate([net, net.sum(axis=2, keepdims=True)], axis=2)
+
+
+def load_kernel(model: CaseModel) -> None:
+    """Load the compiled kernel the global analyses run on (numba, ≈ 0,5 s once).
+
+    Evaluations of more than a few thousand rows use it (:func:`evaluate` and
+    :func:`evaluate_years` load it on first use anyway); loading it first lets other work
+    go on meanwhile.
+    """
+    x = np.zeros((len(model.uncertain), 1))
+    run_kernel(model, x, inputs_major=True, net_only=True, compiled=True)
 
 
 def _actors(model: CaseModel) -> list[str]:
@@ -524,7 +554,9 @@ def switching_values(
     )
 
 
-def saltelli_matrix(a: np.ndarray, b: np.ndarray, group_index: np.ndarray) -> np.ndarray:
+def saltelli_matrix(
+    a: np.ndarray, b: np.ndarray, group_index: np.ndarray, *, inputs_major: bool = False
+) -> np.ndarray:
     """Saltelli's design in SALib's row order (no second-order terms).
 
     For each base row j the block ``A_j, AB^(1)_j, ..., AB^(G)_j, B_j``, where
@@ -536,11 +568,15 @@ def saltelli_matrix(a: np.ndarray, b: np.ndarray, group_index: np.ndarray) -> np
         The two independent base samples (uniforms or already mapped values).
     group_index : ndarray of int, shape (D,)
         Group of each column, 0..G-1.
+    inputs_major : bool
+        Return the transpose, input by input (what the kernel reads), built directly.
 
     Returns
     -------
-    ndarray, shape (N (G + 2), D)
+    ndarray, shape (N (G + 2), D), or (D, N (G + 2)) when `inputs_major`
     """
+    if inputs_major:
+        return _saltelli_inputs_major(a, b, group_index)
     n, d = a.shape
     n_groups = int(group_index.max()) + 1 if d else 0
     out = np.empty((n, n_groups + 2, d))
@@ -551,6 +587,21 @@ def saltelli_matrix(a: np.ndarray, b: np.ndarray, group_index: np.ndarray) -> np
         out[:, g + 1] = a
         out[:, g + 1, cols] = b[:, cols]
     return out.reshape(n * (n_groups + 2), d)
+
+
+def _saltelli_inputs_major(a: np.ndarray, b: np.ndarray, group_index: np.ndarray) -> np.ndarray:
+    """:func:`saltelli_matrix` transposed: row i is input i's value in every design row.
+
+    Input i takes its A value in every block row except ``AB^(g_i)`` and ``B``, where it
+    takes its B value.
+    """
+    n, d = a.shape
+    n_groups = int(group_index.max()) + 1 if d else 0
+    out = np.empty((d, n, n_groups + 2))
+    out[...] = a.T[:, :, None]
+    out[np.arange(d), :, group_index + 1] = b.T
+    out[:, :, -1] = b.T
+    return out.reshape(d, n * (n_groups + 2))
 
 
 def sobol_estimates(
@@ -638,12 +689,23 @@ def sobol_estimates(
         st_r = counts @ total_t.reshape(n, -1)
     s1_r = ratio(s1_r.reshape(num_resamples, n_groups, m), var_r)
     st_r = ratio(st_r.reshape(num_resamples, n_groups, m), var_r)
-    zq = stats.norm.ppf(0.5 + conf_level / 2)
+    zq = special.ndtri(0.5 + conf_level / 2)  # the normal quantile (scipy.stats' norm.ppf)
     out["S1_conf"] = zq * s1_r.std(axis=0, ddof=1)
     out["ST_conf"] = zq * st_r.std(axis=0, ddof=1)
     for key in out:
         out[key][:, ~ok] = np.nan  # a constant output has no variance to apportion
     return out
+
+
+def sobol_base_sample(n_inputs: int, n_base: int, seed: int) -> np.ndarray:
+    """Return the two base samples of uniforms of :func:`sobol_indices`, side by side.
+
+    The first `n_base` points of a scrambled Sobol sequence of dimension ``2 n_inputs``
+    (seeded by `seed`), clipped to [1e-12, 1 − 1e-12]: columns ``:n_inputs`` are A, the
+    rest B.
+    """
+    sobol = stats.qmc.Sobol(d=2 * n_inputs, scramble=True, rng=np.random.default_rng(seed))
+    return np.clip(sobol.random(n_base), 1e-12, 1.0 - 1e-12)  # ppf(0), ppf(1) may be inf
 
 
 def sobol_indices(
@@ -657,6 +719,8 @@ def sobol_indices(
     groups: Sequence[str] | None = None,
     transform: Callable[[np.ndarray], np.ndarray] | None = None,
     bootstrap: bool | np.ndarray = True,
+    inputs_major: bool = False,
+    base: np.ndarray | None = None,
 ) -> xr.Dataset:
     """First-order and total Sobol indices with bootstrap intervals.
 
@@ -667,7 +731,8 @@ def sobol_indices(
     Parameters
     ----------
     func : callable
-        Maps the design, shape (n, D), to outputs, shape (n,) or (n, m) or (n, m1, m2, …).
+        Maps the design, shape (n, D) (or (D, n), see `inputs_major`), to outputs, shape
+        (n,) or (n, m) or (n, m1, m2, …).
     names : sequence of str
         Names of the D inputs.
     n_base : int
@@ -687,6 +752,12 @@ def sobol_indices(
     bootstrap : bool or boolean array
         Which outputs get intervals (broadcast to the output shape); the others get point
         estimates and NaN intervals (cheaper for many outputs, e.g. every year).
+    inputs_major : bool
+        Give `func` the design input by input, shape (D, n) (no transposed copy for a
+        kernel that reads inputs that way).
+    base : ndarray, shape (N, 2D), optional
+        :func:`sobol_base_sample` of these `names`, `n_base` and `seed`, if computed
+        already (e.g. in another process).
 
     Returns
     -------
@@ -709,14 +780,19 @@ def sobol_indices(
     group_index = np.array(
         [labels.index(g) for g in groups] if groups is not None else range(d), dtype=np.int64
     )
-    base = stats.qmc.Sobol(d=2 * d, scramble=True, rng=np.random.default_rng(seed)).random(n_base)
-    base = np.clip(base, 1e-12, 1.0 - 1e-12)  # ppf(0) / ppf(1) may be infinite
+    if base is None:
+        base = sobol_base_sample(d, n_base, seed)
+    elif base.shape != (n_base, 2 * d):
+        raise SensitivityError(
+            f"base sample must have shape {(n_base, 2 * d)}; received {base.shape}"
+        )
     t0 = time.perf_counter()
     a, b = base[:, :d], base[:, d:]
     if transform is not None:
         a, b = transform(a), transform(b)
-    x = saltelli_matrix(a, b, group_index)
+    x = saltelli_matrix(a, b, group_index, inputs_major=inputs_major)
     y = np.asarray(func(x), dtype=np.float64)
+    del x
     seconds = time.perf_counter() - t0
     out_shape = y.shape[1:]
     flat = y.reshape(y.shape[0], -1)
@@ -750,7 +826,7 @@ def sobol_indices(
         coords=coords,
         attrs={
             "n_base": n_base,
-            "n_evaluations": int(x.shape[0]),
+            "n_evaluations": int(y.shape[0]),
             "seed": seed,
             "conf_level": conf_level,
             "num_resamples": num_resamples,
@@ -768,6 +844,7 @@ def sobol_analysis(
     conf_level: float = 0.95,
     groups: Mapping[str, Sequence[str]] | None = None,
     actors: Sequence[str] | None = None,
+    base: np.ndarray | None = None,
 ) -> xr.Dataset:
     """Global sensitivity (Sobol indices) of the cumulative nettoresultat per aktør and year.
 
@@ -787,6 +864,9 @@ def sobol_analysis(
         Named groups of input-name patterns (see :func:`input_groups`).
     actors : sequence of str, optional
         Actors (and/or ``"total"``) to keep; default every actor and the total.
+    base : ndarray, optional
+        ``sobol_base_sample(U, n_base, seed)`` for the U uncertain inputs, if computed
+        already (see :func:`sobol_indices`).
 
     Returns
     -------
@@ -821,7 +901,7 @@ def sobol_analysis(
     def func(x: np.ndarray) -> np.ndarray:
         nonlocal kernel_seconds
         t = time.perf_counter()
-        y = evaluate_years(model, x)
+        y = evaluate_years(model, x, inputs_major=True)
         kernel_seconds += time.perf_counter() - t
         return y
 
@@ -836,6 +916,8 @@ def sobol_analysis(
         groups=group_of if use_groups else None,
         transform=transform,
         bootstrap=(np.arange(model.n_years) == model.n_years - 1)[:, None],
+        inputs_major=True,
+        base=base,
     )
     per_year = per_year.rename({"output_0": "year", "output_1": "actor"}).assign_coords(
         year=model.years, actor=_actors(model)
@@ -885,15 +967,18 @@ def rank_measures(ds: xr.Dataset, *, actors: Sequence[str] | None = None) -> xr.
     spearman = np.zeros((k, y.shape[1]))
     srrc = np.zeros((k, y.shape[1]))
     r2 = np.zeros(y.shape[1])
-    for m in range(y.shape[1]):
-        sd = ry[:, m].std()
-        if sd == 0:
-            continue
-        zy = (ry[:, m] - ry[:, m].mean()) / sd
-        spearman[:, m] = zx.T @ zy / n
-        coef, *_ = np.linalg.lstsq(zx, zy, rcond=None)
-        srrc[:, m] = coef
-        r2[m] = 1.0 - ((zy - zx @ coef) ** 2).mean()
+    # BLAS on one thread: the same numbers on every machine (a threaded BLAS splits the
+    # sums), and no spinning threads against other work
+    with threadpool_limits(limits=1, user_api="blas"):
+        for m in range(y.shape[1]):
+            sd = ry[:, m].std()
+            if sd == 0:
+                continue
+            zy = (ry[:, m] - ry[:, m].mean()) / sd
+            spearman[:, m] = zx.T @ zy / n
+            coef, *_ = np.linalg.lstsq(zx, zy, rcond=None)
+            srrc[:, m] = coef
+            r2[m] = 1.0 - ((zy - zx @ coef) ** 2).mean()
     return xr.Dataset(
         {
             "spearman": (("input", "actor"), spearman),

@@ -26,9 +26,9 @@ from collections.abc import Sequence
 
 import numpy as np
 import xarray as xr
-from scipy import stats
 
 from som_mc.case import Case, input_domain
+from som_mc.distributions._base import lazy_module
 from som_mc.model import compile_case
 from som_mc.sampling import CorrelationSpec, Design, normalize_seed, sample_inputs
 from som_mc.sensitivity.analysis import (
@@ -38,6 +38,8 @@ from som_mc.sensitivity.analysis import (
     evaluate,
 )
 from som_mc.types import DEFAULT_DESIGN
+
+stats = lazy_module("scipy.stats")  # imported on first use
 
 __all__ = ["probabilistic_switching"]
 

@@ -1,0 +1,219 @@
+"""Write figures as PNG and SVG files (and run other work) on two CPUs when there are two.
+
+Drawing dominates the time of a command that writes many figures (``som-mc sensitivity``
+writes 16 files per analysis: one figure per aktør and the total, each as PNG and SVG).
+:class:`FigureWriter` takes the figures to write; with a spare CPU (Linux, two or more
+CPUs available to the process) a helper process forked from this one draws them from the
+first while this process, once it has done its other work, draws them from the last; each
+figure is drawn in exactly one of them (a process running other threads, e.g. a Jupyter
+kernel, is not forked: it draws them all itself). The files are the same whichever process
+draws them. A helper that fails to start or dies leaves its figures to this process.
+:meth:`FigureWriter.run` gives the helper other work too (it runs before the figures
+added after it).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from functools import partial
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from som_mc._io import atomic_write
+from som_mc.present.plotting._style import PNG_OPTIONS, fix_layout
+
+__all__ = ["DPI", "FigureWriter", "save_figure"]
+
+#: Resolution of the PNG files.
+DPI = 150
+
+#: Plot function: data and keyword arguments to the Axes it drew on.
+Plot = Callable[..., Any]
+
+
+def save_figure(ax: Any, out: Path, name: str) -> None:
+    """Write the figure of `ax` as ``NAME.png`` and ``NAME.svg`` in `out` (replacing them).
+
+    The figure is laid out once for both files (:func:`fix_layout`).
+    """
+    fig = ax.figure
+    fix_layout(fig, DPI)
+    for ext in ("png", "svg"):
+        atomic_write(out / f"{name}.{ext}", partial(_savefig, fig, ext), overwrite=True)
+
+
+def _savefig(fig: Any, fmt: str, path: Path) -> None:
+    fig.savefig(path, dpi=DPI, format=fmt, **(PNG_OPTIONS if fmt == "png" else {}))
+
+
+def _draw(plot: Plot, data: Any, kwargs: dict[str, Any], out: Path, name: str) -> None:
+    save_figure(plot(data, **kwargs), out, name)
+
+
+def _one_blas_thread() -> None:
+    """In the helper: BLAS on one thread (it must not spin against the main process)."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1)
+
+
+def _spare_cpu() -> bool:
+    """Whether a forked helper process can draw on a CPU of its own."""
+    if not sys.platform.startswith("linux"):  # fork is the safe, cheap start only there
+        return False
+    try:
+        return len(os.sched_getaffinity(0)) >= 2
+    except (AttributeError, OSError):  # pragma: no cover - no affinity call
+        return (os.cpu_count() or 1) >= 2
+
+
+class FigureWriter:
+    """Collect figures to write; draw them (on two CPUs when possible) by :meth:`close`.
+
+    Use as a context manager: the figures are all written when the block ends, and the
+    work done inside the block after :meth:`add` overlaps with the helper's drawing. The
+    helper gets one figure at a time (the next when it has finished one), from the first;
+    at :meth:`close` this process draws the rest from the last, so the two finish together.
+
+    Parameters
+    ----------
+    out : Path
+        Folder of the files.
+    helper : bool, optional
+        Use a helper process; default when the machine has a spare CPU.
+    """
+
+    def __init__(self, out: Path, *, helper: bool | None = None) -> None:
+        self.out = out
+        self._helper = _spare_cpu() if helper is None else helper
+        self._pool: ProcessPoolExecutor | None = None
+        self._pending: deque[tuple[Any, ...]] = deque()  # given to no one yet
+        self._given: list[tuple[Future[None], tuple[Any, ...]]] = []  # to the helper
+        self._busy = False  # the helper has a figure
+        self._lock = threading.Condition()
+
+    def add(self, plot: Plot, data: Any, name: str, **kwargs: Any) -> None:
+        """Write ``plot(data, **kwargs)`` as ``NAME.png`` and ``NAME.svg``."""
+        with self._lock:
+            self._pending.append((plot, data, kwargs, self.out, name))
+            feed = self._helper and not self._busy
+        if feed and self._ensure_pool():
+            self._feed()
+
+    def _ensure_pool(self) -> bool:
+        if self._pool is None and self._helper and threading.active_count() > 1:
+            self._helper = False  # fork only a process without other threads (Jupyter has)
+        if self._pool is None and self._helper:
+            import multiprocessing
+
+            try:
+                self._pool = ProcessPoolExecutor(
+                    max_workers=1,
+                    mp_context=multiprocessing.get_context("fork"),
+                    initializer=_one_blas_thread,
+                )
+            except (OSError, RuntimeError, ValueError):  # no helper: draw here
+                self._helper = False
+        return self._pool is not None
+
+    def _feed(self, done: Future[None] | None = None) -> None:
+        """Give the helper the next figure (also the callback of its finished one)."""
+        with self._lock:
+            if not (self._pending and self._helper and self._pool is not None):
+                self._busy = False
+                self._lock.notify_all()
+                return
+            job = self._pending.popleft()
+            self._busy = True
+        try:
+            future = self._pool.submit(_draw, *job)
+        except (OSError, RuntimeError, BrokenProcessPool):  # the helper is gone: draw here
+            with self._lock:
+                self._pending.appendleft(job)
+                self._helper = False
+                self._busy = False
+                self._lock.notify_all()
+            return
+        with self._lock:
+            self._given.append((future, job))
+        future.add_done_callback(self._feed)
+
+    def run(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Callable[[], Any]:
+        """Start ``fn(*args, **kwargs)`` in the helper; return a function awaiting its result.
+
+        Without a helper (or if it dies) `fn` runs in this process, when its result is
+        asked for. `fn`, its arguments and its result must be picklable.
+        """
+        if self._ensure_pool():
+            assert self._pool is not None
+            try:
+                future = self._pool.submit(fn, *args, **kwargs)
+            except (OSError, RuntimeError, BrokenProcessPool):
+                self._helper = False
+            else:
+
+                def result() -> Any:
+                    try:
+                        return future.result()
+                    except BrokenProcessPool:
+                        return fn(*args, **kwargs)
+
+                return result
+        return partial(fn, *args, **kwargs)
+
+    def close(self) -> None:
+        """Draw what the helper has not taken (the last first) and wait for the rest.
+
+        Raises
+        ------
+        Exception
+            What drawing or writing a figure raised (e.g. an unwritable file).
+        """
+        try:
+            while True:
+                with self._lock:
+                    if self._pending:
+                        job = self._pending.pop()
+                    elif self._busy:  # the helper's figure; a helper that dies returns it
+                        self._lock.wait()
+                        continue
+                    else:
+                        given, self._given = self._given, []
+                        break
+                _draw(*job)
+            for future, job in given:
+                try:
+                    future.result()
+                except BrokenProcessPool:  # the helper died: draw its figure here
+                    _draw(*job)
+        finally:
+            self._shutdown()
+
+    def _shutdown(self) -> None:
+        with self._lock:
+            self._helper = False  # no more feeding
+            self._pending.clear()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def __enter__(self) -> FigureWriter:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc_type is None:
+            self.close()
+        else:  # an error elsewhere: stop drawing
+            self._shutdown()

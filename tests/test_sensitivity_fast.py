@@ -1,0 +1,242 @@
+"""The fast sensitivity paths give the numbers and files of the straightforward ones.
+
+The Sobol pipeline (design built input by input, kernel computing net results only, Sobol
+sample possibly drawn in another process) is checked bit for bit against the plain one:
+scipy.stats quantiles, the row-major Saltelli design and the kernel's full outputs. Figure
+files are the same whether laid out once or by each save, and whichever process draws them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pytest
+from conftest import minimal_case
+from PIL import Image, ImageChops
+from scipy import stats
+
+from som_mc import load_case, parse_case
+from som_mc.engine.kernel import run_kernel
+from som_mc.model import compile_case
+from som_mc.present.figure_files import FigureWriter, save_figure
+from som_mc.present.plotting.sensitivity import plot_sobol_by_year, plot_tornado
+from som_mc.sensitivity import input_groups, sobol_analysis, sobol_base_sample, tornado
+from som_mc.sensitivity.analysis import (
+    evaluate,
+    evaluate_years,
+    saltelli_matrix,
+    sobol_estimates,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+CASE = ROOT / "benchmarks" / "reference.toml"
+
+
+def _grouped_case():
+    # a profile with two uncertain entries: one group of two columns
+    return parse_case(
+        minimal_case(
+            success_rate={"dist": "pert", "low": 0.2, "mode": 0.4, "high": 0.7},
+            consequences=[
+                {
+                    "name": "k",
+                    "unit": "u",
+                    "profile": [
+                        {"dist": "uniform", "low": -1.5, "high": -0.5},
+                        {"dist": "normal", "mean": -1.0, "sd": 0.2},
+                        -1,
+                    ],
+                    "price": {"kommune": {"dist": "lognormal", "mu": 5.0, "sigma": 0.3}},
+                }
+            ],
+        )
+    )
+
+
+def test_inputs_major_design_is_the_transposed_saltelli_design():
+    rng = np.random.default_rng(3)
+    a, b = rng.random((16, 5)), rng.random((16, 5))
+    for groups in (np.arange(5), np.array([0, 1, 1, 2, 0])):
+        rows = saltelli_matrix(a, b, groups)
+        cols = saltelli_matrix(a, b, groups, inputs_major=True)
+        assert cols.flags.c_contiguous
+        np.testing.assert_array_equal(cols, rows.T)
+
+
+def test_evaluate_inputs_major_and_net_only_equal_the_full_kernel():
+    case = load_case(CASE)
+    model = compile_case(case)
+    rng = np.random.default_rng(4)
+    dists = [model.inputs[j].dist for j in model.uncertain]
+    x = np.column_stack([d.ppf(rng.random(300)) for d in dists])
+    net = run_kernel(model, x)["net"]  # every output, draw-major input
+    cum = np.cumsum(net, axis=1)
+    expected = np.concatenate([cum, cum.sum(axis=2, keepdims=True)], axis=2)
+    by_input = np.ascontiguousarray(x.T)
+    np.testing.assert_array_equal(evaluate_years(model, by_input, inputs_major=True), expected)
+    np.testing.assert_array_equal(evaluate_years(model, x), expected)
+    np.testing.assert_array_equal(evaluate(model, x.T.copy(), inputs_major=True), expected[:, -1])
+
+
+def _plain_sobol(case, n_base: int, seed: int):
+    """Today's Sobol pipeline written out: scipy.stats ppf, row-major design, full kernel."""
+    model = compile_case(case)
+    names = model.uncertain_names
+    d = len(names)
+    gs = input_groups(model)
+    group_of = {col: g.name for g in gs for col in g.columns}
+    labels = list(dict.fromkeys(group_of[i] for i in range(d)))
+    group_index = np.array([labels.index(group_of[i]) for i in range(d)])
+    base = stats.qmc.Sobol(d=2 * d, scramble=True, rng=np.random.default_rng(seed)).random(n_base)
+    base = np.clip(base, 1e-12, 1.0 - 1e-12)
+    refs = [model.inputs[j].dist._scipy() for j in model.uncertain]
+
+    def transform(u):
+        return np.column_stack([ref.ppf(u[:, j]) for j, ref in enumerate(refs)])
+
+    x = saltelli_matrix(transform(base[:, :d]), transform(base[:, d:]), group_index)
+    net = np.cumsum(run_kernel(model, x)["net"], axis=1)
+    y = np.concatenate([net, net.sum(axis=2, keepdims=True)], axis=2)
+    flat = y.reshape(y.shape[0], -1)
+    last_year = (np.arange(y.shape[1]) == y.shape[1] - 1).repeat(y.shape[2])
+    est = sobol_estimates(flat[:, last_year], len(labels), seed=seed)
+    return labels, est
+
+
+@pytest.mark.parametrize("case_of", [lambda: load_case(CASE), _grouped_case], ids=["ref", "grp"])
+def test_sobol_analysis_equals_the_plain_pipeline_bit_for_bit(case_of):
+    case = case_of()
+    labels, est = _plain_sobol(case, 64, seed=7)
+    res = sobol_analysis(case, n_base=64, seed=7)
+    assert list(res.input.values) == labels
+    for key in ("S1", "S1_conf", "ST", "ST_conf"):
+        np.testing.assert_array_equal(res[key].transpose("input", "actor").values, est[key])
+
+
+def test_sobol_analysis_with_a_given_base_sample_is_the_same():
+    case = _grouped_case()
+    d = len(compile_case(case).uncertain_names)
+    base = sobol_base_sample(d, 128, 11)
+    one = sobol_analysis(case, n_base=128, seed=11)
+    two = sobol_analysis(case, n_base=128, seed=11, base=base)
+    for key in ("S1", "S1_conf", "ST", "ST_conf", "S1_by_year", "ST_by_year"):
+        np.testing.assert_array_equal(one[key].values, two[key].values)
+    with pytest.raises(ValueError, match="base sample must have shape"):
+        sobol_analysis(case, n_base=128, seed=11, base=base[:64])
+
+
+def _pixels(path: Path) -> Image.Image:
+    return Image.open(path).convert("RGBA")
+
+
+def _same_pixels(a: Path, b: Path) -> bool:
+    x, y = _pixels(a), _pixels(b)
+    return x.size == y.size and ImageChops.difference(x, y).getbbox() is None
+
+
+def test_one_layout_gives_the_pixels_of_constrained_layout_at_each_save(tmp_path):
+    tor = tornado(load_case(CASE))
+    ax = plot_tornado(tor, actor="kommune")
+    ax.figure.savefig(tmp_path / "each.png", dpi=150, format="png")  # lays out itself
+    save_figure(plot_tornado(tor, actor="kommune"), tmp_path, "once")
+    assert _same_pixels(tmp_path / "each.png", tmp_path / "once.png")
+    svg = (tmp_path / "once.svg").read_text(encoding="utf-8")
+    assert svg.count("<use ") > 100  # text drawn as glyph paths, as before
+
+
+def _broken_plot(data, *, actor):
+    raise ValueError(f"cannot draw {actor}")
+
+
+def _square(v: int) -> int:
+    return v * v
+
+
+def _write_all(out: Path, helper: bool) -> None:
+    sob = sobol_analysis(_grouped_case(), n_base=32, seed=2)
+    with FigureWriter(out, helper=helper) as figs:
+        assert figs.run(_square, 7)() == 49
+        assert (figs.run(os.getpid)() != os.getpid()) == helper  # a helper process really
+        for actor in ("kommune", "total"):
+            figs.add(plot_sobol_by_year, sob, f"by_year_{actor}", actor=actor)
+            figs.add(plot_tornado, tornado(_grouped_case()), f"tornado_{actor}", actor=actor)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the helper forks (Linux)")
+def test_figures_are_the_same_files_whichever_process_draws_them(tmp_path):
+    one, two = tmp_path / "one", tmp_path / "two"
+    one.mkdir()
+    two.mkdir()
+    _write_all(one, helper=True)
+    _write_all(two, helper=False)
+    names = sorted(p.name for p in one.iterdir())
+    assert names == sorted(p.name for p in two.iterdir())
+    assert len(names) == 8 and not [n for n in names if n.startswith(".")]
+    for name in names:
+        if name.endswith(".png"):
+            assert (one / name).read_bytes() == (two / name).read_bytes()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the helper forks (Linux)")
+@pytest.mark.parametrize("helper", [True, False])
+def test_a_figure_that_fails_raises_and_leaves_no_partial_file(tmp_path, helper):
+    tor = tornado(_grouped_case())
+    with pytest.raises(ValueError, match="cannot draw region"):
+        with FigureWriter(tmp_path, helper=helper) as figs:
+            figs.add(plot_tornado, tor, "a", actor="kommune")
+            figs.add(_broken_plot, tor, "b", actor="region")
+            figs.add(plot_tornado, tor, "c", actor="total")
+    names = {p.name for p in tmp_path.iterdir()}
+    assert {"c.png", "c.svg"} <= names  # drawn (from the last) before the failing one
+    assert not {"b.png", "b.svg"} & names
+    assert not list(tmp_path.glob(".*"))  # no temporary part or lock left
+
+
+def test_tornado_command_imports_neither_scipy_stats_nor_optimize_nor_dask(tmp_path):
+    code = (
+        "import json, sys\n"
+        "from som_mc.cli import main\n"
+        f"status = main(['sensitivity', {str(CASE)!r}, '--method', 'tornado', '--out', "
+        f"{str(tmp_path)!r}, '--seed', '1'])\n"
+        "heavy = [m for m in ('scipy.stats', 'scipy.optimize', 'dask', 'numba')"
+        " if m in sys.modules]\n"
+        "print(json.dumps({'status': status, 'heavy': heavy}))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr
+    got = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert got == {"status": 0, "heavy": []}
+    assert len(list(tmp_path.glob("*.png"))) == 8
+
+
+_PARENT = os.getpid()
+
+
+def _tornado_dies_in_helper(data, *, actor):
+    if os.getpid() != _PARENT:
+        os._exit(3)  # the helper process dies mid-figure
+    return plot_tornado(data, actor=actor)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the helper forks (Linux)")
+def test_a_helper_that_dies_leaves_its_figures_to_this_process(tmp_path):
+    tor = tornado(_grouped_case())
+    with FigureWriter(tmp_path, helper=True) as figs:
+        for actor in ("kommune", "total"):
+            figs.add(_tornado_dies_in_helper, tor, f"t_{actor}", actor=actor)
+            figs.add(plot_tornado, tor, f"u_{actor}", actor=actor)
+    names = sorted(p.name for p in tmp_path.iterdir())
+    stems = [f"{s}_{a}" for s in "tu" for a in ("kommune", "total")]
+    assert names == sorted(f"{stem}.{ext}" for stem in stems for ext in ("png", "svg"))
