@@ -168,7 +168,9 @@ def load_average() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer draws (30,000 and 100,000), best of 1")
+    parser.add_argument(
+        "--quick", action="store_true", help="fewer draws (30,000 and 100,000), best of 1"
+    )
     parser.add_argument(
         "--no-sensitivity", action="store_true", help="skip the sensitivity rows (slowest)"
     )
