@@ -134,6 +134,26 @@ print(json.dumps(times))
 """
 
 
+SPEED = r"""
+import time, numpy as np
+g = np.random.default_rng(1)
+best = min(
+    (lambda t0: (g.standard_normal(2_000_000), time.perf_counter() - t0)[1])(time.perf_counter())
+    for _ in range(5)
+)
+print(best / 2_000_000 * 1e9)
+"""
+
+
+def machine_speed() -> str:
+    """NumPy's standard normal sampler, ns per variate: how fast this machine is right now.
+
+    The absolute targets (start-up, sensitivity) depend on it; ratios within one run do not.
+    """
+    _, proc = run_child([PY, "-c", SPEED])
+    return f"{float(proc.stdout.strip()):.1f} ns per NumPy standard normal (one core)"
+
+
 def in_process(script: str, *args: str) -> float:
     """Best in-process time printed by a child running `script`."""
     _, proc = run_child([PY, "-c", script, *args])
@@ -188,6 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  case: {CASE.relative_to(ROOT)}; {os.cpu_count()} CPUs; python {version}")
     print(f"  every timing: best of {repeats} after a warm-up, fresh child processes")
     print(f"  load average at start (1, 5, 15 min): {load_average()}", flush=True)
+    print(f"  machine speed: {machine_speed()}", flush=True)
 
     try:
         # -- 1. end-to-end against the plain NumPy script ---------------------------------
