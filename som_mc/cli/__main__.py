@@ -1,7 +1,5 @@
 """``python -m som_mc.cli``."""
 
-import sys
+from som_mc.cli import entry
 
-from som_mc.cli import main
-
-sys.exit(main())
+entry()
