@@ -618,7 +618,7 @@ def _ranges(indices: Sequence[int]) -> Iterator[tuple[int, int]]:
 
 
 def _local_results(job: _Job, keep_draws: bool) -> Iterator[ChunkResult]:
-    """Chunks of a job in draw order, in this process (blocks sampled ahead across chunks)."""
+    """Chunks of a job in draw order, in this process (blocks simulated ahead across chunks)."""
     spec, store = job.spec, str(job.store) if job.store is not None else None
     edges = job.edges
 
