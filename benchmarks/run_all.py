@@ -46,6 +46,10 @@ NOTICE = "Kompilerer beregningskernen (kun første gang)"
 
 def _env(**extra: str) -> dict[str, str]:
     env = dict(os.environ)
+    # Python writes bytecode caches for a user's installation (pip compiles them at install,
+    # an editable install on first import); an environment that forbids writing them would
+    # make every start-up compile som_mc's sources again, which no user pays.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     env.update(extra)
     return env
