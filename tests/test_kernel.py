@@ -146,23 +146,10 @@ def test_example_cases_kernel_equals_reference(path):
         np.testing.assert_allclose(out[key], ref[key], rtol=1e-12, atol=1e-9)
 
 
-def _numpy_outcome_chain(gen, participants, s, keep, dropoff, n_chain):
-    """The outcome noise drawn with NumPy's array sampler (the engine's former code)."""
-    n, n_c = participants.shape
-    active = np.empty((n, n_c, n_chain))
-    for c in range(n_c):
-        active[:, c, 0] = gen.binomial(participants[:, c].astype(np.int64), s)
-        for tau in range(1, n_chain):
-            if dropoff:
-                active[:, c, tau] = gen.binomial(active[:, c, tau - 1].astype(np.int64), keep)
-            else:
-                active[:, c, tau] = active[:, c, 0]
-    return active
-
-
 @pytest.mark.parametrize("dropoff", [False, True])
 def test_outcome_chain_equals_numpy_binomials_and_py_func(dropoff):
     from som_mc.engine._kernels import outcome_chain
+    from som_mc.engine.reference import outcome_chain_numpy
 
     rng = np.random.default_rng(11)
     n, n_c, n_chain = 3000, 3, 5
@@ -174,7 +161,7 @@ def test_outcome_chain_equals_numpy_binomials_and_py_func(dropoff):
     def gen():
         return np.random.Generator(np.random.PCG64(np.random.SeedSequence(5, spawn_key=(1, 2))))
 
-    expected = _numpy_outcome_chain(gen(), participants, s, keep, dropoff, n_chain)
+    expected = outcome_chain_numpy(gen(), participants, s, keep, dropoff, n_chain)
     for func in (outcome_chain, outcome_chain.py_func):
         active = np.empty((n, n_c, n_chain))
         func(gen(), participants, s, keep, dropoff, active)

@@ -37,7 +37,6 @@ __all__ = [
     "draw_outcomes",
     "iter_chunks",
     "n_blocks",
-    "sampling_threads",
 ]
 
 
@@ -451,11 +450,6 @@ def allocate_buffers(
     if keep_consequences:
         buffers["value_k"] = np.empty((n_draws, model.cons_profile.shape[0], n_t, n_a))
     return buffers
-
-
-def sampling_threads() -> int:
-    """Threads that sample and simulate blocks of draws (:func:`kernel_threads`)."""
-    return kernel_threads()
 
 
 def _active_shape(model: CaseModel) -> tuple[int, int]:
