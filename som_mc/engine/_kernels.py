@@ -114,23 +114,31 @@ def simulate_chunk(
     # innermost loops run over draws, element by element (SIMD), with each draw computed in
     # the same order as the NumPy reference whatever the tiling and the number of threads.
     tile = 64
+    # the full input vector of each draw of a tile, one row per input: the fixed inputs are
+    # written once, the sampled ones for every tile
+    v = np.empty((n_in, tile))
+    for j in range(n_in):
+        for d in range(tile):
+            v[j, d] = const[j]
+    keep = np.empty(tile)
+    successes = np.empty((n_p, n_c, tile))
+    value = np.empty((n_a, n_t, tile))
+    cost = np.empty((n_a, n_t, tile))
+    net = np.empty((n_a, n_t, tile))
+    pdq = np.empty((n_p, n_c, tile))
+    dq = np.empty(tile)
+    total = np.empty(tile)
+    pv = np.empty((n_a, tile))
     for i0 in range(lo, hi, tile):
         m = min(tile, hi - i0)
-        # the full input vector of each draw of the tile, one row per input
-        v = np.empty((n_in, tile))
-        for j in range(n_in):
-            for d in range(tile):
-                v[j, d] = const[j]
         for j in range(n_unc):
             row = uncertain[j]
             for d in range(m):
                 v[row, d] = x[j, i0 + d]
         s = v[idx_success]
-        keep = np.empty(tile)
         for d in range(m):
             keep[d] = 1.0 - v[idx_dropoff, d]
         # successful persons still active per year since the effect year and cohort
-        successes = np.empty((n_p, n_c, tile))
         for tau in range(n_p):
             for c in range(n_c):
                 if noise:
@@ -142,10 +150,8 @@ def simulate_chunk(
                         successes[tau, c, d] = s[d] * persons[d] * keep[d] ** tau
         # value and cost per (actor, year), and persons × quantity change per (year since
         # the start of the consequence, cohort) of the consequence at hand
-        value = np.zeros((n_a, n_t, tile))
-        cost = np.zeros((n_a, n_t, tile))
-        pdq = np.empty((n_p, n_c, tile))
-        dq = np.empty(tile)
+        value[...] = 0.0
+        cost[...] = 0.0
         for k in range(n_k):
             scale = v[cons_scale[k]]
             during = cons_participants[k] == 1
@@ -182,7 +188,6 @@ def simulate_chunk(
                         if keep_k:
                             for d in range(m):
                                 out_value_k[i0 + d, k, t, a] -= pdq[tau, c, d] * price[d]
-        total = np.empty(tile)
         for line in range(n_l):
             amount = v[cost_amount[line]]
             a = cost_actor[line]
@@ -198,22 +203,29 @@ def simulate_chunk(
                             total[d] += persons[d] * amount[d] * share
                 for d in range(m):
                     cost[a, t, d] += total[d]
-        pv = np.empty(tile)
+        # net result and its discounted sum per actor, each draw on its own
         for a in range(n_a):
             for d in range(m):
-                pv[d] = 0.0
+                pv[a, d] = 0.0
             for t in range(n_t):
                 rate = discount[t]
                 for d in range(m):
-                    net = value[a, t, d] - cost[a, t, d]
-                    out_net[i0 + d, t, a] = net
-                    pv[d] += net * rate
-                if keep_parts:
-                    for d in range(m):
-                        out_value[i0 + d, t, a] = value[a, t, d]
-                        out_cost[i0 + d, t, a] = cost[a, t, d]
-            for d in range(m):
-                out_pv[i0 + d, a] = pv[d]
+                    r = value[a, t, d] - cost[a, t, d]
+                    net[a, t, d] = r
+                    pv[a, d] += r * rate
+        # written draw by draw: each draw's outputs are contiguous
+        for d in range(m):
+            i = i0 + d
+            for t in range(n_t):
+                for a in range(n_a):
+                    out_net[i, t, a] = net[a, t, d]
+            for a in range(n_a):
+                out_pv[i, a] = pv[a, d]
+            if keep_parts:
+                for t in range(n_t):
+                    for a in range(n_a):
+                        out_value[i, t, a] = value[a, t, d]
+                        out_cost[i, t, a] = cost[a, t, d]
 
 
 @numba.njit(**_JIT)  # type: ignore[call-overload]
