@@ -186,12 +186,13 @@ def test_outcome_noise_refuses_what_numpy_refuses():
 
 def _kernel_outputs(path, draws=3000):
     """A block's summary inputs from an example case (the compiled kernel)."""
-    from som_mc.engine.chunks import _block_data, _values
+    from som_mc.engine.chunks import _block_data
+    from som_mc.engine.kernel import input_values
 
     model = compile_case(load_case(path))
     x, active = _block_data(model, draws, 0, 9, "random", [])
     out = engine_kernel(model, x, active, noise=model.case.outcome.noise, compiled=True)
-    return out["net"], out["pv"], _values(model, x, model.idx_participants)
+    return out["net"], out["pv"], input_values(model, x, model.idx_participants)
 
 
 @pytest.mark.parametrize("path", sorted(CASES_DIR.glob("*.toml")), ids=lambda p: p.stem)
@@ -229,6 +230,43 @@ def test_summary_kernels_equal_their_numpy_twins_and_py_func(path):
         func(rows, edge_lo, width, got)
         np.testing.assert_array_equal(got, counts)
 
+
+@pytest.mark.parametrize("path", sorted(CASES_DIR.glob("*.toml")), ids=lambda p: p.stem)
+def test_kernel_lays_out_the_summary_rows_of_its_net_results(path):
+    """``run_kernel(summary=True)``: the rows the summary kernel lays out from net and pv.
+
+    Compiled, ``.py_func`` and NumPy twin, bit for bit, with and without the net results
+    (``net_only``: then only the rows are written).
+    """
+    from som_mc.engine._kernels import simulate_chunk
+    from som_mc.engine.chunks import _block_data
+    from som_mc.engine.kernel import cell_rows, input_values
+
+    model = compile_case(load_case(path))
+    noise = model.case.outcome.noise
+    x, active = _block_data(model, 777, 0, 4, "random", [], inputs_major=True)
+    full = engine_kernel(model, x, active, noise=noise, inputs_major=True, compiled=True)
+    participants = input_values(model, x.T, model.idx_participants)
+    rows, first = cell_rows(full["net"], full["pv"], participants, compiled=False)
+    calls = [
+        {"compiled": True},
+        {"compiled": False},
+        {"kernel": simulate_chunk.py_func},
+        {"compiled": True, "threads": 2},
+    ]
+    for call in calls:
+        for net_only in (False, True):
+            out = engine_kernel(
+                model, x, active, noise=noise, inputs_major=True, net_only=net_only,
+                summary=True, **call,
+            )  # fmt: skip
+            np.testing.assert_array_equal(out["rows"], rows)
+            np.testing.assert_array_equal(out["first"], first)
+            if net_only:
+                assert out["net"].shape[0] == out["pv"].shape[0] == 0
+            else:
+                np.testing.assert_array_equal(out["net"], full["net"])
+                np.testing.assert_array_equal(out["pv"], full["pv"])
 
 def test_row_moments_twin_sums_in_draw_order_with_signed_zeros():
     from som_mc.engine import _kernels

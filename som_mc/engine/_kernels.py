@@ -50,6 +50,8 @@ def simulate_chunk(
     out_net: np.ndarray,
     out_pv: np.ndarray,
     out_value_k: np.ndarray,
+    out_rows: np.ndarray,
+    out_first: np.ndarray,
 ) -> None:
     """Simulate one chunk of draws, writing into preallocated outputs.
 
@@ -98,18 +100,26 @@ def simulate_chunk(
         Output: discounted sum of the net result over the years.
     out_value_k : ndarray, shape (n, K, T, A) or (0, 0, 0, 0)
         Output per consequence, written when its first dimension is n.
+    out_rows : ndarray, shape (R, n) or (0, 0)
+        Output: the draws' summary rows, laid out as :func:`summary_rows` lays them out from
+        `out_net` and `out_pv` (the same numbers), written when its second dimension is n.
+        `out_net` and `out_pv` may then have first dimension 0 (not written).
+    out_first : ndarray of int64, shape (A + 1, n) or (0, 0)
+        Output with `out_rows`: the first year whose cumulative result is >= 0.
     """
     n = x.shape[1]
     n_unc = uncertain.shape[0]
     n_in = const.shape[0]
     n_c = idx_participants.shape[0]
     n_k, n_p = cons_profile.shape
-    n_a = out_net.shape[2]
-    n_t = out_net.shape[1]
+    n_a = cons_price.shape[1]
+    n_t = discount.shape[0]
     n_l = cost_amount.shape[0]
     n_s = active.shape[2]
     keep_k = out_value_k.shape[0] == n
     keep_parts = out_value.shape[0] == n  # value and cost too, or only net and pv
+    keep_net = out_net.shape[0] == n
+    lay_out = out_rows.shape[1] == n and n > 0  # summary rows straight from the tile
     # Draws are taken in tiles: every quantity of a tile is a row over its draws, so the
     # innermost loops run over draws, element by element (SIMD), with each draw computed in
     # the same order as the NumPy reference whatever the tiling and the number of threads.
@@ -129,6 +139,9 @@ def simulate_chunk(
     dq = np.empty(tile)
     total = np.empty(tile)
     pv = np.empty((n_a, tile))
+    n_part = np.empty(tile)
+    scratch = np.empty((3, tile))
+    first = np.empty(tile, dtype=np.int64)
     for i0 in range(lo, hi, tile):
         m = min(tile, hi - i0)
         for j in range(n_unc):
@@ -213,14 +226,23 @@ def simulate_chunk(
                     r = value[a, t, d] - cost[a, t, d]
                     net[a, t, d] = r
                     pv[a, d] += r * rate
+        if lay_out:
+            for d in range(m):
+                n_part[d] = 0.0
+            for c in range(n_c):
+                persons = v[idx_participants[c]]
+                for d in range(m):
+                    n_part[d] += persons[d]
+            _lay_out_tile(net, pv, n_part, i0, m, out_rows, out_first, scratch, first)
         # written draw by draw: each draw's outputs are contiguous
         for d in range(m):
             i = i0 + d
-            for t in range(n_t):
+            if keep_net:
+                for t in range(n_t):
+                    for a in range(n_a):
+                        out_net[i, t, a] = net[a, t, d]
                 for a in range(n_a):
-                    out_net[i, t, a] = net[a, t, d]
-            for a in range(n_a):
-                out_pv[i, a] = pv[a, d]
+                    out_pv[i, a] = pv[a, d]
             if keep_parts:
                 for t in range(n_t):
                     for a in range(n_a):
@@ -306,54 +328,84 @@ def summary_rows(
         The draws to lay out (``0 <= lo <= hi <= n``); other columns are left alone.
     """
     n_t, n_a = net.shape[1], net.shape[2]
-    width = n_a + 1
-    cum0 = n_t * width
-    tail = 2 * n_t * width
     n_c = participants.shape[1]
     # Draws are taken in tiles with the draws innermost: every write to `rows` runs along
     # a row (whole cache lines), and each draw is computed on its own.
     tile = 64
+    net_tile = np.empty((n_a, n_t, tile))
+    pv_tile = np.empty((n_a, tile))
     n_part = np.empty(tile)
-    total = np.empty(tile)
-    running = np.empty(tile)
+    scratch = np.empty((3, tile))
     first = np.empty(tile, dtype=np.int64)
     for i0 in range(lo, hi, tile):
         m = min(tile, hi - i0)
         for d in range(m):
             n_part[d] = 0.0
-            total[d] = 0.0
         for c in range(n_c):
             for d in range(m):
                 n_part[d] += participants[i0 + d, c]
         for a in range(n_a):
             for d in range(m):
-                total[d] += pv[i0 + d, a]
-                rows[tail + width + a, i0 + d] = pv[i0 + d, a]
-        for d in range(m):
-            rows[tail + width + n_a, i0 + d] = total[d]
-        for a in range(width):
-            for d in range(m):
-                first[d] = n_t
+                pv_tile[a, d] = pv[i0 + d, a]
             for t in range(n_t):
                 for d in range(m):
-                    if a < n_a:
-                        value = net[i0 + d, t, a]
-                    else:
-                        value = 0.0
-                        for b in range(n_a):
-                            value += net[i0 + d, t, b]
-                    rows[t * width + a, i0 + d] = value
-                    cumulative = value if t == 0 else running[d] + value
-                    running[d] = cumulative
-                    rows[cum0 + t * width + a, i0 + d] = cumulative
-                    if cumulative >= 0 and first[d] == n_t:
-                        first[d] = t
+                    net_tile[a, t, d] = net[i0 + d, t, a]
+        _lay_out_tile(net_tile, pv_tile, n_part, i0, m, rows, first_break_even, scratch, first)
+
+
+@numba.njit(**_JIT)  # type: ignore[call-overload]
+def _lay_out_tile(
+    net: np.ndarray,
+    pv: np.ndarray,
+    n_part: np.ndarray,
+    i0: int,
+    m: int,
+    rows: np.ndarray,
+    first_break_even: np.ndarray,
+    scratch: np.ndarray,
+    first: np.ndarray,
+) -> None:
+    """Write the summary rows of draws ``i0:i0 + m`` from one tile (see :func:`summary_rows`).
+
+    `net` (A, T, tile), `pv` (A, tile) and `n_part` (tile,) hold the tile's net result,
+    discounted total and participants, draws innermost; `scratch` (3, tile) and `first`
+    (tile,) are work space. One definition of the row layout for both kernels.
+    """
+    n_a, n_t = net.shape[0], net.shape[1]
+    width = n_a + 1
+    cum0 = n_t * width
+    tail = 2 * n_t * width
+    total = scratch[0]
+    running = scratch[1]
+    for d in range(m):
+        total[d] = 0.0
+    for a in range(n_a):
+        for d in range(m):
+            total[d] += pv[a, d]
+            rows[tail + width + a, i0 + d] = pv[a, d]
+    for d in range(m):
+        rows[tail + width + n_a, i0 + d] = total[d]
+    for a in range(width):
+        for d in range(m):
+            first[d] = n_t
+        for t in range(n_t):
             for d in range(m):
-                rows[tail + a, i0 + d] = running[d]
-                rows[tail + 2 * width + a, i0 + d] = (
-                    running[d] / n_part[d] if n_part[d] > 0 else 0.0
-                )
-                first_break_even[a, i0 + d] = first[d]
+                if a < n_a:
+                    value = net[a, t, d]
+                else:
+                    value = 0.0
+                    for b in range(n_a):
+                        value += net[b, t, d]
+                rows[t * width + a, i0 + d] = value
+                cumulative = value if t == 0 else running[d] + value
+                running[d] = cumulative
+                rows[cum0 + t * width + a, i0 + d] = cumulative
+                if cumulative >= 0 and first[d] == n_t:
+                    first[d] = t
+        for d in range(m):
+            rows[tail + a, i0 + d] = running[d]
+            rows[tail + 2 * width + a, i0 + d] = running[d] / n_part[d] if n_part[d] > 0 else 0.0
+            first_break_even[a, i0 + d] = first[d]
 
 
 @numba.njit(**_JIT)  # type: ignore[call-overload]

@@ -18,7 +18,13 @@ from typing import Any
 import numpy as np
 
 from som_mc.case import Case
-from som_mc.engine.kernel import draw_outcome_chain, kernel_threads, run_kernel, use_compiled
+from som_mc.engine.kernel import (
+    draw_outcome_chain,
+    input_values,
+    kernel_threads,
+    run_kernel,
+    use_compiled,
+)
 from som_mc.model import CaseModel
 from som_mc.sampling import (
     BLOCK_SIZE,
@@ -60,6 +66,10 @@ class Chunk:
     pv: np.ndarray  # (n, A)
     value_k: np.ndarray | None  # (n, K, T, A)
     reduced: tuple[Any, ...] = ()
+    # the summary rows (R, n) and break-even years (A + 1, n) laid out by the kernel, in the
+    # chunks given to `reduce` when :func:`iter_chunks` is asked for them (else None)
+    rows: np.ndarray | None = None
+    first: np.ndarray | None = None
 
 
 def draw_outcomes(
@@ -93,9 +103,9 @@ def draw_outcomes(
         Active successes per draw, cohort and year since the effect year.
     """
     n = x.shape[0]
-    s, dropoff = _values(model, x, np.array([model.idx_success, model.idx_dropoff])).T
+    s, dropoff = input_values(model, x, np.array([model.idx_success, model.idx_dropoff])).T
     keep = 1.0 - dropoff
-    participants = _values(model, x, model.idx_participants)
+    participants = input_values(model, x, model.idx_participants)
     # NumPy's own checks of binomial parameters (numba's sampler does not make them)
     if not np.all(participants >= 0):
         raise ValueError("n < 0")
@@ -173,6 +183,7 @@ def _block_task(
     segments: list[tuple[int, int]],
     want_x: bool = True,
     compiled: bool | None = None,
+    summary_rows: bool = False,
 ) -> _Block:
     """Sample block `block`, run the kernel on it and reduce it (one thread).
 
@@ -181,7 +192,9 @@ def _block_task(
     is applied to each segment ``(lo, hi)`` of the block's draws (a block's share of one
     chunk), giving ``reduced = [(lo, result), ...]``. The returned `x` (n, U) is a transposed
     view of the input-major sample (nothing is copied); without `want_x` the kernel computes
-    only the net and discounted results.
+    only the net and discounted results. With `summary_rows` the kernel also lays out the
+    summary rows, which the chunks given to `reduce` carry (then, without `want_x`, it
+    computes only them).
     """
     rows, active = _block_data(model, n_draws, block, seed, design, correlations, inputs_major=True)
     views = None if dest is None else {k: v for k, v in dest.items() if k != "x"}
@@ -196,8 +209,11 @@ def _block_task(
         threads=1,
         inputs_major=True,
         net_only=not want_x,  # only a summary is wanted: no costs or values per draw
+        summary=summary_rows and reduce is not None,
         compiled=compiled,
     )
+    cell_rows = out.pop("rows") if "rows" in out else None
+    break_even = out.pop("first") if "first" in out else None
     if dest is not None:
         x = dest["x"]
         x[...] = rows.T  # input by input: row copies
@@ -218,12 +234,14 @@ def _block_task(
                             stop=hi,
                             x=xs,
                             successes=_successes(model, xs, active[i:j], noise),
-                            participants=_values(model, xs, model.idx_participants),
+                            participants=input_values(model, xs, model.idx_participants),
                             cost=out["cost"][i:j],
                             value=out["value"][i:j],
                             net=out["net"][i:j],
                             pv=out["pv"][i:j],
                             value_k=out["value_k"][i:j] if "value_k" in out else None,
+                            rows=None if cell_rows is None else cell_rows[:, i:j],
+                            first=None if break_even is None else break_even[:, i:j],
                         )
                     ),
                 )
@@ -250,6 +268,7 @@ def iter_chunks(
     reduce: Callable[[Chunk], Any] | None = None,
     arrays: bool = True,
     compiled: bool | None = None,
+    summary_rows: bool = False,
 ) -> Iterator[Chunk]:
     """Simulate draws ``start..stop`` (default all ``0..n_draws``) of a run in chunks.
 
@@ -295,6 +314,11 @@ def iter_chunks(
     compiled : bool, optional
         Use the compiled kernels or their NumPy twins (the same numbers); default
         :func:`~som_mc.engine.kernel.use_compiled` of `n_draws`.
+    summary_rows : bool
+        The kernel also lays out each block's summary rows (``Chunk.rows`` and
+        ``Chunk.first`` of the chunks given to `reduce`, the numbers
+        :func:`~som_mc.engine.kernel.cell_rows` gives), so `reduce` need not; with
+        ``arrays=False`` those chunks then carry no net or discounted results.
 
     Yields
     ------
@@ -337,6 +361,7 @@ def iter_chunks(
                     segments,
                     arrays,
                     use_compiled(n_draws) if compiled is None else compiled,
+                    summary_rows,
                 )
             return pending[block]
 
@@ -399,7 +424,7 @@ def iter_chunks(
                     stop=c1,
                     x=x,
                     successes=_successes(model, x, active, noise and arrays),
-                    participants=_values(model, x, model.idx_participants),
+                    participants=input_values(model, x, model.idx_participants),
                     cost=chunk_arrays["cost"],
                     value=chunk_arrays["value"],
                     net=chunk_arrays["net"],
@@ -456,25 +481,11 @@ def _active_shape(model: CaseModel) -> tuple[int, int]:
     return model.n_cohorts, model.chain_length
 
 
-def _values(model: CaseModel, x: np.ndarray, positions: np.ndarray) -> np.ndarray:
-    """Values of the inputs at `positions` per draw, shape (n, len(positions)).
-
-    Sampled columns come from `x`, fixed inputs from ``model.const``; only the requested
-    columns are built.
-    """
-    column = {int(j): i for i, j in enumerate(model.uncertain)}
-    out = np.empty((x.shape[0], len(positions)))
-    for k, j in enumerate(positions):
-        i = column.get(int(j))
-        out[:, k] = model.const[j] if i is None else x[:, i]
-    return out
-
-
 def _successes(model: CaseModel, x: np.ndarray, active: np.ndarray, noise: bool) -> np.ndarray:
     if noise:
         return active[:, :, 0].copy()
-    s = _values(model, x, np.array([model.idx_success]))
-    return s * _values(model, x, model.idx_participants)
+    s = input_values(model, x, np.array([model.idx_success]))
+    return s * input_values(model, x, model.idx_participants)
 
 
 def n_blocks(n_draws: int) -> int:

@@ -46,6 +46,7 @@ __all__ = [
     "compile_notice",
     "compiled_kernels",
     "draw_outcome_chain",
+    "input_values",
     "kernel_threads",
     "kernels_cached",
     "run_kernel",
@@ -150,6 +151,7 @@ def run_kernel(
     threads: int | None = None,
     inputs_major: bool = False,
     net_only: bool = False,
+    summary: bool = False,
     compiled: bool | None = None,
 ) -> dict[str, np.ndarray]:
     """Typed front of the numba kernel: allocate outputs, pass the model's tables.
@@ -178,7 +180,12 @@ def run_kernel(
         `x` is given input by input, shape (U, n) (as the engine samples it).
     net_only : bool
         Compute only ``net`` and ``pv`` (``cost`` and ``value`` are returned empty, shape
-        (0, T, A)); what a summary needs.
+        (0, T, A)).
+    summary : bool
+        Also return the draws' summary ``rows`` and break-even years ``first``, laid out
+        in the kernel as :func:`cell_rows` lays them out from ``net`` and ``pv`` (the same
+        numbers). With `net_only`, ``net`` and ``pv`` are then returned empty too: what a
+        streamed summary needs.
     compiled : bool, optional
         Use the compiled kernel (True) or its NumPy twin (False); default
         :func:`use_compiled` of the number of draws. The numbers are the same.
@@ -196,13 +203,17 @@ def run_kernel(
     n = x.shape[1]
     n_t, n_a, n_k = model.n_years, len(model.case.actors), model.cons_profile.shape[0]
     parts = 0 if net_only else n
+    nets = 0 if net_only and summary else n
     shapes = {
         "cost": (parts, n_t, n_a),
         "value": (parts, n_t, n_a),
-        "net": (n, n_t, n_a),
-        "pv": (n, n_a),
+        "net": (nets, n_t, n_a),
+        "pv": (nets, n_a),
         "value_k": (n, n_k, n_t, n_a) if keep_consequences else (0, 0, 0, 0),
     }
+    width = n_a + 1
+    rows = np.empty((2 * n_t * width + 3 * width, n) if summary else (0, 0))
+    first = np.empty((width, n) if summary else (0, 0), dtype=np.int64)
     given = out or {}
     out = {}
     for key, shape in shapes.items():
@@ -226,6 +237,10 @@ def run_kernel(
         if keep_consequences:
             value_k[...] = twin["value_k"]
             out["value_k"] = value_k
+        if summary:
+            out["rows"], out["first"] = summary_rows_numpy(
+                twin["net"], twin["pv"], input_values(model, x.T, model.idx_participants)
+            )
         return out
     if kernel is None:
         kernel = compiled_kernels().simulate_chunk
@@ -258,11 +273,30 @@ def run_kernel(
             out["net"],
             out["pv"],
             value_k,
+            rows,
+            first,
         )
 
     split_work(part, n, threads)
     if keep_consequences:
         out["value_k"] = value_k
+    if summary:
+        out["rows"], out["first"] = rows, first
+    return out
+
+
+
+def input_values(model: CaseModel, x: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """Values of the inputs at `positions` per draw, shape (n, len(positions)).
+
+    Sampled columns come from the draw-major sample `x` (n, U), fixed inputs from
+    ``model.const``; only the requested columns are built.
+    """
+    column = {int(j): i for i, j in enumerate(model.uncertain)}
+    out = np.empty((x.shape[0], len(positions)))
+    for k, j in enumerate(positions):
+        i = column.get(int(j))
+        out[:, k] = model.const[j] if i is None else x[:, i]
     return out
 
 

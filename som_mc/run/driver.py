@@ -634,6 +634,11 @@ def _local_results(job: _Job, keep_draws: bool) -> Iterator[ChunkResult]:
             edges=edges,
             threads=1,
             compiled=compiled,
+            laid_out=(
+                (chunk.rows, chunk.first)
+                if chunk.rows is not None and chunk.first is not None
+                else None
+            ),
         )
 
     for lo, hi in _ranges(job.todo):
@@ -652,6 +657,7 @@ def _local_results(job: _Job, keep_draws: bool) -> Iterator[ChunkResult]:
             reduce=reduce if job.summarize else None,
             # the draws themselves are wanted only to store or keep them
             arrays=store is not None or keep_draws or not job.summarize,
+            summary_rows=job.summarize,  # laid out by the kernel, for `reduce`
         )
         try:
             for offset, chunk in enumerate(chunks):

@@ -118,6 +118,7 @@ def summary_part(
     edges: HistogramEdges | None,
     threads: int | None = None,
     compiled: bool | None = None,
+    laid_out: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> SummaryPart:
     """Reduce draws ``start:start + n`` (one chunk) to a :class:`SummaryPart`.
 
@@ -135,9 +136,16 @@ def summary_part(
     compiled : bool, optional
         Compiled kernels or their NumPy twins (the same numbers; default by the number of
         draws, :func:`~som_mc.engine.kernel.use_compiled`).
+    laid_out : (rows, first), optional
+        The chunk's summary rows and break-even years as :func:`cell_rows` gives them,
+        already laid out by the kernel (``Chunk.rows``, ``Chunk.first``); then `net`, `pv`
+        and `participants` are not read.
     """
-    rows, first = cell_rows(net, pv, participants, threads=threads, compiled=compiled)
-    n_t = net.shape[1]
+    if laid_out is None:
+        rows, first = cell_rows(net, pv, participants, threads=threads, compiled=compiled)
+    else:
+        rows, first = laid_out
+    n_t = (rows.shape[0] - 3 * first.shape[0]) // (2 * first.shape[0])
     break_even = np.stack([np.bincount(f, minlength=n_t + 1) for f in first], axis=1)
     return SummaryPart(
         pieces=block_pieces(start, rows, threads=threads, compiled=compiled),
