@@ -41,7 +41,7 @@ def _imported_by(*argv: str) -> dict[str, object]:
         "    status = exc.code\n"
         f"heavy = [m for m in {HEAVY!r} if m in sys.modules]\n"
         "print(json.dumps({'status': status, 'heavy': heavy,"
-        " 'dask_array': 'dask.array' in sys.modules}))\n"
+        " 'dask_array': 'dask.array' in sys.modules, 'dask': 'dask' in sys.modules}))\n"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.run(
@@ -72,16 +72,23 @@ def test_local_run_without_store_does_not_import_dask_array():
     got = _imported_by("run", str(CASE), "--draws", "200", "--seed", "1", "--json", "--quiet")
     assert got["status"] == 0
     assert got["dask_array"] is False
+    assert got["dask"] is False  # not even dask.base, to ask what is a dask collection
 
 
 def test_xarray_without_dask_builds_datasets_and_restores_xarray():
-    from xarray.namedarray import pycompat
+    from xarray.namedarray import pycompat, utils
 
     before = dict(pycompat._cached_duck_array_modules)
+    original = utils.is_dask_collection
     with xarray_without_dask():
-        ds = xr.Dataset({"a": (("x",), np.arange(3.0))})
+        ds = xr.Dataset({"a": (("x",), np.arange(3.0))}, coords={"x": [1, 2, 3]})
+        inside = utils.is_dask_collection
     assert ds["a"].values.tolist() == [0.0, 1.0, 2.0]
-    assert pycompat._cached_duck_array_modules.keys() == before.keys()
+    # no stand-in for dask is left in xarray's cache of array modules
+    assert pycompat._cached_duck_array_modules.get("dask") is before.get("dask")
+    assert utils.is_dask_collection is original
+    # where dask is imported already (this test process), nothing is patched
+    assert inside is original or "dask" not in sys.modules
 
 
 def test_compile_notice_says_once_that_it_compiles():

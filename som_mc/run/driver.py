@@ -116,13 +116,18 @@ def xarray_without_dask() -> Iterator[None]:
     on the local executor without a Zarr store never makes a dask array, so there the check
     is answered "dask absent" without importing it. Nothing changes when dask is already
     imported, or when xarray's internals differ from what is expected here.
+
+    Likewise xarray imports ``dask.base`` (≈ 0,25 s) to ask whether an index or array is a
+    dask collection (``xarray.namedarray.utils.is_dask_collection``); while dask is not
+    imported nothing can be one, so the question is answered without importing it.
     """
     if "dask" in sys.modules:
         yield
         return
     try:
-        from xarray.namedarray import pycompat
+        from xarray.namedarray import pycompat, utils
 
+        original = utils.is_dask_collection
         cache = pycompat._cached_duck_array_modules
         absent = object.__new__(pycompat.DuckArrayModule)
         absent.module = None
@@ -136,9 +141,15 @@ def xarray_without_dask() -> Iterator[None]:
         yield
         return
     cache["dask"] = absent
+
+    def is_dask_collection(x: object) -> bool:
+        return "dask" in sys.modules and bool(original(x))
+
+    utils.is_dask_collection = is_dask_collection  # type: ignore[assignment]
     try:
         yield
     finally:
+        utils.is_dask_collection = original
         if cache.get("dask") is absent:
             del cache["dask"]
 
