@@ -330,6 +330,12 @@ def test_order_statistics_equal_a_sort(n):
     before = rows.copy()
     for compiled in (True, False):
         np.testing.assert_array_equal(cell_order_statistics(rows, ks, compiled=compiled), expected)
+        # the same rows given as their column pieces (a run's blocks, one of them a view)
+        cuts = [0, n // 3, n // 3 + 1, n]
+        pieces = [rows[:, a:b] for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
+        for threads in (1, 2):
+            got = cell_order_statistics(pieces, ks, compiled=compiled, threads=threads)
+            np.testing.assert_array_equal(got, expected)
     np.testing.assert_array_equal(rows, before)  # not reordered
     if n <= 1000:
         out = np.empty((rows.shape[0], ks.size))

@@ -19,7 +19,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from types import ModuleType
@@ -411,7 +411,7 @@ def cell_histograms(
 
 
 def cell_order_statistics(
-    rows: np.ndarray,
+    rows: np.ndarray | Sequence[np.ndarray],
     ks: np.ndarray,
     *,
     threads: int | None = None,
@@ -419,20 +419,36 @@ def cell_order_statistics(
 ) -> np.ndarray:
     """Return the `ks`-th smallest value of each row (0-based), shape (R, K), as a sort would.
 
-    `rows` is not modified. `compiled`: the selection kernel or a NumPy sort (the same
-    numbers; default :func:`use_compiled` of the row length).
+    `rows` (R, n) is not modified. It may also be given as its column pieces (R, n_i) in
+    order (the blocks of a run, kept as they came): each row is then put together in a
+    scratch row, one at a time, rather than the whole (R, n) array in a copy. `compiled`:
+    the selection kernel or a NumPy sort (the same numbers; default :func:`use_compiled`
+    of the row length).
     """
-    rows = np.ascontiguousarray(rows, dtype=np.float64)
+    pieces = [rows] if isinstance(rows, np.ndarray) else list(rows)
+    if not pieces:
+        raise ValueError("no rows to take order statistics of")
+    n = sum(p.shape[1] for p in pieces)
     ks = np.ascontiguousarray(ks, dtype=np.int64)
-    if not (use_compiled(rows.shape[1]) if compiled is None else compiled):
-        return order_statistics_numpy(rows, ks)
-    out = np.empty((rows.shape[0], ks.shape[0]))
+    if len(pieces) > 1 and not (use_compiled(n) if compiled is None else compiled):
+        pieces = [np.concatenate(pieces, axis=1)]  # small: the twin sorts whole rows
+    if len(pieces) == 1:
+        whole = np.ascontiguousarray(pieces[0], dtype=np.float64)
+        if not (use_compiled(n) if compiled is None else compiled):
+            return order_statistics_numpy(whole, ks)
+    out = np.empty((pieces[0].shape[0], ks.shape[0]))
     select = compiled_kernels().order_statistics
 
     def part(r0: int, r1: int) -> None:
-        select(rows[r0:r1], ks, out[r0:r1])
+        if len(pieces) == 1:
+            select(whole[r0:r1], ks, out[r0:r1])
+            return
+        scratch = np.empty((1, n))
+        for r in range(r0, r1):
+            np.concatenate([p[r] for p in pieces], out=scratch[0])
+            select(scratch, ks, out[r : r + 1])
 
-    split_work(part, rows.shape[0], threads, unit="rows")
+    split_work(part, out.shape[0], threads, unit="rows")
     return out
 
 

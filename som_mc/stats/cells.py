@@ -130,15 +130,18 @@ def merge_pieces(pieces: Sequence[Piece]) -> tuple[int, np.ndarray, np.ndarray, 
     return n, mean, m2, positive
 
 
-def exact_quantiles(rows: np.ndarray, q: Sequence[float] | np.ndarray) -> np.ndarray:
+def exact_quantiles(
+    rows: np.ndarray | Sequence[np.ndarray], q: Sequence[float] | np.ndarray
+) -> np.ndarray:
     """Quantiles of each row (NumPy's default linear method), shape ``(len(q), R)``.
 
     ``x[k] + f·(x[k+1] − x[k])`` with ``k + f = (n − 1)·p`` over each row's sorted values;
     the order statistics come from a selection kernel (the values a sort would give, without
     sorting), the rows split over :func:`~som_mc.engine.kernel.kernel_threads` threads.
-    `rows` is not modified.
+    `rows` (R, n) may be given as its column pieces in draw order (a run's blocks, never
+    put together in one copy); it is not modified.
     """
-    n = rows.shape[1]
+    n = rows.shape[1] if isinstance(rows, np.ndarray) else sum(p.shape[1] for p in rows)
     pos = (n - 1) * np.asarray(q, dtype=np.float64)
     lo = np.floor(pos).astype(np.int64)
     hi = np.minimum(lo + 1, n - 1)

@@ -99,14 +99,15 @@ class SummaryPart:
         Draws per first year with cumulative result >= 0 (last row: never).
     counts : ndarray of int32, shape (R, bins), or None
         Histogram counts (the ``"histogram"`` quantile method).
-    rows : tuple of (int, ndarray) or None
-        First draw and the chunk's rows (R, n), kept for exact quantiles.
+    rows : list of (int, ndarray) or None
+        The chunk's rows (R, n_i) block by block with the first draw of each, in draw
+        order, kept for exact quantiles (never copied into one array).
     """
 
     pieces: list[Piece]
     break_even: np.ndarray
     counts: np.ndarray | None = None
-    rows: tuple[int, np.ndarray] | None = None
+    rows: list[tuple[int, np.ndarray]] | None = None
 
 
 def summary_part(
@@ -153,7 +154,7 @@ def summary_part(
         counts=(
             edges.counts(rows, threads=threads, compiled=compiled) if edges is not None else None
         ),
-        rows=(start, rows) if edges is None else None,
+        rows=[(start, rows)] if edges is None else None,
     )
 
 
@@ -175,8 +176,7 @@ def merge_parts(parts: Sequence[SummaryPart]) -> SummaryPart:
             counts += p.counts
     rows = None
     if all(p.rows is not None for p in ordered):
-        kept = [p.rows for p in ordered if p.rows is not None]
-        rows = (kept[0][0], np.concatenate([r for _, r in kept], axis=1))
+        rows = [piece for p in ordered if p.rows is not None for piece in p.rows]
     return SummaryPart(
         pieces=[piece for p in ordered for piece in p.pieces],
         break_even=sum((p.break_even for p in ordered[1:]), ordered[0].break_even.copy()),
@@ -251,7 +251,7 @@ class Summary:
         else:
             if part.rows is None:
                 raise ValueError("an exact summary needs parts that keep their rows")
-            self.rows.append(part.rows)
+            self.rows.extend(part.rows)
 
     def horizon_total_mcse(self) -> float:
         """MCSE of the mean cumulative total nettoresultat over the horizon, so far."""
@@ -269,13 +269,11 @@ class Summary:
             assert self.edges is not None and self.counts is not None
             quant, error = self.edges.quantiles(self.counts, self.quantiles)
         else:
-            ordered = sorted(self.rows, key=lambda r: r[0])
-            # sorted in place: the summary is spent once its result is taken
-            parts = [r for _, r in ordered]
-            rows = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
-            self.rows = []
-            quant, error = exact_quantiles(rows, self.quantiles), None
-            del rows
+            # the blocks' rows in draw order, never put together in one copy
+            parts = [r for _, r in sorted(self.rows, key=lambda r: r[0])]
+            self.rows = []  # the summary is spent once its result is taken
+            quant, error = exact_quantiles(parts, self.quantiles), None
+            del parts
         stats = cell_statistics(n, mean, m2, positive, quant)
         return summary_dataset(
             stats,
