@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import itertools
+
 import numpy as np
 import pytest
 from conftest import CASES_DIR, minimal_case
@@ -332,7 +334,7 @@ def test_order_statistics_equal_a_sort(n):
         np.testing.assert_array_equal(cell_order_statistics(rows, ks, compiled=compiled), expected)
         # the same rows given as their column pieces (a run's blocks, one of them a view)
         cuts = [0, n // 3, n // 3 + 1, n]
-        pieces = [rows[:, a:b] for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
+        pieces = [rows[:, a:b] for a, b in itertools.pairwise(cuts)]
         for threads in (1, 2):
             got = cell_order_statistics(pieces, ks, compiled=compiled, threads=threads)
             np.testing.assert_array_equal(got, expected)
