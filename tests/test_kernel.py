@@ -199,6 +199,7 @@ def _kernel_outputs(path, draws=3000):
 @pytest.mark.parametrize("path", sorted(CASES_DIR.glob("*.toml")), ids=lambda p: p.stem)
 def test_summary_kernels_equal_their_numpy_twins_and_py_func(path):
     from som_mc.engine import _kernels
+    from som_mc.engine.kernel import cell_moments
     from som_mc.engine.reference import (
         histogram_rows_numpy,
         row_moments_numpy,
@@ -216,12 +217,6 @@ def test_summary_kernels_equal_their_numpy_twins_and_py_func(path):
         np.testing.assert_array_equal(got_first, first)
     lo, hi = 5, n - 3
     expected = row_moments_numpy(rows, lo, hi)
-    for func in (_kernels.row_moments, _kernels.row_moments.py_func):
-        got = [np.empty(rows.shape[0]), np.empty(rows.shape[0])]
-        positive = np.empty(rows.shape[0], dtype=np.int64)
-        func(rows, lo, hi, got[0], got[1], positive)
-        for a, b in zip([*got, positive], expected, strict=True):
-            np.testing.assert_array_equal(a, b)
     edge_lo = rows.min(axis=1) + 0.1 * np.ptp(rows, axis=1)  # some values below the bins
     width = np.maximum(np.ptp(rows, axis=1), 1.0) / 50.0
     counts = histogram_rows_numpy(rows, edge_lo, width, 40)  # and some above
@@ -230,6 +225,24 @@ def test_summary_kernels_equal_their_numpy_twins_and_py_func(path):
         got = np.zeros_like(counts)
         func(rows, edge_lo, width, got)
         np.testing.assert_array_equal(got, counts)
+    part_counts = histogram_rows_numpy(rows[:, lo:hi], edge_lo, width, 40)
+    for func in (_kernels.row_moments, _kernels.row_moments.py_func):
+        for with_counts in (False, True):
+            got = [np.empty(rows.shape[0]), np.empty(rows.shape[0])]
+            positive = np.empty(rows.shape[0], dtype=np.int64)
+            hist = np.zeros_like(counts) if with_counts else np.zeros((0, 0), dtype=np.int32)
+            edges = (edge_lo, width) if with_counts else (np.empty(0), np.empty(0))
+            func(rows, lo, hi, got[0], got[1], positive, *edges, hist)
+            for a, b in zip([*got, positive], expected, strict=True):
+                np.testing.assert_array_equal(a, b)
+            if with_counts:  # the moments' pass also counts columns lo:hi into the bins
+                np.testing.assert_array_equal(hist, part_counts)
+    # through the front, in pieces: the counts of all columns, as histogram_rows gives
+    for compiled in (True, False):
+        hist = np.zeros_like(counts)
+        for a, b in ((0, lo), (lo, n)):
+            cell_moments(rows, a, b, compiled=compiled, histogram=(edge_lo, width, hist))
+        np.testing.assert_array_equal(hist, counts)
 
 
 @pytest.mark.parametrize("path", sorted(CASES_DIR.glob("*.toml")), ids=lambda p: p.stem)
@@ -279,7 +292,7 @@ def test_row_moments_twin_sums_in_draw_order_with_signed_zeros():
     assert mean[0] == 1.0 / 4  # (((1e16 + 1) - 1e16) + 1) / 4 in draw order
     assert np.signbit(mean[1]) == np.signbit(0.0 + -0.0)
     got = [np.empty(3), np.empty(3), np.empty(3, dtype=np.int64)]
-    _kernels.row_moments(rows, 0, 4, *got)
+    _kernels.row_moments(rows, 0, 4, *got, np.empty(0), np.empty(0), np.zeros((0, 0), np.int32))
     for a, b in zip(got, (mean, m2, positive), strict=True):
         np.testing.assert_array_equal(a, b)
         assert np.array_equal(np.signbit(a), np.signbit(b))

@@ -51,17 +51,21 @@ def test_summary_rows_zero_participants_gives_zero_per_participant():
 def test_row_moments_by_hand_and_py_func():
     rows = np.array([[1.0, 2.0, 3.0, -4.0], [0.0, 0.0, 0.0, 0.5]])
     out = [np.empty(2), np.empty(2), np.empty(2, dtype=np.int64)]
-    row_moments(rows, 0, 4, *out)
+    # bins of width 2 from -4: [-4, -2), [-2, 0), [0, 2), [2, 4) (and beyond, the edge bins)
+    edges = (np.full(2, -4.0), np.full(2, 2.0))
+    counts = np.zeros((2, 4), dtype=np.int32)
+    row_moments(rows, 0, 4, *out, *edges, counts)
+    np.testing.assert_array_equal(counts, [[1, 0, 1, 2], [0, 0, 4, 0]])
     np.testing.assert_allclose(out[0], [0.5, 0.125], rtol=1e-15)
     np.testing.assert_allclose(out[1], [0.25 + 2.25 + 6.25 + 20.25, 3 * 0.125**2 + 0.375**2])
     np.testing.assert_array_equal(out[2], [3, 1])
     again = [np.empty(2), np.empty(2), np.empty(2, dtype=np.int64)]
-    row_moments.py_func(rows, 0, 4, *again)
+    row_moments.py_func(rows, 0, 4, *again, np.empty(0), np.empty(0), np.zeros((0, 0), np.int32))
     for a, b in zip(out, again, strict=True):
         np.testing.assert_array_equal(a, b)
     # columns 1:3 only (a block inside a chunk): [2, 3] and [0, 0]
     part = [np.empty(2), np.empty(2), np.empty(2, dtype=np.int64)]
-    row_moments(rows, 1, 3, *part)
+    row_moments(rows, 1, 3, *part, np.empty(0), np.empty(0), np.zeros((0, 0), np.int32))
     np.testing.assert_array_equal(part[0], [2.5, 0.0])
     np.testing.assert_array_equal(part[1], [0.5, 0.0])
     np.testing.assert_array_equal(part[2], [2, 0])

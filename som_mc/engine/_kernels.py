@@ -416,11 +416,15 @@ def row_moments(
     mean: np.ndarray,
     m2: np.ndarray,
     positive: np.ndarray,
+    hist_lo: np.ndarray,
+    hist_width: np.ndarray,
+    counts: np.ndarray,
 ) -> None:
     """Mean, sum of squared deviations and count of values > 0 of columns ``lo:hi`` of each row.
 
     Each row is reduced in order, so the result does not depend on how rows are split
-    over threads.
+    over threads. With `counts`, the same columns are also added to each row's histogram
+    (as :func:`histogram_rows` adds them) in the second pass, while the row is in cache.
 
     Parameters
     ----------
@@ -433,9 +437,15 @@ def row_moments(
         Outputs: mean and ``Σ (x − mean)²``.
     positive : ndarray of int64, shape (R,)
         Output: number of values > 0.
+    hist_lo, hist_width : ndarray, shape (R,) or (0,)
+        Left edge of the first bin and bin width per row (with `counts`).
+    counts : ndarray of integers, shape (R, bins) or (0, 0)
+        Histogram counts, updated in place when the first dimension is R.
     """
     n_rows = rows.shape[0]
     n = hi - lo
+    histogram = counts.shape[0] == n_rows and n_rows > 0
+    bins = counts.shape[1]
     for r in range(n_rows):
         total = 0.0
         count = 0
@@ -445,12 +455,31 @@ def row_moments(
                 count += 1
         mu = total / n
         dev = 0.0
-        for i in range(lo, hi):
-            d = rows[r, i] - mu
-            dev += d * d
+        if histogram:
+            left = hist_lo[r]
+            width = hist_width[r]
+            for i in range(lo, hi):
+                d = rows[r, i] - mu
+                dev += d * d
+                counts[r, _bin(rows[r, i], left, width, bins)] += 1
+        else:
+            for i in range(lo, hi):
+                d = rows[r, i] - mu
+                dev += d * d
         mean[r] = mu
         m2[r] = dev
         positive[r] = count
+
+
+@numba.njit(**_JIT)  # type: ignore[call-overload]
+def _bin(value: float, lo: float, width: float, bins: int) -> int:
+    """Return the histogram bin of `value` (values outside the bins go to the edge bins)."""
+    k = np.floor((value - lo) / width)
+    if k < 0:
+        k = 0
+    elif k > bins - 1:
+        k = bins - 1
+    return int(k)
 
 
 @numba.njit(**_JIT)  # type: ignore[call-overload]
@@ -471,12 +500,7 @@ def histogram_rows(rows: np.ndarray, lo: np.ndarray, width: np.ndarray, counts: 
     bins = counts.shape[1]
     for r in range(n_rows):
         for i in range(n):
-            k = np.floor((rows[r, i] - lo[r]) / width[r])
-            if k < 0:
-                k = 0
-            elif k > bins - 1:
-                k = bins - 1
-            counts[r, int(k)] += 1
+            counts[r, _bin(rows[r, i], lo[r], width[r], bins)] += 1
 
 
 @numba.njit(**_JIT)  # type: ignore[call-overload]

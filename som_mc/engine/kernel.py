@@ -356,25 +356,49 @@ def cell_moments(
     *,
     threads: int | None = None,
     compiled: bool | None = None,
+    histogram: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Mean, sum of squared deviations and count of values > 0 of each row.
 
     Only columns ``lo:hi`` (default all) are reduced; `rows` is not copied when it is a
     C-contiguous float64 array. `compiled`: compiled kernel or NumPy twin (default
-    :func:`use_compiled` of the row length).
+    :func:`use_compiled` of the row length). `histogram` ``(lo, width, counts)``: also
+    add the same columns to each row's histogram counts (R, bins), in place, as
+    :func:`cell_histograms` counts them (in the same pass over the rows).
     """
     rows = np.ascontiguousarray(rows, dtype=np.float64)
     stop = rows.shape[1] if hi is None else hi
     if not 0 <= lo < stop <= rows.shape[1]:
         raise ValueError(f"columns {lo}:{stop} are not within rows of {rows.shape[1]} columns")
+    if histogram is None:
+        edge, width, counts = np.empty(0), np.empty(0), np.empty((0, 0), dtype=np.int32)
+    else:
+        edge, width, counts = histogram
+        edge = np.ascontiguousarray(edge, dtype=np.float64)
+        width = np.ascontiguousarray(width, dtype=np.float64)
+        if counts.shape[0] != rows.shape[0] or not counts.flags.c_contiguous:
+            raise ValueError(f"histogram counts must be C-contiguous with {rows.shape[0]} rows")
     if not (use_compiled(rows.shape[1]) if compiled is None else compiled):
+        if histogram is not None:
+            counts += histogram_rows_numpy(rows[:, lo:stop], edge, width, counts.shape[1])
         return row_moments_numpy(rows, lo, stop)
     mean, m2 = np.empty(rows.shape[0]), np.empty(rows.shape[0])
     positive = np.empty(rows.shape[0], dtype=np.int64)
     row_moments = compiled_kernels().row_moments
+    hist = histogram is not None
 
     def part(r0: int, r1: int) -> None:
-        row_moments(rows[r0:r1], lo, stop, mean[r0:r1], m2[r0:r1], positive[r0:r1])
+        row_moments(
+            rows[r0:r1],
+            lo,
+            stop,
+            mean[r0:r1],
+            m2[r0:r1],
+            positive[r0:r1],
+            edge[r0:r1] if hist else edge,
+            width[r0:r1] if hist else width,
+            counts[r0:r1] if hist else counts,
+        )
 
     split_work(part, rows.shape[0], threads if stop - lo >= _MIN_SPLIT["draws"] else 1, unit="rows")
     return mean, m2, positive

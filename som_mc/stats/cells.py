@@ -78,7 +78,12 @@ def check_quantiles(quantiles: Sequence[float]) -> tuple[float, ...]:
 
 
 def block_pieces(
-    start: int, rows: np.ndarray, *, threads: int | None = None, compiled: bool | None = None
+    start: int,
+    rows: np.ndarray,
+    *,
+    threads: int | None = None,
+    compiled: bool | None = None,
+    histogram: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> list[Piece]:
     """Moments of draws ``start:start + n`` (the columns of `rows`) per random-number block.
 
@@ -92,6 +97,9 @@ def block_pieces(
         Threads for the kernel (default :func:`~som_mc.engine.kernel.kernel_threads`).
     compiled : bool, optional
         Compiled kernel or NumPy twin (the same numbers).
+    histogram : (lo, width, counts), optional
+        Also count every draw into each row's histogram `counts` (R, bins), in place, in
+        the same pass (:func:`~som_mc.engine.kernel.cell_moments`).
 
     Returns
     -------
@@ -106,7 +114,13 @@ def block_pieces(
         block = (start + lo) // BLOCK_SIZE
         hi = min(n, (block + 1) * BLOCK_SIZE - start)
         out.append(
-            (start + lo, hi - lo, *cell_moments(rows, lo, hi, threads=threads, compiled=compiled))
+            (
+                start + lo,
+                hi - lo,
+                *cell_moments(
+                    rows, lo, hi, threads=threads, compiled=compiled, histogram=histogram
+                ),
+            )
         )
         lo = hi
     return out

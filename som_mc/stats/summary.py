@@ -148,12 +148,13 @@ def summary_part(
         rows, first = laid_out
     n_t = (rows.shape[0] - 3 * first.shape[0]) // (2 * first.shape[0])
     break_even = np.stack([np.bincount(f, minlength=n_t + 1) for f in first], axis=1)
+    counts = None if edges is None else np.zeros((rows.shape[0], edges.bins), dtype=np.int32)
+    histogram = None if edges is None or counts is None else (edges.lo, edges.width, counts)
     return SummaryPart(
-        pieces=block_pieces(start, rows, threads=threads, compiled=compiled),
+        # moments and histogram counts in one pass over the rows
+        pieces=block_pieces(start, rows, threads=threads, compiled=compiled, histogram=histogram),
         break_even=break_even.astype(np.int64),
-        counts=(
-            edges.counts(rows, threads=threads, compiled=compiled) if edges is not None else None
-        ),
+        counts=counts,
         rows=[(start, rows)] if edges is None else None,
     )
 
