@@ -284,21 +284,23 @@ def summary_json(summary: xr.Dataset) -> dict[str, Any]:
     actors = [str(x) for x in summary.actor.values]
     q = [float(p) for p in summary["quantile"].values]
 
+    def by_actor(name: str) -> np.ndarray:
+        # the variable's values with the actor axis first (the others in their order)
+        var = summary[name]
+        return np.moveaxis(np.asarray(var.values), var.dims.index("actor"), 0)
+
     def block(prefix: str) -> dict[str, Any]:
+        keys = ("mean", "mcse", "sd", "p_positive", "p_positive_se")
+        values = {k: by_actor(f"{prefix}_{k}") for k in keys}
+        quantile = by_actor(f"{prefix}_quantile")
         res: dict[str, Any] = {}
         for i, actor in enumerate(actors):
-            sel = {k: summary[f"{prefix}_{k}"] for k in ("mean", "mcse", "sd", "p_positive")}
-            entry = {k: np.asarray(v.isel(actor=i)).tolist() for k, v in sel.items()}
+            entry = {k: values[k][i].tolist() for k in keys[:4]}
             if int(a["n_draws"]) < 2:  # one draw: no estimate of the Monte Carlo error
                 shape = np.shape(entry["mcse"])
                 entry["mcse"] = None if not shape else [None] * shape[0]
-            entry["p_positive_se"] = np.asarray(
-                summary[f"{prefix}_p_positive_se"].isel(actor=i)
-            ).tolist()
-            entry["quantiles"] = {
-                f"P{100 * p:g}": np.asarray(summary[f"{prefix}_quantile"].isel(actor=i))[j].tolist()
-                for j, p in enumerate(q)
-            }
+            entry["p_positive_se"] = values["p_positive_se"][i].tolist()
+            entry["quantiles"] = {f"P{100 * p:g}": quantile[i][j].tolist() for j, p in enumerate(q)}
             res[actor] = entry
         return res
 
