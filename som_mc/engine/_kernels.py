@@ -4,7 +4,9 @@ The kernel takes pre-drawn random numbers only — sampled inputs and, when outc
 on, the realised active successes per cohort and year — so it is deterministic, independent
 of the number of threads, and testable against the NumPy twin in :mod:`som_mc.reference`.
 ``fastmath`` is off and the operation order matches the reference, which makes the two
-bitwise identical on the same inputs.
+bitwise identical on the same inputs. Division follows IEEE (``error_model="numpy"``, as in
+the NumPy twins) rather than Python's ZeroDivisionError checks, which keep loops from being
+vectorised; every division in these kernels has a divisor that cannot be zero or is guarded.
 
 The kernels are serial and release the GIL (``nogil``): every draw (and every summary row) is
 computed on its own, so :mod:`som_mc.engine.kernel` runs them on a few Python threads over
@@ -19,7 +21,7 @@ import numpy as np
 
 __all__ = ["histogram_rows", "outcome_chain", "row_moments", "simulate_chunk", "summary_rows"]
 
-_JIT = {"cache": True, "nogil": True, "fastmath": False}
+_JIT = {"cache": True, "nogil": True, "fastmath": False, "error_model": "numpy"}
 
 
 @numba.njit(**_JIT)  # type: ignore[call-overload]
