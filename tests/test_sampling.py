@@ -92,3 +92,26 @@ def test_case_correlations_reach_the_simulation():
     x = ds.inputs.values
     rho = stats.spearmanr(x[:, 0], x[:, 1]).statistic
     assert rho == pytest.approx(0.7, abs=0.03)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2**32, 36707874343101032108837979247809867115])
+@pytest.mark.parametrize("block", [0, 1, 61, 2**32 - 1, 2**32 + 3])
+def test_streams_of_a_block_are_the_name_keyed_streams(seed, block, monkeypatch):
+    """``streams`` (NumPy's SeedSequence on arrays) gives exactly ``stream`` per name."""
+    from som_mc.sampling import _streams, stream, streams
+
+    real_key = _streams.name_key
+
+    small = {"short": 12345, "zero": 0}  # keys of one 32-bit word, and the key 0
+
+    def name_key(name: str) -> int:
+        return small[name] if name in small else real_key(name)
+
+    monkeypatch.setattr(_streams, "name_key", name_key)
+    names = [f"consequences.k{i}.price.kommune" for i in range(40)] + ["short", "outcome", "zero"]
+    got = streams(seed, names, block)
+    assert len(got) == len(names)
+    for gen, name in zip(got, names, strict=True):
+        ref = stream(seed, name, block)
+        assert gen.bit_generator.state == ref.bit_generator.state
+        np.testing.assert_array_equal(gen.random(3), ref.random(3))

@@ -16,7 +16,7 @@ from som_mc.sampling._designs import (
     sample_block,
     sample_inputs,
 )
-from som_mc.sampling._streams import normalize_seed, stream
+from som_mc.sampling._streams import normalize_seed, stream, streams
 
 __all__ = [
     "BLOCK_SIZE",
@@ -30,4 +30,5 @@ __all__ = [
     "sample_inputs",
     "spearman_matrix",
     "stream",
+    "streams",
 ]

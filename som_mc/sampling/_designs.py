@@ -28,7 +28,7 @@ from som_mc.distributions import (
 )
 from som_mc.distributions._base import lazy_module
 from som_mc.sampling._correlation import CorrelationSpec, iman_conover
-from som_mc.sampling._streams import stream
+from som_mc.sampling._streams import stream, streams
 from som_mc.types import BLOCK_SIZE, DEFAULT_DESIGN, DESIGNS, Design
 
 qmc = lazy_module("scipy.stats.qmc")
@@ -135,11 +135,12 @@ def sample_block(
     rows = np.empty((n_in, size)) if inputs_major else None
     out = rows.T if rows is not None else np.empty((size, n_in))
     if design == "random":
-        for j, (dist, name) in enumerate(zip(dists, names, strict=True)):
-            out[:, j] = _random_draws(dist, stream(seed, name, block), size)
+        gens = streams(seed, names, block)
+        for j, (dist, gen) in enumerate(zip(dists, gens, strict=True)):
+            out[:, j] = _random_draws(dist, gen, size)
     elif design == "lhs":
-        for j, (dist, name) in enumerate(zip(dists, names, strict=True)):
-            gen = stream(seed, name, block)
+        gens = streams(seed, names, block)
+        for j, (dist, gen) in enumerate(zip(dists, gens, strict=True)):
             u = (gen.permutation(size) + gen.random(size)) / size
             out[:, j] = dist.ppf(u)
     elif design == "sobol":
