@@ -240,3 +240,21 @@ def test_quantile_rule_depends_on_draws_only():
 
     assert quantile_method(EXACT_QUANTILE_MAX_DRAWS) == "exact"
     assert quantile_method(EXACT_QUANTILE_MAX_DRAWS + 1) == "histogram"
+
+
+def test_run_edges_are_the_bins_of_the_runs_first_block():
+    """A sketched run's bins: its first block's rows, laid out by the kernel (run_edges)."""
+    from som_mc.run.driver import run_edges
+    from som_mc.run.spec import RunSpec
+
+    case = load_case(CASES_DIR / "housing_first.toml")
+    spec = RunSpec.make(case, draws=300_000, seed=5)
+    assert spec.quantile_method == "histogram"
+    edges = run_edges(spec)
+    assert edges is not None
+    ds = simulate(case, draws=BLOCK_SIZE, seed=5)  # the same first block (name-keyed streams)
+    net = ds.net_result.transpose("draw", "year", "actor").values
+    ref = pilot_edges(net, ds.net_result_pv.values, ds.participants.values, spec.bins)
+    np.testing.assert_array_equal(edges.lo, ref.lo)
+    np.testing.assert_array_equal(edges.width, ref.width)
+    assert edges.bins == ref.bins

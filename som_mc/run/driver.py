@@ -54,7 +54,7 @@ from som_mc.results.store import (
 from som_mc.run.spec import RunSpec, RunSpecError, check_size, check_summary_finite
 from som_mc.sampling import BLOCK_SIZE
 from som_mc.stats.cells import HistogramEdges
-from som_mc.stats.summary import Summary, SummaryPart, merge_parts, pilot_edges, summary_part
+from som_mc.stats.summary import Summary, SummaryPart, merge_parts, summary_part
 from som_mc.types import EXECUTORS, Executor
 
 __all__ = [
@@ -260,10 +260,22 @@ def run_edges(spec: RunSpec) -> HistogramEdges | None:
     if spec.quantile_method == "exact":
         return None
     pilot = min(spec.draws, BLOCK_SIZE)
+    # only the pilot's summary rows, laid out by the kernel: the rows pilot_edges lays out
+    # from its net results (the same numbers), without costs, values or inputs per draw
     chunk = next(
-        iter_chunks(_model(spec), spec.draws, seed=spec.seed, design=spec.design, stop=pilot)
+        iter_chunks(
+            _model(spec),
+            spec.draws,
+            seed=spec.seed,
+            design=spec.design,
+            stop=pilot,
+            reduce=lambda part: part.rows,
+            arrays=False,
+            summary_rows=True,
+        )
     )
-    return pilot_edges(chunk.net, chunk.pv, chunk.participants, spec.bins)
+    (rows,) = chunk.reduced
+    return HistogramEdges.from_rows(rows, spec.bins)
 
 
 # --------------------------------------------------------------------------------------------
