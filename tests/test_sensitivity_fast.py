@@ -30,8 +30,16 @@ from som_mc.engine.kernel import run_kernel
 from som_mc.model import compile_case
 from som_mc.present.figure_files import FigureWriter, save_figure
 from som_mc.present.plotting.sensitivity import plot_sobol_by_year, plot_tornado
-from som_mc.sensitivity import input_groups, sobol_analysis, sobol_base_sample, tornado
+from som_mc.sensitivity import (
+    analysis,
+    input_groups,
+    sobol_analysis,
+    sobol_base_sample,
+    sobol_base_values,
+    tornado,
+)
 from som_mc.sensitivity.analysis import (
+    _sobol_estimates,
     evaluate,
     evaluate_years,
     saltelli_matrix,
@@ -110,6 +118,16 @@ def _plain_sobol(case, n_base: int, seed: int):
     flat = y.reshape(y.shape[0], -1)
     last_year = (np.arange(y.shape[1]) == y.shape[1] - 1).repeat(y.shape[2])
     est = sobol_estimates(flat[:, last_year], len(labels), seed=seed)
+    # the per-year point estimates of every output at once (no blocks of outputs); the
+    # last year's are those computed with its intervals
+    by_year = _sobol_estimates(
+        flat, len(labels), seed=seed, num_resamples=100, conf_level=0.95, bootstrap=False
+    )
+    for key in ("S1", "ST"):
+        by_year[key][:, last_year] = est[key]
+    est.update(
+        {f"{k}_by_year": by_year[k].reshape(len(labels), *y.shape[1:]) for k in ("S1", "ST")}
+    )
     return labels, est
 
 
@@ -121,6 +139,51 @@ def test_sobol_analysis_equals_the_plain_pipeline_bit_for_bit(case_of):
     assert list(res.input.values) == labels
     for key in ("S1", "S1_conf", "ST", "ST_conf"):
         np.testing.assert_array_equal(res[key].transpose("input", "actor").values, est[key])
+    for key in ("S1_by_year", "ST_by_year"):
+        np.testing.assert_array_equal(res[key].transpose("input", "year", "actor").values, est[key])
+
+
+@pytest.mark.parametrize("rows", [1, 7 * 70, 10**6])
+def test_sobol_analysis_in_blocks_of_base_rows_equals_the_plain_pipeline(monkeypatch, rows):
+    # blocks of 1 base row, of 7 (the last block 1 row short of 7: 64 = 9 * 7 + 1) and one
+    # block of everything: the kernel sees slices of the design, the numbers stay the same
+    case = load_case(CASE)
+    _labels, est = _plain_sobol(case, 64, seed=7)
+    monkeypatch.setattr(analysis, "_BLOCK_ROWS", rows)
+    res = sobol_analysis(case, n_base=64, seed=7)
+    for key in ("S1", "S1_conf", "ST", "ST_conf"):
+        np.testing.assert_array_equal(res[key].transpose("input", "actor").values, est[key])
+    for key in ("S1_by_year", "ST_by_year"):
+        np.testing.assert_array_equal(res[key].transpose("input", "year", "actor").values, est[key])
+
+
+@pytest.mark.parametrize("m", [1, 2, 8, 9, 17, 40])
+@pytest.mark.parametrize("bootstrap", [False, True])
+def test_sobol_estimates_in_blocks_of_outputs_equal_all_outputs_at_once(m, bootstrap):
+    g, n = 5, 128
+    rng = np.random.default_rng(m)
+    y = rng.normal(3e6, 1e6, size=(n * (g + 2), m))
+    y[:, m // 2] = 7.0  # an output that does not vary: NaN indices
+    blocked = sobol_estimates(y, g, seed=2, bootstrap=bootstrap)
+    whole = _sobol_estimates(y, g, seed=2, num_resamples=100, conf_level=0.95, bootstrap=bootstrap)
+    assert blocked.keys() == whole.keys()
+    for key, value in whole.items():
+        np.testing.assert_array_equal(blocked[key], value)
+    assert np.isnan(blocked["S1"][:, m // 2]).all()
+
+
+def test_sobol_analysis_with_given_base_values_is_the_same():
+    case = _grouped_case()
+    one = sobol_analysis(case, n_base=128, seed=11)
+    a, b = sobol_base_values(case, 128, 11)
+    two = sobol_analysis(case, n_base=128, seed=11, values=(a, b))
+    for key in ("S1", "S1_conf", "ST", "ST_conf", "S1_by_year", "ST_by_year"):
+        np.testing.assert_array_equal(one[key].values, two[key].values)
+    with pytest.raises(ValueError, match="base values must be two arrays of shape"):
+        sobol_analysis(case, n_base=128, seed=11, values=(a[:64], b[:64]))
+    base = sobol_base_sample(a.shape[1], 128, 11)
+    with pytest.raises(ValueError, match="either the base sample or its values"):
+        sobol_analysis(case, n_base=128, seed=11, base=base, values=(a, b))
 
 
 def test_sobol_analysis_with_a_given_base_sample_is_the_same():

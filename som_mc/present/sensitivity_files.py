@@ -48,7 +48,7 @@ from som_mc.sensitivity import (
     rank_measures,
     scenario_analysis,
     sobol_analysis,
-    sobol_base_sample,
+    sobol_base_values,
     spider,
     switching_values,
     tornado,
@@ -459,14 +459,14 @@ def _sobol_part(
     draws: int,
 ) -> list[str]:
     lines: list[str] = []
-    # the helper process draws the Sobol sample (importing scipy.stats) and runs the Monte
-    # Carlo part while this one loads the compiled kernel
-    n_inputs = len(_uncertain_names(case))
-    base = figs.run(sobol_base_sample, n_inputs, n_base, seed)
+    # the helper process draws the Sobol sample (importing scipy.stats), maps it through
+    # the quantile functions and runs the Monte Carlo part while this one loads the
+    # compiled kernel
+    values = figs.run(sobol_base_values, case, n_base, seed)
     rank_parts = figs.run(_rank_parts, case, draws, seed, chosen)
     load_kernel(compile_case(case))
     sob = sobol_analysis(
-        case, n_base=n_base, seed=seed, groups=groups, actors=chosen, base=base()
+        case, n_base=n_base, seed=seed, groups=groups, actors=chosen, values=values()
     )
     _write_table(sob[["S1", "S1_conf", "ST", "ST_conf"]], out, "sobol", prov)
     _write_table(sob[["S1_by_year", "ST_by_year"]], out, "sobol_by_year", prov)

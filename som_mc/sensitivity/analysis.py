@@ -19,6 +19,7 @@ import fnmatch
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import xarray as xr
@@ -48,6 +49,7 @@ __all__ = [
     "rank_measures",
     "sobol_analysis",
     "sobol_base_sample",
+    "sobol_base_values",
     "sobol_indices",
     "spider",
     "switching_values",
@@ -604,6 +606,39 @@ def _saltelli_inputs_major(a: np.ndarray, b: np.ndarray, group_index: np.ndarray
     return out.reshape(d, n * (n_groups + 2))
 
 
+def _evaluate_design(
+    func: Callable[[np.ndarray], np.ndarray],
+    a: np.ndarray,
+    b: np.ndarray,
+    group_index: np.ndarray,
+    *,
+    inputs_major: bool,
+    block: int | None,
+) -> np.ndarray:
+    """``func`` of the Saltelli design of `a` and `b`, whole or in blocks of base rows.
+
+    Base row j owns the design rows ``j (G + 2) … (j + 1) (G + 2) − 1``
+    (:func:`saltelli_matrix`), so the design of base rows ``lo:hi`` is exactly the slice
+    ``lo (G + 2) : hi (G + 2)`` of the whole design.
+    """
+    n = a.shape[0]
+    if block is None or block >= n:
+        x = saltelli_matrix(a, b, group_index, inputs_major=inputs_major)
+        return np.asarray(func(x), dtype=np.float64)
+    width = (int(group_index.max()) + 1 if a.shape[1] else 0) + 2
+    y: np.ndarray | None = None
+    for lo in range(0, n, block):
+        hi = min(n, lo + block)
+        x = saltelli_matrix(a[lo:hi], b[lo:hi], group_index, inputs_major=inputs_major)
+        part = np.asarray(func(x), dtype=np.float64)
+        del x
+        if y is None:
+            y = np.empty((n * width, *part.shape[1:]))
+        y[lo * width : hi * width] = part
+    assert y is not None
+    return y
+
+
 def sobol_estimates(
     y: np.ndarray,
     n_groups: int,
@@ -640,6 +675,44 @@ def sobol_estimates(
         ``S1``, ``S1_conf``, ``ST``, ``ST_conf``; NaN for an output with no variance.
     """
     y = np.asarray(y, dtype=np.float64)
+    options = {
+        "seed": seed,
+        "num_resamples": num_resamples,
+        "conf_level": conf_level,
+        "bootstrap": bootstrap,
+    }
+    parts = -(-y.shape[1] // _OUTPUT_BLOCK)
+    if parts <= 1:
+        return _sobol_estimates(y, n_groups, **options)  # type: ignore[arg-type]
+    # a few outputs at a time: the temporaries (standardised outputs, per-row terms) of
+    # one block of outputs are reused for the next rather than made for all at once;
+    # every output is computed on its own, so the numbers are the same
+    out: dict[str, np.ndarray] = {}
+    for cols in np.array_split(np.arange(y.shape[1]), parts):
+        part = _sobol_estimates(
+            np.ascontiguousarray(y[:, cols]),
+            n_groups,
+            **options,  # type: ignore[arg-type]
+        )
+        for key, value in part.items():
+            out.setdefault(key, np.empty((n_groups, y.shape[1])))[:, cols] = value
+    return out
+
+
+#: Outputs per block of :func:`sobol_estimates` (at least 2 when there are several).
+_OUTPUT_BLOCK = 8
+
+
+def _sobol_estimates(
+    y: np.ndarray,
+    n_groups: int,
+    *,
+    seed: int,
+    num_resamples: int,
+    conf_level: float,
+    bootstrap: bool,
+) -> dict[str, np.ndarray]:
+    """:func:`sobol_estimates` of all the outputs of `y` at once."""
     n = y.shape[0] // (n_groups + 2)
     m = y.shape[1]
     ok = np.ptp(y, axis=0) > 0.0
@@ -721,6 +794,8 @@ def sobol_indices(
     bootstrap: bool | np.ndarray = True,
     inputs_major: bool = False,
     base: np.ndarray | None = None,
+    values: tuple[np.ndarray, np.ndarray] | None = None,
+    block: int | None = None,
 ) -> xr.Dataset:
     """First-order and total Sobol indices with bootstrap intervals.
 
@@ -758,6 +833,14 @@ def sobol_indices(
     base : ndarray, shape (N, 2D), optional
         :func:`sobol_base_sample` of these `names`, `n_base` and `seed`, if computed
         already (e.g. in another process).
+    values : tuple of two ndarrays, shape (N, D), optional
+        The two base samples already mapped by `transform` (``transform(base[:, :D])``,
+        ``transform(base[:, D:])``), e.g. computed in another process; instead of `base`.
+    block : int, optional
+        Evaluate the design in blocks of this many base rows (``block (D + 2)`` rows per
+        call of `func`, each block's rows contiguous in the design): the design is never
+        held whole, and the memory of one block is reused for the next. The numbers are
+        the same as in one call when `func` computes each row on its own.
 
     Returns
     -------
@@ -780,19 +863,31 @@ def sobol_indices(
     group_index = np.array(
         [labels.index(g) for g in groups] if groups is not None else range(d), dtype=np.int64
     )
-    if base is None:
+    if block is not None and block < 1:
+        raise SensitivityError(f"block must be at least 1 base row; received {block}")
+    if values is not None:
+        if base is not None:
+            raise SensitivityError("give either the base sample or its values, not both")
+        if len(values) != 2 or any(np.shape(v) != (n_base, d) for v in values):
+            raise SensitivityError(
+                f"base values must be two arrays of shape {(n_base, d)}; received "
+                f"{[np.shape(v) for v in values]}"
+            )
+    elif base is None:
         base = sobol_base_sample(d, n_base, seed)
     elif base.shape != (n_base, 2 * d):
         raise SensitivityError(
             f"base sample must have shape {(n_base, 2 * d)}; received {base.shape}"
         )
     t0 = time.perf_counter()
-    a, b = base[:, :d], base[:, d:]
-    if transform is not None:
-        a, b = transform(a), transform(b)
-    x = saltelli_matrix(a, b, group_index, inputs_major=inputs_major)
-    y = np.asarray(func(x), dtype=np.float64)
-    del x
+    if values is not None:
+        a, b = values
+    else:
+        assert base is not None
+        a, b = base[:, :d], base[:, d:]
+        if transform is not None:
+            a, b = transform(a), transform(b)
+    y = _evaluate_design(func, a, b, group_index, inputs_major=inputs_major, block=block)
     seconds = time.perf_counter() - t0
     out_shape = y.shape[1:]
     flat = y.reshape(y.shape[0], -1)
@@ -808,7 +903,7 @@ def sobol_indices(
                 est[key][:, mask] = value
     if y.ndim == 1:
         dims: tuple[str, ...] = ("input",)
-        values = {k: v[:, 0] for k, v in est.items()}
+        arrays = {k: v[:, 0] for k, v in est.items()}
         coords: dict[str, object] = {"input": labels}
     else:
         dims = (
@@ -816,13 +911,13 @@ def sobol_indices(
             if y.ndim == 2
             else ("input", *(f"output_{i}" for i in range(y.ndim - 1)))
         )
-        values = {k: v.reshape(len(labels), *out_shape) for k, v in est.items()}
+        arrays = {k: v.reshape(len(labels), *out_shape) for k, v in est.items()}
         coords = {
             "input": labels,
             **{dim: np.arange(k) for dim, k in zip(dims[1:], out_shape, strict=True)},
         }
     return xr.Dataset(
-        {k: (dims, v) for k, v in values.items()},
+        {k: (dims, v) for k, v in arrays.items()},
         coords=coords,
         attrs={
             "n_base": n_base,
@@ -835,6 +930,35 @@ def sobol_indices(
     )
 
 
+#: Design rows per kernel call of :func:`sobol_analysis`.
+_BLOCK_ROWS = 32_768
+
+
+def _quantiles(model: CaseModel, u: np.ndarray) -> np.ndarray:
+    """Map uniforms (n, U) through the quantile functions of the uncertain inputs."""
+    x = np.empty_like(u)
+    for j, col in enumerate(model.uncertain):
+        x[:, j] = model.inputs[col].dist.ppf(u[:, j])
+    return x
+
+
+def sobol_base_values(case: Case, n_base: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Return the two base samples of :func:`sobol_analysis`, mapped to input values.
+
+    ``sobol_base_sample(U, n_base, seed)`` for the case's U uncertain inputs, each half
+    through the inputs' quantile functions: what :func:`sobol_analysis` computes first, so
+    that another process can compute it meanwhile (pass it as ``values``).
+
+    Returns
+    -------
+    a, b : ndarray, shape (n_base, U)
+    """
+    model = compile_case(case)
+    d = len(model.uncertain)
+    base = sobol_base_sample(d, n_base, seed)
+    return _quantiles(model, base[:, :d]), _quantiles(model, base[:, d:])
+
+
 def sobol_analysis(
     case: Case,
     *,
@@ -845,6 +969,7 @@ def sobol_analysis(
     groups: Mapping[str, Sequence[str]] | None = None,
     actors: Sequence[str] | None = None,
     base: np.ndarray | None = None,
+    values: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> xr.Dataset:
     """Global sensitivity (Sobol indices) of the cumulative nettoresultat per aktør and year.
 
@@ -867,6 +992,9 @@ def sobol_analysis(
     base : ndarray, optional
         ``sobol_base_sample(U, n_base, seed)`` for the U uncertain inputs, if computed
         already (see :func:`sobol_indices`).
+    values : tuple of two ndarrays, optional
+        :func:`sobol_base_values` of this case, `n_base` and `seed`, if computed already
+        (e.g. in another process); instead of `base`.
 
     Returns
     -------
@@ -889,14 +1017,7 @@ def sobol_analysis(
     for g in gs:
         for col in g.columns:
             group_of[col] = g.name
-    dists = [model.inputs[j].dist for j in model.uncertain]
     kernel_seconds = 0.0
-
-    def transform(u: np.ndarray) -> np.ndarray:
-        x = np.empty_like(u)
-        for j, dist in enumerate(dists):
-            x[:, j] = dist.ppf(u[:, j])
-        return x
 
     def func(x: np.ndarray) -> np.ndarray:
         nonlocal kernel_seconds
@@ -914,10 +1035,14 @@ def sobol_analysis(
         num_resamples=num_resamples,
         conf_level=conf_level,
         groups=group_of if use_groups else None,
-        transform=transform,
+        transform=partial(_quantiles, model),
         bootstrap=(np.arange(model.n_years) == model.n_years - 1)[:, None],
         inputs_major=True,
         base=base,
+        values=values,
+        # blocks of about _BLOCK_ROWS design rows: the kernel's inputs and outputs of one
+        # block are reused for the next instead of holding the whole design at once
+        block=max(1, _BLOCK_ROWS // (len(gs) + 2)),
     )
     per_year = per_year.rename({"output_0": "year", "output_1": "actor"}).assign_coords(
         year=model.years, actor=_actors(model)
