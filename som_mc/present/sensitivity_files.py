@@ -381,19 +381,20 @@ def _tornado_part(
 ) -> list[str]:
     lines: list[str] = []
     tor = tornado(case, levels=levels, relative=relative, groups=groups, actors=chosen)
+    # each figure is handed over as soon as its data exist: the helper draws meanwhile
+    for actor in chosen:
+        figs.add(plot_tornado, tor, f"tornado_{actor_file_name(actor)}", actor=actor)
     side = (
         f"P{round(100 * levels[0])}/P{round(100 * levels[1])}"
         if relative is None
         else f"±{format_number(100 * relative)} %"
     )
-    _write_table(tor, out, "tornado", prov)
     singles = set(_uncertain_names(case))
     sp = spider(case, inputs=[str(n) for n in tor.input.values if n in singles][:6], actors=chosen)
-    _write_table(sp, out, "spider", prov)
     for actor in chosen:
-        name = actor_file_name(actor)
-        figs.add(plot_tornado, tor, f"tornado_{name}", actor=actor)
-        figs.add(plot_spider, sp, f"spider_{name}", actor=actor)
+        figs.add(plot_spider, sp, f"spider_{actor_file_name(actor)}", actor=actor)
+    _write_table(tor, out, "tornado", prov)
+    _write_table(sp, out, "spider", prov)
     for actor in shown:
         sel = tor.sel(actor=actor)
         order = np.argsort(-sel.swing.values, kind="stable")
@@ -468,12 +469,12 @@ def _sobol_part(
     sob = sobol_analysis(
         case, n_base=n_base, seed=seed, groups=groups, actors=chosen, values=values()
     )
-    _write_table(sob[["S1", "S1_conf", "ST", "ST_conf"]], out, "sobol", prov)
-    _write_table(sob[["S1_by_year", "ST_by_year"]], out, "sobol_by_year", prov)
-    for actor in chosen:
+    for actor in chosen:  # first: the helper draws them while the tables are written
         name = actor_file_name(actor)
         figs.add(plot_sobol, sob, f"sobol_{name}", actor=actor)
         figs.add(plot_sobol_by_year, sob, f"sobol_by_year_{name}", actor=actor)
+    _write_table(sob[["S1", "S1_conf", "ST", "ST_conf"]], out, "sobol", prov)
+    _write_table(sob[["S1_by_year", "ST_by_year"]], out, "sobol_by_year", prov)
     for actor in shown:
         sel = sob.sel(actor=actor)
         order = np.argsort(-np.nan_to_num(sel.ST.values), kind="stable")
