@@ -156,10 +156,17 @@ def _check_size(case: Any, args: argparse.Namespace) -> None:
             )
 
 
+def _sobol_values(case: Any, n_base: int, seed: int) -> Any:
+    """``sobol_base_values`` (imported in the process that computes it)."""
+    from som_mc.sensitivity import sobol_base_values
+
+    return sobol_base_values(case, n_base, seed)
+
+
 def command(args: argparse.Namespace) -> int:
     """Run the analyses and write their files."""
     from som_mc.case import load_case_file as load_case
-    from som_mc.present.sensitivity_files import run_sensitivity
+    from som_mc.present.background import Background
     from som_mc.sampling import normalize_seed
 
     case = evidence_case(
@@ -168,20 +175,35 @@ def command(args: argparse.Namespace) -> int:
     _check_size(case, args)
     out = Path(args.out) if args.out else Path(f"sensitivity_{Path(args.case).stem}")
     seed = normalize_seed(args.seed)
-    report = run_sensitivity(
-        case,
-        out,
-        method=args.method,
-        levels=args.levels,
-        relative=None if args.relative is None else args.relative / 100.0,
-        groups=dict(args.group or []),
-        n_base=args.n_base,
-        draws=args.draws,
-        seed=seed,
-        actors=args.actor,
-        level=args.level,
-        overwrite=args.force,
+    # the Sobol base values (scipy.stats' Sobol sequence through the quantile functions)
+    # are computed in a process forked now, while this one imports the rest and loads the
+    # compiled kernel
+    early = (
+        Background(_sobol_values, case, args.n_base, seed)
+        if args.method in ("sobol", "all")
+        else None
     )
+    try:
+        from som_mc.present.sensitivity_files import run_sensitivity
+
+        report = run_sensitivity(
+            case,
+            out,
+            method=args.method,
+            levels=args.levels,
+            relative=None if args.relative is None else args.relative / 100.0,
+            groups=dict(args.group or []),
+            n_base=args.n_base,
+            draws=args.draws,
+            seed=seed,
+            actors=args.actor,
+            level=args.level,
+            overwrite=args.force,
+            sobol_values=early.result if early is not None and early.forked else None,
+        )
+    finally:
+        if early is not None:
+            early.close()
     print(report)
     print(f"(seed {seed})")
     return 0

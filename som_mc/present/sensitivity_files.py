@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -247,6 +247,7 @@ def run_sensitivity(
     actors: Sequence[str] | None = None,
     level: float | None = None,
     overwrite: bool = False,
+    sobol_values: Callable[[], tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> str:
     """Run the analyses, write their files to `out`, and return a readable report.
 
@@ -275,6 +276,10 @@ def run_sensitivity(
         A further probability for the break-even values (besides 0.5).
     overwrite : bool
         Replace existing output files.
+    sobol_values : callable, optional
+        Returns ``sobol_base_values(case, n_base, seed)`` (e.g. computed meanwhile in a
+        process started earlier, :class:`som_mc.present.background.Background`); by
+        default it is computed here (in the figure helper process when there is one).
 
     Raises
     ------
@@ -322,7 +327,9 @@ def run_sensitivity(
                 case, out, figs, prov, chosen, shown, levels, relative, groups, years
             )
         if "sobol" in parts:
-            lines += _sobol_part(case, out, figs, prov, chosen, shown, n_base, seed, groups, draws)
+            lines += _sobol_part(
+                case, out, figs, prov, chosen, shown, n_base, seed, groups, draws, sobol_values
+            )
         if "breakeven" in parts:
             lines += _breakeven_part(case, out, prov, chosen, shown, draws, seed, level)
         if "scenarios" in parts:
@@ -458,12 +465,13 @@ def _sobol_part(
     seed: int,
     groups: Mapping[str, Sequence[str]] | None,
     draws: int,
+    sobol_values: Callable[[], tuple[np.ndarray, np.ndarray]] | None,
 ) -> list[str]:
     lines: list[str] = []
     # the helper process draws the Sobol sample (importing scipy.stats), maps it through
-    # the quantile functions and runs the Monte Carlo part while this one loads the
-    # compiled kernel
-    values = figs.run(sobol_base_values, case, n_base, seed)
+    # the quantile functions (unless given) and runs the Monte Carlo part while this one
+    # loads the compiled kernel
+    values = sobol_values or figs.run(sobol_base_values, case, n_base, seed)
     rank_parts = figs.run(_rank_parts, case, draws, seed, chosen)
     load_kernel(compile_case(case))
     sob = sobol_analysis(
