@@ -48,38 +48,50 @@ def _sleeps() -> None:
     time.sleep(60)
 
 
+def _one(fn, *args, fork=None):  # type: ignore[no-untyped-def]
+    return Background({"job": (fn, args)}, fork=fork)
+
+
 @linux
 def test_the_value_comes_from_the_forked_process():
-    job = Background(_pid_and_square, 12, fork=True)
+    job = Background({"a": (_pid_and_square, (12,)), "b": (_pid_and_square, (3,))}, fork=True)
     assert job.forked == FORKS
-    pid, value = job.result()
+    assert "a" in job and "c" not in job
+    assert job.result("b")[1] == 9  # out of order: "a" is received and kept meanwhile
+    assert not job.forked  # both received: the process is gone
+    pid, value = job.result("a")
     assert value == 144
     assert (pid != os.getpid()) == FORKS
-    assert not job.forked  # done: the process is gone
 
 
 def test_without_a_fork_the_value_is_computed_here():
-    job = Background(_pid_and_square, 5, fork=False)
+    job = _one(_pid_and_square, 5, fork=False)
     assert not job.forked
-    assert job.result() == (os.getpid(), 25)
+    assert job.result("job") == (os.getpid(), 25)
 
 
 @linux
 def test_a_job_that_fails_or_dies_in_the_forked_process_is_computed_here():
-    assert Background(_fails_in_the_child, 1, fork=True).result() == 2
-    assert Background(_dies_in_the_child, 1, fork=True).result() == 0
+    assert _one(_fails_in_the_child, 1, fork=True).result("job") == 2
+    assert _one(_dies_in_the_child, 1, fork=True).result("job") == 0
+    # a job after one the process died on is computed here too
+    job = Background(
+        {"dies": (_dies_in_the_child, (5,)), "after": (_pid_and_square, (2,))}, fork=True
+    )
+    assert job.result("after") == (os.getpid(), 4)
+    assert job.result("dies") == 4
 
 
 @linux
 @pytest.mark.parametrize("fork", [True, False])
 def test_an_error_of_the_job_is_raised_here(fork):
     with pytest.raises(ValueError, match="bad value 4"):
-        Background(_raises, 4, fork=fork).result()
+        _one(_raises, 4, fork=fork).result("job")
 
 
 @linux
 def test_close_stops_a_running_process():
-    job = Background(_sleeps, fork=True)
+    job = _one(_sleeps, fork=True)
     proc = job._proc
     job.close()
     assert not job.forked
@@ -91,7 +103,7 @@ def test_close_stops_a_running_process():
 def test_sobol_base_values_from_the_forked_process_are_the_same_bit_for_bit():
     case = load_case(CASE)
     here = sobol_base_values(case, 256, 9)
-    there = Background(sobol_base_values, case, 256, 9, fork=True).result()
+    there = _one(sobol_base_values, case, 256, 9, fork=True).result("job")
     for a, b in zip(here, there, strict=True):
         np.testing.assert_array_equal(a, b)
 
@@ -104,18 +116,19 @@ def test_sobol_command_gives_the_same_tables_with_the_values_computed_early(tmp_
     def run(out: Path) -> dict[str, bytes]:
         args = ["sensitivity", str(CASE), "--method", "sobol", "--n-base", "64"]
         assert main([*args, "--draws", "500", "--seed", "3", "--out", str(out)]) == 0
-        return {p.name: p.read_bytes() for p in sorted(out.glob("*.csv"))}
+        return {p.name: p.read_bytes() for p in sorted(out.glob("*.csv"))}  # 4 tables
 
     early = run(tmp_path / "early")
     started: list[bool] = []
     original = background.Background.__init__
 
-    def no_fork(self, fn, *args, fork=None):  # type: ignore[no-untyped-def]
-        original(self, fn, *args, fork=False)
+    def no_fork(self, jobs, fork=None):  # type: ignore[no-untyped-def]
+        original(self, jobs, fork=False)
         started.append(self.forked)
 
     monkeypatch.setattr(background.Background, "__init__", no_fork)
     here = run(tmp_path / "here")
     assert started == [False]  # the second run computed the values itself
-    assert early.keys() == here.keys() and "sobol.csv" in early
+    assert early.keys() == here.keys()
+    assert {"sobol.csv", "rank_correlations.csv", "downside_drivers.csv"} <= early.keys()
     assert early == here

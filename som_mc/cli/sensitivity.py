@@ -163,6 +163,13 @@ def _sobol_values(case: Any, n_base: int, seed: int) -> Any:
     return sobol_base_values(case, n_base, seed)
 
 
+def _rank_analysis(case: Any, draws: int, seed: int, actors: list[str] | None) -> Any:
+    """``rank_analysis`` (imported in the process that computes it)."""
+    from som_mc.sensitivity import rank_analysis
+
+    return rank_analysis(case, draws=draws, seed=seed, actors=actors)
+
+
 def command(args: argparse.Namespace) -> int:
     """Run the analyses and write their files."""
     from som_mc.case import load_case_file as load_case
@@ -175,14 +182,18 @@ def command(args: argparse.Namespace) -> int:
     _check_size(case, args)
     out = Path(args.out) if args.out else Path(f"sensitivity_{Path(args.case).stem}")
     seed = normalize_seed(args.seed)
-    # the Sobol base values (scipy.stats' Sobol sequence through the quantile functions)
-    # are computed in a process forked now, while this one imports the rest and loads the
-    # compiled kernel
-    early = (
-        Background(_sobol_values, case, args.n_base, seed)
-        if args.method in ("sobol", "all")
-        else None
-    )
+    background = None
+    if args.method in ("sobol", "all"):
+        # the Sobol base values (scipy.stats' Sobol sequence through the quantile functions)
+        # and the rank measures are computed in a process forked now, while this one
+        # imports the rest and loads the compiled kernel
+        actors = None if args.actor is None else list(dict.fromkeys(args.actor))
+        background = Background(
+            {
+                "sobol_values": (_sobol_values, (case, args.n_base, seed)),
+                "rank_analysis": (_rank_analysis, (case, args.draws, seed, actors)),
+            }
+        )
     try:
         from som_mc.present.sensitivity_files import run_sensitivity
 
@@ -199,11 +210,11 @@ def command(args: argparse.Namespace) -> int:
             actors=args.actor,
             level=args.level,
             overwrite=args.force,
-            sobol_values=early.result if early is not None and early.forked else None,
+            background=background if background is not None and background.forked else None,
         )
     finally:
-        if early is not None:
-            early.close()
+        if background is not None:
+            background.close()
     print(report)
     print(f"(seed {seed})")
     return 0

@@ -1,10 +1,11 @@
-"""Compute one thing in a process forked early, while this one goes on with its imports.
+"""Compute a few things in a process forked early, while this one goes on with its imports.
 
-A command that needs a result its other work does not depend on (``som-mc sensitivity``:
-the Sobol base sample mapped through the quantile functions, which needs scipy.stats, ≈ 1 s
-to import) can start it in a process forked right after the case is loaded, before this
-process imports xarray, matplotlib and numba, and pick it up when it needs it. The forked
-process imports what the job needs by itself, on the second CPU.
+A command that needs results its other work does not depend on (``som-mc sensitivity
+--method sobol``: the Sobol base sample mapped through the quantile functions, and the rank
+measures of a plain Monte Carlo run, which need scipy.stats, ≈ 1 s to import) can start them
+in a process forked right after the case is loaded, before this process imports xarray,
+matplotlib and numba, and pick them up when it needs them. The forked process imports what
+the jobs need by itself, on the second CPU.
 
 Light on purpose: importing this module imports nothing heavy.
 """
@@ -14,11 +15,14 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from multiprocessing.connection import Connection
 from typing import Any
 
 __all__ = ["Background", "spare_cpu"]
+
+#: A job: a module-level function and its arguments.
+Job = tuple[Callable[..., Any], tuple[Any, ...]]
 
 
 def spare_cpu() -> bool:
@@ -31,15 +35,16 @@ def spare_cpu() -> bool:
         return (os.cpu_count() or 1) >= 2
 
 
-def _child(conn: Connection, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
-    """In the forked process: send ``(True, fn(*args))``, or ``(False, None)`` if it raised."""
+def _child(conn: Connection, jobs: Mapping[str, Job]) -> None:
+    """In the forked process: run the jobs in order, sending ``(name, ok, value)`` for each."""
     try:
-        try:
-            value = fn(*args)
-        except BaseException:  # the parent computes it again and reports the error
-            conn.send((False, None))
-        else:
-            conn.send((True, value))
+        for name, (fn, args) in jobs.items():
+            try:
+                value = fn(*args)
+            except BaseException:  # the parent computes it again and reports the error
+                conn.send((name, False, None))
+            else:
+                conn.send((name, True, value))
     except (OSError, ValueError):  # pragma: no cover - the parent is gone
         pass
     finally:
@@ -47,27 +52,26 @@ def _child(conn: Connection, fn: Callable[..., Any], args: tuple[Any, ...]) -> N
 
 
 class Background:
-    """``fn(*args)`` computed in a process forked now, or here when it is asked for.
+    """Named jobs computed in order in a process forked now, or here when asked for.
 
     The process is forked only on Linux with a spare CPU and when this process runs no
-    other thread (forking a threaded process is unsafe); otherwise, or when the forked
-    process fails or dies, :meth:`result` computes ``fn(*args)`` in this process. The
-    value is the same either way (`fn` must be deterministic, its arguments and result
-    picklable); an error `fn` raises is raised by :meth:`result` in this process.
+    other thread (forking a threaded process is unsafe); otherwise, or for a job the forked
+    process fails or dies on, :meth:`result` computes it in this process. The values are
+    the same either way (jobs must be deterministic, their arguments and results
+    picklable); an error a job raises is raised by :meth:`result` in this process.
 
     Parameters
     ----------
-    fn : callable
-        A module-level function (the forked process gets it by reference).
-    *args
-        Its arguments.
+    jobs : mapping of str to (function, args)
+        Module-level functions (the forked process gets them by reference) and their
+        arguments, run in this order.
     fork : bool, optional
         Fork a process; default when there is a spare CPU.
     """
 
-    def __init__(self, fn: Callable[..., Any], *args: Any, fork: bool | None = None) -> None:
-        self._fn = fn
-        self._args = args
+    def __init__(self, jobs: Mapping[str, Job], *, fork: bool | None = None) -> None:
+        self._jobs = dict(jobs)
+        self._done: dict[str, tuple[bool, Any]] = {}
         self._conn: Connection | None = None
         self._proc: Any = None
         if (spare_cpu() if fork is None else fork) and threading.active_count() == 1:
@@ -76,30 +80,41 @@ class Background:
             try:
                 ctx = multiprocessing.get_context("fork")
                 recv, send = ctx.Pipe(duplex=False)
-                proc = ctx.Process(target=_child, args=(send, fn, args), daemon=True)
+                proc = ctx.Process(target=_child, args=(send, self._jobs), daemon=True)
                 proc.start()
-            except (OSError, RuntimeError, ValueError):  # no process: compute it here
+            except (OSError, RuntimeError, ValueError):  # no process: compute them here
                 return
             send.close()
             self._conn, self._proc = recv, proc
 
     @property
     def forked(self) -> bool:
-        """Whether a forked process is computing the value."""
+        """Whether a forked process is computing (some of) the jobs."""
         return self._conn is not None
 
-    def result(self) -> Any:
-        """Return ``fn(*args)``: the forked process's value, or computed here."""
-        if self._conn is not None:
+    def __contains__(self, name: object) -> bool:
+        return name in self._jobs
+
+    def result(self, name: str) -> Any:
+        """Return the value of job `name`: the forked process's, or computed here.
+
+        Raises
+        ------
+        KeyError
+            For a job not given.
+        """
+        fn, args = self._jobs[name]
+        while name not in self._done and self._conn is not None:
             try:
-                ok, value = self._conn.recv()
-            except (EOFError, OSError):  # the process died
-                ok, value = False, None
-            finally:
+                got, ok, value = self._conn.recv()
+            except (EOFError, OSError):  # the process died: the rest are computed here
                 self.close()
-            if ok:
-                return value
-        return self._fn(*self._args)
+                break
+            self._done[got] = (ok, value)
+            if len(self._done) == len(self._jobs):
+                self.close()
+        ok, value = self._done.pop(name, (False, None))
+        return value if ok else fn(*args)
 
     def close(self) -> None:
         """Stop the forked process if it still runs (e.g. when an error ends the command)."""

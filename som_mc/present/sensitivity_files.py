@@ -14,6 +14,7 @@ import re
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -26,6 +27,7 @@ from som_mc._version import __version__
 from som_mc.case import Case, case_hash
 from som_mc.errors import SomMcError
 from som_mc.model import TOTAL, compile_case
+from som_mc.present.background import Background
 from som_mc.present.figure_files import FigureWriter
 from som_mc.present.format import format_number, format_pct
 from som_mc.present.plotting.sensitivity import (
@@ -36,16 +38,14 @@ from som_mc.present.plotting.sensitivity import (
     plot_tornado,
 )
 from som_mc.present.tables import render_table, safe_csv_text
-from som_mc.run import simulate
 from som_mc.run.driver import xarray_without_dask
 from som_mc.sampling import normalize_seed
 from som_mc.sensitivity import (
     check_actors,
-    downside_drivers,
     input_groups,
     load_kernel,
     probabilistic_switching,
-    rank_measures,
+    rank_analysis,
     scenario_analysis,
     sobol_analysis,
     sobol_base_values,
@@ -247,7 +247,7 @@ def run_sensitivity(
     actors: Sequence[str] | None = None,
     level: float | None = None,
     overwrite: bool = False,
-    sobol_values: Callable[[], tuple[np.ndarray, np.ndarray]] | None = None,
+    background: Background | None = None,
 ) -> str:
     """Run the analyses, write their files to `out`, and return a readable report.
 
@@ -276,10 +276,12 @@ def run_sensitivity(
         A further probability for the break-even values (besides 0.5).
     overwrite : bool
         Replace existing output files.
-    sobol_values : callable, optional
-        Returns ``sobol_base_values(case, n_base, seed)`` (e.g. computed meanwhile in a
-        process started earlier, :class:`som_mc.present.background.Background`); by
-        default it is computed here (in the figure helper process when there is one).
+    background : Background, optional
+        Jobs started earlier (:mod:`som_mc.present.background`) whose values the Sobol
+        part uses: ``"sobol_values"``, ``sobol_base_values(case, n_base, seed)``, and
+        ``"rank_analysis"``, ``rank_analysis(case, draws=draws, seed=seed, actors=…)`` of
+        the chosen actors; what it lacks is computed here (in the figure helper process
+        when there is one).
 
     Raises
     ------
@@ -328,7 +330,7 @@ def run_sensitivity(
             )
         if "sobol" in parts:
             lines += _sobol_part(
-                case, out, figs, prov, chosen, shown, n_base, seed, groups, draws, sobol_values
+                case, out, figs, prov, chosen, shown, n_base, seed, groups, draws, background
             )
         if "breakeven" in parts:
             lines += _breakeven_part(case, out, prov, chosen, shown, draws, seed, level)
@@ -465,14 +467,22 @@ def _sobol_part(
     seed: int,
     groups: Mapping[str, Sequence[str]] | None,
     draws: int,
-    sobol_values: Callable[[], tuple[np.ndarray, np.ndarray]] | None,
+    background: Background | None,
 ) -> list[str]:
     lines: list[str] = []
-    # the helper process draws the Sobol sample (importing scipy.stats), maps it through
-    # the quantile functions (unless given) and runs the Monte Carlo part while this one
-    # loads the compiled kernel
-    values = sobol_values or figs.run(sobol_base_values, case, n_base, seed)
-    rank_parts = figs.run(_rank_parts, case, draws, seed, chosen)
+    # the helper process (or the one started earlier, `background`) draws the Sobol
+    # sample (importing scipy.stats), maps it through the quantile functions and runs the
+    # Monte Carlo part while this one loads the compiled kernel
+    values: Callable[[], Any]
+    rank_parts: Callable[[], Any]
+    if background is not None and "sobol_values" in background:
+        values = partial(background.result, "sobol_values")
+    else:
+        values = figs.run(sobol_base_values, case, n_base, seed)
+    if background is not None and "rank_analysis" in background:
+        rank_parts = partial(background.result, "rank_analysis")
+    else:
+        rank_parts = figs.run(rank_analysis, case, draws=draws, seed=seed, actors=chosen)
     load_kernel(compile_case(case))
     sob = sobol_analysis(
         case, n_base=n_base, seed=seed, groups=groups, actors=chosen, values=values()
@@ -547,14 +557,6 @@ def _sobol_part(
             "",
         ]
     return lines
-
-
-def _rank_parts(
-    case: Case, draws: int, seed: int, chosen: list[str]
-) -> tuple[xr.Dataset, xr.Dataset]:
-    """Rank measures and downside drivers of a plain Monte Carlo run."""
-    ds = simulate(case, draws=draws, seed=seed)
-    return rank_measures(ds, actors=chosen), downside_drivers(ds, actors=chosen)
 
 
 def _breakeven_part(

@@ -46,6 +46,7 @@ __all__ = [
     "evaluate_years",
     "input_groups",
     "load_kernel",
+    "rank_analysis",
     "rank_measures",
     "sobol_analysis",
     "sobol_base_sample",
@@ -1117,6 +1118,20 @@ def rank_measures(ds: xr.Dataset, *, actors: Sequence[str] | None = None) -> xr.
         },
         attrs={"n_draws": int(n), "case_name": ds.attrs.get("case_name", "")},
     ).sel(actor=check_actors([*map(str, ds.actor.values), TOTAL], actors))
+
+
+def rank_analysis(
+    case: Case, *, draws: int, seed: int, actors: Sequence[str] | None = None
+) -> tuple[xr.Dataset, xr.Dataset]:
+    """Rank measures and downside drivers of one plain Monte Carlo run of the case.
+
+    :func:`rank_measures` and :func:`downside_drivers` of ``som_mc.simulate(case,
+    draws=draws, seed=seed)``.
+    """
+    from som_mc.run import simulate
+
+    ds = simulate(case, draws=draws, seed=seed)
+    return rank_measures(ds, actors=actors), downside_drivers(ds, actors=actors)
 
 
 def downside_drivers(ds: xr.Dataset, *, actors: Sequence[str] | None = None) -> xr.Dataset:
