@@ -36,6 +36,7 @@ from som_mc.sensitivity import (
     sobol_analysis,
     sobol_base_sample,
     sobol_base_values,
+    spider,
     tornado,
 )
 from som_mc.sensitivity.analysis import (
@@ -215,6 +216,60 @@ def test_one_layout_gives_the_pixels_of_constrained_layout_at_each_save(tmp_path
     assert _same_pixels(tmp_path / "each.png", tmp_path / "once.png")
     svg = (tmp_path / "once.svg").read_text(encoding="utf-8")
     assert svg.count("<use ") > 100  # text drawn as glyph paths, as before
+
+
+def _engine_layout(fig, dpi):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig)
+    fig.set_dpi(dpi)
+    fig.get_layout_engine().execute(fig)
+
+
+def _auto_ticks(_data, *, actor):
+    # an axis whose ticks depend on its length (AutoLocator): long tick labels on the
+    # left shrink the axes, which may drop ticks: then the engine itself lays it out
+    from som_mc.present.plotting._style import new_axes
+
+    ax = new_axes(None, (4.0, 3.0))
+    ax.plot([0.0, 1.0e6], [0.0, 1.0])
+    ax.set_yticks([0.0, 0.5, 1.0], ["en meget lang etiket " * 2, "b", "c"])
+    ax.set_title(actor)
+    return ax
+
+
+def _with_suptitle(data, *, actor):
+    ax = plot_tornado(data, actor=actor)
+    ax.figure.suptitle("Overskrift")
+    return ax
+
+
+@pytest.mark.parametrize(
+    "kind", ["tornado", "spider", "sobol", "sobol_by_year", "auto_ticks", "suptitle"]
+)
+def test_fix_layout_places_the_axes_where_constrained_layout_does(kind):
+    from som_mc.present.plotting._style import fix_layout
+    from som_mc.present.plotting.sensitivity import plot_sobol, plot_spider
+
+    case = _grouped_case()
+    tor = tornado(case)
+    data = {
+        "tornado": (plot_tornado, tor),
+        "spider": (plot_spider, spider(case, inputs=list(tor.input.values[:2]))),
+        "sobol": (plot_sobol, sobol_analysis(case, n_base=32, seed=2)),
+        "sobol_by_year": (plot_sobol_by_year, sobol_analysis(case, n_base=32, seed=2)),
+        "auto_ticks": (_auto_ticks, None),
+        "suptitle": (_with_suptitle, tor),
+    }
+    plot, values = data[kind]
+    for actor in ("kommune", "total"):
+        ours, engine = plot(values, actor=actor), plot(values, actor=actor)
+        fix_layout(ours.figure, 150)
+        _engine_layout(engine.figure, 150)
+        assert ours.figure.get_layout_engine() is None
+        np.testing.assert_allclose(
+            ours.get_position().bounds, engine.get_position().bounds, rtol=0, atol=1e-9
+        )
 
 
 def _broken_plot(data, *, actor):
