@@ -160,17 +160,22 @@ def test_sobol_analysis_in_blocks_of_base_rows_equals_the_plain_pipeline(monkeyp
 
 @pytest.mark.parametrize("m", [1, 2, 8, 9, 17, 40])
 @pytest.mark.parametrize("bootstrap", [False, True])
-def test_sobol_estimates_in_blocks_of_outputs_equal_all_outputs_at_once(m, bootstrap):
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_sobol_estimates_in_blocks_of_outputs_equal_all_outputs_at_once(m, bootstrap, order):
+    # in blocks of outputs, on one thread or two: the numbers of all outputs at once (an
+    # F-ordered y, as y[:, mask] gives, sums in another order: it is taken whole)
     g, n = 5, 128
     rng = np.random.default_rng(m)
     y = rng.normal(3e6, 1e6, size=(n * (g + 2), m))
     y[:, m // 2] = 7.0  # an output that does not vary: NaN indices
-    blocked = sobol_estimates(y, g, seed=2, bootstrap=bootstrap)
+    y = np.asarray(y, order=order)
     whole = _sobol_estimates(y, g, seed=2, num_resamples=100, conf_level=0.95, bootstrap=bootstrap)
-    assert blocked.keys() == whole.keys()
-    for key, value in whole.items():
-        np.testing.assert_array_equal(blocked[key], value)
-    assert np.isnan(blocked["S1"][:, m // 2]).all()
+    for threads in (1, 2):
+        blocked = sobol_estimates(y, g, seed=2, bootstrap=bootstrap, threads=threads)
+        assert blocked.keys() == whole.keys()
+        for key, value in whole.items():
+            np.testing.assert_array_equal(blocked[key], value)
+        assert np.isnan(blocked["S1"][:, m // 2]).all()
 
 
 def test_sobol_analysis_with_given_base_values_is_the_same():
