@@ -132,3 +132,21 @@ def test_sobol_command_gives_the_same_tables_with_the_values_computed_early(tmp_
     assert early.keys() == here.keys()
     assert {"sobol.csv", "rank_correlations.csv", "downside_drivers.csv"} <= early.keys()
     assert early == here
+
+
+@linux
+def test_keep_freed_memory_sets_glibcs_thresholds_in_the_process():
+    import subprocess
+
+    code = (
+        "import numpy as np\n"
+        "from som_mc.present.background import keep_freed_memory\n"
+        "ok = keep_freed_memory()\n"
+        "a = np.arange(8_000_000.0); s = a.sum(); del a\n"
+        "b = np.arange(8_000_000.0); assert b.sum() == s\n"
+        "print(ok)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(CASE.parents[1])}
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "True"

@@ -173,8 +173,10 @@ def _rank_analysis(case: Any, draws: int, seed: int, actors: list[str] | None) -
 def command(args: argparse.Namespace) -> int:
     """Run the analyses and write their files."""
     from som_mc.case import load_case_file as load_case
-    from som_mc.present.background import Background
+    from som_mc.present.background import Background, keep_freed_memory
     from som_mc.sampling import normalize_seed
+
+    keep_freed_memory()  # arrays of tens of MB made and freed again and again
 
     case = evidence_case(
         load_case(args.case, catalog=args.catalog, strict=args.strict), args, args.case
