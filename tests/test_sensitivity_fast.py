@@ -30,8 +30,17 @@ from som_mc.engine.kernel import run_kernel
 from som_mc.model import compile_case
 from som_mc.present.figure_files import FigureWriter, save_figure
 from som_mc.present.plotting.sensitivity import plot_sobol_by_year, plot_tornado
-from som_mc.sensitivity import input_groups, sobol_analysis, sobol_base_sample, tornado
+from som_mc.sensitivity import (
+    analysis,
+    input_groups,
+    sobol_analysis,
+    sobol_base_sample,
+    sobol_base_values,
+    spider,
+    tornado,
+)
 from som_mc.sensitivity.analysis import (
+    _sobol_estimates,
     evaluate,
     evaluate_years,
     saltelli_matrix,
@@ -110,6 +119,16 @@ def _plain_sobol(case, n_base: int, seed: int):
     flat = y.reshape(y.shape[0], -1)
     last_year = (np.arange(y.shape[1]) == y.shape[1] - 1).repeat(y.shape[2])
     est = sobol_estimates(flat[:, last_year], len(labels), seed=seed)
+    # the per-year point estimates of every output at once (no blocks of outputs); the
+    # last year's are those computed with its intervals
+    by_year = _sobol_estimates(
+        flat, len(labels), seed=seed, num_resamples=100, conf_level=0.95, bootstrap=False
+    )
+    for key in ("S1", "ST"):
+        by_year[key][:, last_year] = est[key]
+    est.update(
+        {f"{k}_by_year": by_year[k].reshape(len(labels), *y.shape[1:]) for k in ("S1", "ST")}
+    )
     return labels, est
 
 
@@ -121,6 +140,56 @@ def test_sobol_analysis_equals_the_plain_pipeline_bit_for_bit(case_of):
     assert list(res.input.values) == labels
     for key in ("S1", "S1_conf", "ST", "ST_conf"):
         np.testing.assert_array_equal(res[key].transpose("input", "actor").values, est[key])
+    for key in ("S1_by_year", "ST_by_year"):
+        np.testing.assert_array_equal(res[key].transpose("input", "year", "actor").values, est[key])
+
+
+@pytest.mark.parametrize("rows", [1, 7 * 70, 10**6])
+def test_sobol_analysis_in_blocks_of_base_rows_equals_the_plain_pipeline(monkeypatch, rows):
+    # blocks of 1 base row, of 7 (the last block 1 row short of 7: 64 = 9 * 7 + 1) and one
+    # block of everything: the kernel sees slices of the design, the numbers stay the same
+    case = load_case(CASE)
+    _labels, est = _plain_sobol(case, 64, seed=7)
+    monkeypatch.setattr(analysis, "_BLOCK_ROWS", rows)
+    res = sobol_analysis(case, n_base=64, seed=7)
+    for key in ("S1", "S1_conf", "ST", "ST_conf"):
+        np.testing.assert_array_equal(res[key].transpose("input", "actor").values, est[key])
+    for key in ("S1_by_year", "ST_by_year"):
+        np.testing.assert_array_equal(res[key].transpose("input", "year", "actor").values, est[key])
+
+
+@pytest.mark.parametrize("m", [1, 2, 8, 9, 17, 40])
+@pytest.mark.parametrize("bootstrap", [False, True])
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_sobol_estimates_in_blocks_of_outputs_equal_all_outputs_at_once(m, bootstrap, order):
+    # in blocks of outputs, on one thread or two: the numbers of all outputs at once (an
+    # F-ordered y, as y[:, mask] gives, sums in another order: it is taken whole)
+    g, n = 5, 128
+    rng = np.random.default_rng(m)
+    y = rng.normal(3e6, 1e6, size=(n * (g + 2), m))
+    y[:, m // 2] = 7.0  # an output that does not vary: NaN indices
+    y = np.asarray(y, order=order)
+    whole = _sobol_estimates(y, g, seed=2, num_resamples=100, conf_level=0.95, bootstrap=bootstrap)
+    for threads in (1, 2):
+        blocked = sobol_estimates(y, g, seed=2, bootstrap=bootstrap, threads=threads)
+        assert blocked.keys() == whole.keys()
+        for key, value in whole.items():
+            np.testing.assert_array_equal(blocked[key], value)
+        assert np.isnan(blocked["S1"][:, m // 2]).all()
+
+
+def test_sobol_analysis_with_given_base_values_is_the_same():
+    case = _grouped_case()
+    one = sobol_analysis(case, n_base=128, seed=11)
+    a, b = sobol_base_values(case, 128, 11)
+    two = sobol_analysis(case, n_base=128, seed=11, values=(a, b))
+    for key in ("S1", "S1_conf", "ST", "ST_conf", "S1_by_year", "ST_by_year"):
+        np.testing.assert_array_equal(one[key].values, two[key].values)
+    with pytest.raises(ValueError, match="base values must be two arrays of shape"):
+        sobol_analysis(case, n_base=128, seed=11, values=(a[:64], b[:64]))
+    base = sobol_base_sample(a.shape[1], 128, 11)
+    with pytest.raises(ValueError, match="either the base sample or its values"):
+        sobol_analysis(case, n_base=128, seed=11, base=base, values=(a, b))
 
 
 def test_sobol_analysis_with_a_given_base_sample_is_the_same():
@@ -152,6 +221,60 @@ def test_one_layout_gives_the_pixels_of_constrained_layout_at_each_save(tmp_path
     assert _same_pixels(tmp_path / "each.png", tmp_path / "once.png")
     svg = (tmp_path / "once.svg").read_text(encoding="utf-8")
     assert svg.count("<use ") > 100  # text drawn as glyph paths, as before
+
+
+def _engine_layout(fig, dpi):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig)
+    fig.set_dpi(dpi)
+    fig.get_layout_engine().execute(fig)
+
+
+def _auto_ticks(_data, *, actor):
+    # an axis whose ticks depend on its length (AutoLocator): long tick labels on the
+    # left shrink the axes, which may drop ticks: then the engine itself lays it out
+    from som_mc.present.plotting._style import new_axes
+
+    ax = new_axes(None, (4.0, 3.0))
+    ax.plot([0.0, 1.0e6], [0.0, 1.0])
+    ax.set_yticks([0.0, 0.5, 1.0], ["en meget lang etiket " * 2, "b", "c"])
+    ax.set_title(actor)
+    return ax
+
+
+def _with_suptitle(data, *, actor):
+    ax = plot_tornado(data, actor=actor)
+    ax.figure.suptitle("Overskrift")
+    return ax
+
+
+@pytest.mark.parametrize(
+    "kind", ["tornado", "spider", "sobol", "sobol_by_year", "auto_ticks", "suptitle"]
+)
+def test_fix_layout_places_the_axes_where_constrained_layout_does(kind):
+    from som_mc.present.plotting._style import fix_layout
+    from som_mc.present.plotting.sensitivity import plot_sobol, plot_spider
+
+    case = _grouped_case()
+    tor = tornado(case)
+    data = {
+        "tornado": (plot_tornado, tor),
+        "spider": (plot_spider, spider(case, inputs=list(tor.input.values[:2]))),
+        "sobol": (plot_sobol, sobol_analysis(case, n_base=32, seed=2)),
+        "sobol_by_year": (plot_sobol_by_year, sobol_analysis(case, n_base=32, seed=2)),
+        "auto_ticks": (_auto_ticks, None),
+        "suptitle": (_with_suptitle, tor),
+    }
+    plot, values = data[kind]
+    for actor in ("kommune", "total"):
+        ours, engine = plot(values, actor=actor), plot(values, actor=actor)
+        fix_layout(ours.figure, 150)
+        _engine_layout(engine.figure, 150)
+        assert ours.figure.get_layout_engine() is None
+        np.testing.assert_allclose(
+            ours.get_position().bounds, engine.get_position().bounds, rtol=0, atol=1e-9
+        )
 
 
 def _broken_plot(data, *, actor):

@@ -156,11 +156,27 @@ def _check_size(case: Any, args: argparse.Namespace) -> None:
             )
 
 
+def _sobol_values(case: Any, n_base: int, seed: int) -> Any:
+    """``sobol_base_values`` (imported in the process that computes it)."""
+    from som_mc.sensitivity import sobol_base_values
+
+    return sobol_base_values(case, n_base, seed)
+
+
+def _rank_analysis(case: Any, draws: int, seed: int, actors: list[str] | None) -> Any:
+    """``rank_analysis`` (imported in the process that computes it)."""
+    from som_mc.sensitivity import rank_analysis
+
+    return rank_analysis(case, draws=draws, seed=seed, actors=actors)
+
+
 def command(args: argparse.Namespace) -> int:
     """Run the analyses and write their files."""
     from som_mc.case import load_case_file as load_case
-    from som_mc.present.sensitivity_files import run_sensitivity
+    from som_mc.present.background import Background, keep_freed_memory
     from som_mc.sampling import normalize_seed
+
+    keep_freed_memory()  # arrays of tens of MB made and freed again and again
 
     case = evidence_case(
         load_case(args.case, catalog=args.catalog, strict=args.strict), args, args.case
@@ -168,20 +184,39 @@ def command(args: argparse.Namespace) -> int:
     _check_size(case, args)
     out = Path(args.out) if args.out else Path(f"sensitivity_{Path(args.case).stem}")
     seed = normalize_seed(args.seed)
-    report = run_sensitivity(
-        case,
-        out,
-        method=args.method,
-        levels=args.levels,
-        relative=None if args.relative is None else args.relative / 100.0,
-        groups=dict(args.group or []),
-        n_base=args.n_base,
-        draws=args.draws,
-        seed=seed,
-        actors=args.actor,
-        level=args.level,
-        overwrite=args.force,
-    )
+    background = None
+    if args.method in ("sobol", "all"):
+        # the Sobol base values (scipy.stats' Sobol sequence through the quantile functions)
+        # and the rank measures are computed in a process forked now, while this one
+        # imports the rest and loads the compiled kernel
+        actors = None if args.actor is None else list(dict.fromkeys(args.actor))
+        background = Background(
+            {
+                "sobol_values": (_sobol_values, (case, args.n_base, seed)),
+                "rank_analysis": (_rank_analysis, (case, args.draws, seed, actors)),
+            }
+        )
+    try:
+        from som_mc.present.sensitivity_files import run_sensitivity
+
+        report = run_sensitivity(
+            case,
+            out,
+            method=args.method,
+            levels=args.levels,
+            relative=None if args.relative is None else args.relative / 100.0,
+            groups=dict(args.group or []),
+            n_base=args.n_base,
+            draws=args.draws,
+            seed=seed,
+            actors=args.actor,
+            level=args.level,
+            overwrite=args.force,
+            background=background if background is not None and background.forked else None,
+        )
+    finally:
+        if background is not None:
+            background.close()
     print(report)
     print(f"(seed {seed})")
     return 0

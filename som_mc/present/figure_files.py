@@ -14,8 +14,6 @@ added after it).
 
 from __future__ import annotations
 
-import os
-import sys
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -27,6 +25,7 @@ from types import TracebackType
 from typing import Any
 
 from som_mc._io import atomic_write
+from som_mc.present.background import spare_cpu
 from som_mc.present.plotting._style import PNG_OPTIONS, fix_layout
 
 __all__ = ["DPI", "FigureWriter", "save_figure"]
@@ -64,16 +63,6 @@ def _one_blas_thread() -> None:
     threadpool_limits(limits=1)
 
 
-def _spare_cpu() -> bool:
-    """Whether a forked helper process can draw on a CPU of its own."""
-    if not sys.platform.startswith("linux"):  # fork is the safe, cheap start only there
-        return False
-    try:
-        return len(os.sched_getaffinity(0)) >= 2
-    except (AttributeError, OSError):  # pragma: no cover - no affinity call
-        return (os.cpu_count() or 1) >= 2
-
-
 class FigureWriter:
     """Collect figures to write; draw them (on two CPUs when possible) by :meth:`close`.
 
@@ -92,7 +81,7 @@ class FigureWriter:
 
     def __init__(self, out: Path, *, helper: bool | None = None) -> None:
         self.out = out
-        self._helper = _spare_cpu() if helper is None else helper
+        self._helper = spare_cpu() if helper is None else helper
         self._pool: ProcessPoolExecutor | None = None
         self._pending: deque[tuple[Any, ...]] = deque()  # given to no one yet
         self._given: list[tuple[Future[None], tuple[Any, ...]]] = []  # to the helper

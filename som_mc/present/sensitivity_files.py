@@ -12,8 +12,9 @@ from __future__ import annotations
 import json
 import re
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -26,6 +27,7 @@ from som_mc._version import __version__
 from som_mc.case import Case, case_hash
 from som_mc.errors import SomMcError
 from som_mc.model import TOTAL, compile_case
+from som_mc.present.background import Background
 from som_mc.present.figure_files import FigureWriter
 from som_mc.present.format import format_number, format_pct
 from som_mc.present.plotting.sensitivity import (
@@ -36,19 +38,17 @@ from som_mc.present.plotting.sensitivity import (
     plot_tornado,
 )
 from som_mc.present.tables import render_table, safe_csv_text
-from som_mc.run import simulate
 from som_mc.run.driver import xarray_without_dask
 from som_mc.sampling import normalize_seed
 from som_mc.sensitivity import (
     check_actors,
-    downside_drivers,
     input_groups,
     load_kernel,
     probabilistic_switching,
-    rank_measures,
+    rank_analysis,
     scenario_analysis,
     sobol_analysis,
-    sobol_base_sample,
+    sobol_base_values,
     spider,
     switching_values,
     tornado,
@@ -247,6 +247,7 @@ def run_sensitivity(
     actors: Sequence[str] | None = None,
     level: float | None = None,
     overwrite: bool = False,
+    background: Background | None = None,
 ) -> str:
     """Run the analyses, write their files to `out`, and return a readable report.
 
@@ -275,6 +276,12 @@ def run_sensitivity(
         A further probability for the break-even values (besides 0.5).
     overwrite : bool
         Replace existing output files.
+    background : Background, optional
+        Jobs started earlier (:mod:`som_mc.present.background`) whose values the Sobol
+        part uses: ``"sobol_values"``, ``sobol_base_values(case, n_base, seed)``, and
+        ``"rank_analysis"``, ``rank_analysis(case, draws=draws, seed=seed, actors=…)`` of
+        the chosen actors; what it lacks is computed here (in the figure helper process
+        when there is one).
 
     Raises
     ------
@@ -322,7 +329,9 @@ def run_sensitivity(
                 case, out, figs, prov, chosen, shown, levels, relative, groups, years
             )
         if "sobol" in parts:
-            lines += _sobol_part(case, out, figs, prov, chosen, shown, n_base, seed, groups, draws)
+            lines += _sobol_part(
+                case, out, figs, prov, chosen, shown, n_base, seed, groups, draws, background
+            )
         if "breakeven" in parts:
             lines += _breakeven_part(case, out, prov, chosen, shown, draws, seed, level)
         if "scenarios" in parts:
@@ -381,19 +390,20 @@ def _tornado_part(
 ) -> list[str]:
     lines: list[str] = []
     tor = tornado(case, levels=levels, relative=relative, groups=groups, actors=chosen)
+    # each figure is handed over as soon as its data exist: the helper draws meanwhile
+    for actor in chosen:
+        figs.add(plot_tornado, tor, f"tornado_{actor_file_name(actor)}", actor=actor)
     side = (
         f"P{round(100 * levels[0])}/P{round(100 * levels[1])}"
         if relative is None
         else f"±{format_number(100 * relative)} %"
     )
-    _write_table(tor, out, "tornado", prov)
     singles = set(_uncertain_names(case))
     sp = spider(case, inputs=[str(n) for n in tor.input.values if n in singles][:6], actors=chosen)
-    _write_table(sp, out, "spider", prov)
     for actor in chosen:
-        name = actor_file_name(actor)
-        figs.add(plot_tornado, tor, f"tornado_{name}", actor=actor)
-        figs.add(plot_spider, sp, f"spider_{name}", actor=actor)
+        figs.add(plot_spider, sp, f"spider_{actor_file_name(actor)}", actor=actor)
+    _write_table(tor, out, "tornado", prov)
+    _write_table(sp, out, "spider", prov)
     for actor in shown:
         sel = tor.sel(actor=actor)
         order = np.argsort(-sel.swing.values, kind="stable")
@@ -457,23 +467,32 @@ def _sobol_part(
     seed: int,
     groups: Mapping[str, Sequence[str]] | None,
     draws: int,
+    background: Background | None,
 ) -> list[str]:
     lines: list[str] = []
-    # the helper process draws the Sobol sample (importing scipy.stats) and runs the Monte
-    # Carlo part while this one loads the compiled kernel
-    n_inputs = len(_uncertain_names(case))
-    base = figs.run(sobol_base_sample, n_inputs, n_base, seed)
-    rank_parts = figs.run(_rank_parts, case, draws, seed, chosen)
+    # the helper process (or the one started earlier, `background`) draws the Sobol
+    # sample (importing scipy.stats), maps it through the quantile functions and runs the
+    # Monte Carlo part while this one loads the compiled kernel
+    values: Callable[[], Any]
+    rank_parts: Callable[[], Any]
+    if background is not None and "sobol_values" in background:
+        values = partial(background.result, "sobol_values")
+    else:
+        values = figs.run(sobol_base_values, case, n_base, seed)
+    if background is not None and "rank_analysis" in background:
+        rank_parts = partial(background.result, "rank_analysis")
+    else:
+        rank_parts = figs.run(rank_analysis, case, draws=draws, seed=seed, actors=chosen)
     load_kernel(compile_case(case))
     sob = sobol_analysis(
-        case, n_base=n_base, seed=seed, groups=groups, actors=chosen, base=base()
+        case, n_base=n_base, seed=seed, groups=groups, actors=chosen, values=values()
     )
-    _write_table(sob[["S1", "S1_conf", "ST", "ST_conf"]], out, "sobol", prov)
-    _write_table(sob[["S1_by_year", "ST_by_year"]], out, "sobol_by_year", prov)
-    for actor in chosen:
+    for actor in chosen:  # first: the helper draws them while the tables are written
         name = actor_file_name(actor)
         figs.add(plot_sobol, sob, f"sobol_{name}", actor=actor)
         figs.add(plot_sobol_by_year, sob, f"sobol_by_year_{name}", actor=actor)
+    _write_table(sob[["S1", "S1_conf", "ST", "ST_conf"]], out, "sobol", prov)
+    _write_table(sob[["S1_by_year", "ST_by_year"]], out, "sobol_by_year", prov)
     for actor in shown:
         sel = sob.sel(actor=actor)
         order = np.argsort(-np.nan_to_num(sel.ST.values), kind="stable")
@@ -538,14 +557,6 @@ def _sobol_part(
             "",
         ]
     return lines
-
-
-def _rank_parts(
-    case: Case, draws: int, seed: int, chosen: list[str]
-) -> tuple[xr.Dataset, xr.Dataset]:
-    """Rank measures and downside drivers of a plain Monte Carlo run."""
-    ds = simulate(case, draws=draws, seed=seed)
-    return rank_measures(ds, actors=chosen), downside_drivers(ds, actors=chosen)
 
 
 def _breakeven_part(

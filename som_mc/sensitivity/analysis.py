@@ -16,9 +16,13 @@ standardised rank regression coefficients), which come free from a plain Monte C
 from __future__ import annotations
 
 import fnmatch
+import itertools
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import xarray as xr
@@ -27,7 +31,7 @@ from threadpoolctl import threadpool_limits
 from som_mc.case import Case, input_domain
 from som_mc.distributions import point_value
 from som_mc.distributions._base import lazy_module
-from som_mc.engine.kernel import run_kernel
+from som_mc.engine.kernel import kernel_threads, run_kernel
 from som_mc.errors import SomMcError
 from som_mc.model import TOTAL, CaseModel, compile_case
 from som_mc.types import PointEstimate
@@ -45,9 +49,11 @@ __all__ = [
     "evaluate_years",
     "input_groups",
     "load_kernel",
+    "rank_analysis",
     "rank_measures",
     "sobol_analysis",
     "sobol_base_sample",
+    "sobol_base_values",
     "sobol_indices",
     "spider",
     "switching_values",
@@ -154,7 +160,9 @@ def evaluate(model: CaseModel, x: np.ndarray, *, inputs_major: bool = False) -> 
     return np.concatenate([horizon, horizon.sum(axis=1, keepdims=True)], axis=1)
 
 
-def evaluate_years(model: CaseModel, x: np.ndarray, *, inputs_major: bool = False) -> np.ndarray:
+def evaluate_years(
+    model: CaseModel, x: np.ndarray, *, inputs_major: bool = False, threads: int | None = None
+) -> np.ndarray:
     """Cumulative net result per year, per actor + total, for rows of inputs.
 
     Parameters
@@ -165,6 +173,8 @@ def evaluate_years(model: CaseModel, x: np.ndarray, *, inputs_major: bool = Fals
         Values of the uncertain inputs (outcome noise off: expected successes).
     inputs_major : bool
         `x` is given input by input, shape (U, n).
+    threads : int, optional
+        Threads of the kernel call (default :func:`som_mc.engine.kernel.kernel_threads`).
 
     Returns
     -------
@@ -172,7 +182,7 @@ def evaluate_years(model: CaseModel, x: np.ndarray, *, inputs_major: bool = Fals
         Cumulative (undiscounted) nettoresultat up to and including each model year; the
         last year equals :func:`evaluate`.
     """
-    net = run_kernel(model, x, inputs_major=inputs_major, net_only=True)["net"]
+    net = run_kernel(model, x, inputs_major=inputs_major, net_only=True, threads=threads)["net"]
     np.cumsum(net, axis=1, out=net)
     return np.concatenate([net, net.sum(axis=2, keepdims=True)], axis=2)
 
@@ -604,6 +614,52 @@ def _saltelli_inputs_major(a: np.ndarray, b: np.ndarray, group_index: np.ndarray
     return out.reshape(d, n * (n_groups + 2))
 
 
+def _evaluate_design(
+    func: Callable[[np.ndarray], np.ndarray],
+    a: np.ndarray,
+    b: np.ndarray,
+    group_index: np.ndarray,
+    *,
+    inputs_major: bool,
+    block: int | None,
+    threads: int = 1,
+) -> np.ndarray:
+    """``func`` of the Saltelli design of `a` and `b`, whole or in blocks of base rows.
+
+    Base row j owns the design rows ``j (G + 2) … (j + 1) (G + 2) − 1``
+    (:func:`saltelli_matrix`), so the design of base rows ``lo:hi`` is exactly the slice
+    ``lo (G + 2) : hi (G + 2)`` of the whole design. With several `threads`, blocks are
+    evaluated at the same time, each written to its own rows.
+    """
+    n = a.shape[0]
+    if block is None or block >= n:
+        x = saltelli_matrix(a, b, group_index, inputs_major=inputs_major)
+        return np.asarray(func(x), dtype=np.float64)
+    width = (int(group_index.max()) + 1 if a.shape[1] else 0) + 2
+
+    def part(lo: int) -> np.ndarray:
+        hi = min(n, lo + block)
+        x = saltelli_matrix(a[lo:hi], b[lo:hi], group_index, inputs_major=inputs_major)
+        return np.asarray(func(x), dtype=np.float64)
+
+    first = part(0)  # its shape gives the outputs'
+    y = np.empty((n * width, *first.shape[1:]))
+    y[: first.shape[0]] = first
+    del first
+
+    def into(lo: int) -> None:
+        y[lo * width : min(n, lo + block) * width] = part(lo)
+
+    starts = range(block, n, block)
+    if threads > 1 and len(starts) > 1:
+        with ThreadPoolExecutor(threads) as pool:
+            list(pool.map(into, starts))
+    else:
+        for lo in starts:
+            into(lo)
+    return y
+
+
 def sobol_estimates(
     y: np.ndarray,
     n_groups: int,
@@ -612,6 +668,7 @@ def sobol_estimates(
     num_resamples: int = 100,
     conf_level: float = 0.95,
     bootstrap: bool = True,
+    threads: int = 1,
 ) -> dict[str, np.ndarray]:
     """Saltelli 2010 first-order and Jansen total-order indices with a seeded bootstrap.
 
@@ -633,6 +690,8 @@ def sobol_estimates(
     bootstrap : bool
         Compute the intervals; without, the ``*_conf`` entries are NaN (point estimates
         only, with no temporaries of size N × G × M).
+    threads : int
+        Threads computing blocks of outputs at the same time (the numbers are the same).
 
     Returns
     -------
@@ -640,6 +699,67 @@ def sobol_estimates(
         ``S1``, ``S1_conf``, ``ST``, ``ST_conf``; NaN for an output with no variance.
     """
     y = np.asarray(y, dtype=np.float64)
+    options = {"seed": seed, "num_resamples": num_resamples, "conf_level": conf_level}
+    return _estimate_jobs(n_groups, [(y, bootstrap)], options, threads=threads)[0]
+
+
+def _estimate_jobs(
+    n_groups: int,
+    jobs: Sequence[tuple[np.ndarray, bool]],
+    options: Mapping[str, object],
+    *,
+    threads: int = 1,
+) -> list[dict[str, np.ndarray]]:
+    """:func:`sobol_estimates` of each job's outputs ``(y, bootstrap)``.
+
+    The outputs of a C-contiguous `y` are taken a few at a time (:data:`_OUTPUT_BLOCK`):
+    the temporaries (standardised outputs, per-row terms) of one block of outputs are
+    reused for the next rather than made for all at once. Every output is computed on its
+    own, so the numbers are the same in blocks of C-contiguous copies as all at once, and
+    whichever thread computes a block (NumPy releases the GIL in these loops; `threads`
+    run them). Another layout (e.g. the Fortran-ordered result of ``y[:, mask]``) is taken
+    whole, as its sums run in another order.
+    """
+    tasks: list[tuple[int, slice]] = []
+    for j, (y, _bootstrap) in enumerate(jobs):
+        m = y.shape[1]
+        parts = max(1, -(-m // _OUTPUT_BLOCK)) if y.flags.c_contiguous else 1
+        bounds = np.linspace(0, m, parts + 1).round().astype(int) if parts > 1 else [0, m]
+        tasks += [(j, slice(int(lo), int(hi))) for lo, hi in itertools.pairwise(bounds)]
+
+    def run(task: tuple[int, slice]) -> dict[str, np.ndarray]:
+        (y, bootstrap), where = jobs[task[0]], task[1]
+        block = y if where == slice(0, y.shape[1]) else np.ascontiguousarray(y[:, where])
+        return _sobol_estimates(block, n_groups, bootstrap=bootstrap, **options)  # type: ignore[arg-type]
+
+    # BLAS (the bootstrap's products) on one thread throughout: the same numbers anywhere
+    with threadpool_limits(limits=1, user_api="blas"):
+        if threads > 1 and len(tasks) > 1:
+            with ThreadPoolExecutor(min(threads, len(tasks))) as pool:
+                results = list(pool.map(run, tasks))
+        else:
+            results = [run(task) for task in tasks]
+    out: list[dict[str, np.ndarray]] = [{} for _ in jobs]
+    for (j, where), part in zip(tasks, results, strict=True):
+        for key, value in part.items():
+            out[j].setdefault(key, np.empty((n_groups, jobs[j][0].shape[1])))[:, where] = value
+    return out
+
+
+#: Outputs per block of :func:`sobol_estimates` (at least 2 when there are several).
+_OUTPUT_BLOCK = 8
+
+
+def _sobol_estimates(
+    y: np.ndarray,
+    n_groups: int,
+    *,
+    seed: int,
+    num_resamples: int,
+    conf_level: float,
+    bootstrap: bool,
+) -> dict[str, np.ndarray]:
+    """:func:`sobol_estimates` of all the outputs of `y` at once."""
     n = y.shape[0] // (n_groups + 2)
     m = y.shape[1]
     ok = np.ptp(y, axis=0) > 0.0
@@ -721,6 +841,9 @@ def sobol_indices(
     bootstrap: bool | np.ndarray = True,
     inputs_major: bool = False,
     base: np.ndarray | None = None,
+    values: tuple[np.ndarray, np.ndarray] | None = None,
+    block: int | None = None,
+    threads: int = 1,
 ) -> xr.Dataset:
     """First-order and total Sobol indices with bootstrap intervals.
 
@@ -758,6 +881,18 @@ def sobol_indices(
     base : ndarray, shape (N, 2D), optional
         :func:`sobol_base_sample` of these `names`, `n_base` and `seed`, if computed
         already (e.g. in another process).
+    values : tuple of two ndarrays, shape (N, D), optional
+        The two base samples already mapped by `transform` (``transform(base[:, :D])``,
+        ``transform(base[:, D:])``), e.g. computed in another process; instead of `base`.
+    block : int, optional
+        Evaluate the design in blocks of this many base rows (``block (D + 2)`` rows per
+        call of `func`, each block's rows contiguous in the design): the design is never
+        held whole, and the memory of one block is reused for the next. The numbers are
+        the same as in one call when `func` computes each row on its own.
+    threads : int
+        Threads evaluating blocks (`func` must then be safe to call from several threads
+        at once) and computing the estimates of blocks of outputs at the same time; the
+        numbers are the same for any number.
 
     Returns
     -------
@@ -780,35 +915,49 @@ def sobol_indices(
     group_index = np.array(
         [labels.index(g) for g in groups] if groups is not None else range(d), dtype=np.int64
     )
-    if base is None:
+    if block is not None and block < 1:
+        raise SensitivityError(f"block must be at least 1 base row; received {block}")
+    if values is not None:
+        if base is not None:
+            raise SensitivityError("give either the base sample or its values, not both")
+        if len(values) != 2 or any(np.shape(v) != (n_base, d) for v in values):
+            raise SensitivityError(
+                f"base values must be two arrays of shape {(n_base, d)}; received "
+                f"{[np.shape(v) for v in values]}"
+            )
+    elif base is None:
         base = sobol_base_sample(d, n_base, seed)
     elif base.shape != (n_base, 2 * d):
         raise SensitivityError(
             f"base sample must have shape {(n_base, 2 * d)}; received {base.shape}"
         )
     t0 = time.perf_counter()
-    a, b = base[:, :d], base[:, d:]
-    if transform is not None:
-        a, b = transform(a), transform(b)
-    x = saltelli_matrix(a, b, group_index, inputs_major=inputs_major)
-    y = np.asarray(func(x), dtype=np.float64)
-    del x
+    if values is not None:
+        a, b = values
+    else:
+        assert base is not None
+        a, b = base[:, :d], base[:, d:]
+        if transform is not None:
+            a, b = transform(a), transform(b)
+    y = _evaluate_design(
+        func, a, b, group_index, inputs_major=inputs_major, block=block, threads=threads
+    )
     seconds = time.perf_counter() - t0
     out_shape = y.shape[1:]
     flat = y.reshape(y.shape[0], -1)
     mask = np.broadcast_to(np.asarray(bootstrap, dtype=bool), out_shape).ravel()
     options = {"seed": seed, "num_resamples": num_resamples, "conf_level": conf_level}
     if mask.all():
-        est = sobol_estimates(flat, len(labels), **options)  # type: ignore[arg-type]
+        est = _estimate_jobs(len(labels), [(flat, True)], options, threads=threads)[0]
     else:
-        est = sobol_estimates(flat, len(labels), bootstrap=False)
-        if mask.any():
-            part = sobol_estimates(flat[:, mask], len(labels), **options)  # type: ignore[arg-type]
-            for key, value in part.items():
-                est[key][:, mask] = value
+        # point estimates of every output, and intervals of the masked ones, side by side
+        jobs = [(flat, False)] + ([(flat[:, mask], True)] if mask.any() else [])
+        est, *part = _estimate_jobs(len(labels), jobs, options, threads=threads)
+        for key, value in (part[0] if part else {}).items():
+            est[key][:, mask] = value
     if y.ndim == 1:
         dims: tuple[str, ...] = ("input",)
-        values = {k: v[:, 0] for k, v in est.items()}
+        arrays = {k: v[:, 0] for k, v in est.items()}
         coords: dict[str, object] = {"input": labels}
     else:
         dims = (
@@ -816,13 +965,13 @@ def sobol_indices(
             if y.ndim == 2
             else ("input", *(f"output_{i}" for i in range(y.ndim - 1)))
         )
-        values = {k: v.reshape(len(labels), *out_shape) for k, v in est.items()}
+        arrays = {k: v.reshape(len(labels), *out_shape) for k, v in est.items()}
         coords = {
             "input": labels,
             **{dim: np.arange(k) for dim, k in zip(dims[1:], out_shape, strict=True)},
         }
     return xr.Dataset(
-        {k: (dims, v) for k, v in values.items()},
+        {k: (dims, v) for k, v in arrays.items()},
         coords=coords,
         attrs={
             "n_base": n_base,
@@ -835,6 +984,35 @@ def sobol_indices(
     )
 
 
+#: Design rows per kernel call of :func:`sobol_analysis`.
+_BLOCK_ROWS = 32_768
+
+
+def _quantiles(model: CaseModel, u: np.ndarray) -> np.ndarray:
+    """Map uniforms (n, U) through the quantile functions of the uncertain inputs."""
+    x = np.empty_like(u)
+    for j, col in enumerate(model.uncertain):
+        x[:, j] = model.inputs[col].dist.ppf(u[:, j])
+    return x
+
+
+def sobol_base_values(case: Case, n_base: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Return the two base samples of :func:`sobol_analysis`, mapped to input values.
+
+    ``sobol_base_sample(U, n_base, seed)`` for the case's U uncertain inputs, each half
+    through the inputs' quantile functions: what :func:`sobol_analysis` computes first, so
+    that another process can compute it meanwhile (pass it as ``values``).
+
+    Returns
+    -------
+    a, b : ndarray, shape (n_base, U)
+    """
+    model = compile_case(case)
+    d = len(model.uncertain)
+    base = sobol_base_sample(d, n_base, seed)
+    return _quantiles(model, base[:, :d]), _quantiles(model, base[:, d:])
+
+
 def sobol_analysis(
     case: Case,
     *,
@@ -845,6 +1023,7 @@ def sobol_analysis(
     groups: Mapping[str, Sequence[str]] | None = None,
     actors: Sequence[str] | None = None,
     base: np.ndarray | None = None,
+    values: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> xr.Dataset:
     """Global sensitivity (Sobol indices) of the cumulative nettoresultat per aktør and year.
 
@@ -867,6 +1046,9 @@ def sobol_analysis(
     base : ndarray, optional
         ``sobol_base_sample(U, n_base, seed)`` for the U uncertain inputs, if computed
         already (see :func:`sobol_indices`).
+    values : tuple of two ndarrays, optional
+        :func:`sobol_base_values` of this case, `n_base` and `seed`, if computed already
+        (e.g. in another process); instead of `base`.
 
     Returns
     -------
@@ -889,20 +1071,18 @@ def sobol_analysis(
     for g in gs:
         for col in g.columns:
             group_of[col] = g.name
-    dists = [model.inputs[j].dist for j in model.uncertain]
     kernel_seconds = 0.0
 
-    def transform(u: np.ndarray) -> np.ndarray:
-        x = np.empty_like(u)
-        for j, dist in enumerate(dists):
-            x[:, j] = dist.ppf(u[:, j])
-        return x
+    threads = kernel_threads()
+    lock = threading.Lock()
 
     def func(x: np.ndarray) -> np.ndarray:
+        # blocks of the design on `threads` threads at once, each kernel call on one
         nonlocal kernel_seconds
         t = time.perf_counter()
-        y = evaluate_years(model, x, inputs_major=True)
-        kernel_seconds += time.perf_counter() - t
+        y = evaluate_years(model, x, inputs_major=True, threads=1)
+        with lock:
+            kernel_seconds += time.perf_counter() - t
         return y
 
     use_groups = any(len(g.columns) > 1 or g.name != names[g.columns[0]] for g in gs)
@@ -914,10 +1094,15 @@ def sobol_analysis(
         num_resamples=num_resamples,
         conf_level=conf_level,
         groups=group_of if use_groups else None,
-        transform=transform,
+        transform=partial(_quantiles, model),
         bootstrap=(np.arange(model.n_years) == model.n_years - 1)[:, None],
         inputs_major=True,
         base=base,
+        values=values,
+        # blocks of about _BLOCK_ROWS design rows: the kernel's inputs and outputs of one
+        # block are reused for the next instead of holding the whole design at once
+        block=max(1, _BLOCK_ROWS // (len(gs) + 2)),
+        threads=threads,
     )
     per_year = per_year.rename({"output_0": "year", "output_1": "actor"}).assign_coords(
         year=model.years, actor=_actors(model)
@@ -992,6 +1177,20 @@ def rank_measures(ds: xr.Dataset, *, actors: Sequence[str] | None = None) -> xr.
         },
         attrs={"n_draws": int(n), "case_name": ds.attrs.get("case_name", "")},
     ).sel(actor=check_actors([*map(str, ds.actor.values), TOTAL], actors))
+
+
+def rank_analysis(
+    case: Case, *, draws: int, seed: int, actors: Sequence[str] | None = None
+) -> tuple[xr.Dataset, xr.Dataset]:
+    """Rank measures and downside drivers of one plain Monte Carlo run of the case.
+
+    :func:`rank_measures` and :func:`downside_drivers` of ``som_mc.simulate(case,
+    draws=draws, seed=seed)``.
+    """
+    from som_mc.run import simulate
+
+    ds = simulate(case, draws=draws, seed=seed)
+    return rank_measures(ds, actors=actors), downside_drivers(ds, actors=actors)
 
 
 def downside_drivers(ds: xr.Dataset, *, actors: Sequence[str] | None = None) -> xr.Dataset:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import matplotlib
 from matplotlib.axes import Axes
 from matplotlib.axis import Axis
@@ -73,6 +75,11 @@ def fix_layout(fig: Figure, dpi: float) -> None:
     save is one draw. The PNG is the same pixels; in the SVG, laid out by the Agg text
     metrics rather than the SVG ones, positions move by well under a point.
 
+    A figure of one Axes is laid out in one pass of the constrained layout's rule (the
+    Axes' decorations, measured once, fit inside the figure with the engine's padding)
+    when the ticks do not change with the new size, as constrained layout would find on
+    its second pass; otherwise, and for every other figure, the engine itself runs.
+
     Parameters
     ----------
     fig : matplotlib Figure
@@ -81,10 +88,66 @@ def fix_layout(fig: Figure, dpi: float) -> None:
         The resolution of the PNG it will be saved as.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
 
     FigureCanvasAgg(fig)
     fig.set_dpi(dpi)
     engine = fig.get_layout_engine()
-    if engine is not None and fig.axes:
+    if engine is None or not fig.axes:
+        return
+    if not (isinstance(engine, ConstrainedLayoutEngine) and _one_pass(fig, engine)):
         engine.execute(fig)
-        fig.set_layout_engine(None)
+    fig.set_layout_engine(None)
+
+
+def _ticks(ax: Axes) -> tuple[list[float], list[float]]:
+    return list(ax.xaxis.get_majorticklocs()), list(ax.yaxis.get_majorticklocs())
+
+
+def _one_pass(fig: Figure, engine: Any) -> bool:
+    """Constrained layout of a figure of one plain subplot in one pass; False: not done.
+
+    The Axes is placed so that its tight box (ticks, labels, title, legend) lies
+    ``w_pad``/``h_pad`` inside the figure's edges, what constrained layout does for one
+    subplot; when the new size changes the ticks (so the box would change too) the Axes is
+    put back and False returned, for the engine to do it.
+    """
+    params = engine.get()
+    spec = fig.axes[0].get_subplotspec()
+    if (
+        len(fig.axes) != 1
+        or fig.legends
+        or fig.subfigs
+        or fig.texts
+        or getattr(fig, "_suptitle", None) is not None
+        or getattr(fig, "_supxlabel", None) is not None
+        or getattr(fig, "_supylabel", None) is not None
+        or spec is None
+        or spec.get_gridspec().get_geometry() != (1, 1)
+        or tuple(params.get("rect", (0, 0, 1, 1))) != (0, 0, 1, 1)
+    ):
+        return False
+    ax = fig.axes[0]
+    before = _ticks(ax)
+    original = ax.get_position(original=True)
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    box = ax.get_tightbbox(renderer, for_layout_only=True)
+    if box is None:
+        return False
+    width, height = fig.bbox.width, fig.bbox.height
+    pos = ax.get_position().transformed(fig.transFigure)
+    w_pad, h_pad = params["w_pad"] * fig.dpi, params["h_pad"] * fig.dpi
+    left = pos.x0 - box.x0 + w_pad
+    bottom = pos.y0 - box.y0 + h_pad
+    right = box.x1 - pos.x1 + w_pad
+    top = box.y1 - pos.y1 + h_pad
+    if left + right >= width or bottom + top >= height:  # decorations fill the figure
+        return False
+    # set as constrained layout sets it (the Axes stays in the layout)
+    ax._set_position(  # type: ignore[attr-defined]
+        [left / width, bottom / height, 1 - (left + right) / width, 1 - (bottom + top) / height]
+    )
+    if _ticks(ax) != before:
+        ax._set_position(original)  # type: ignore[attr-defined]
+        return False
+    return True

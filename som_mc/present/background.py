@@ -1,0 +1,158 @@
+"""Compute a few things in a process forked early, while this one goes on with its imports.
+
+A command that needs results its other work does not depend on (``som-mc sensitivity
+--method sobol``: the Sobol base sample mapped through the quantile functions, and the rank
+measures of a plain Monte Carlo run, which need scipy.stats, ≈ 1 s to import) can start them
+in a process forked right after the case is loaded, before this process imports xarray,
+matplotlib and numba, and pick them up when it needs them. The forked process imports what
+the jobs need by itself, on the second CPU.
+
+Light on purpose: importing this module imports nothing heavy.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from collections.abc import Callable, Mapping
+from multiprocessing.connection import Connection
+from typing import Any
+
+__all__ = ["Background", "keep_freed_memory", "spare_cpu"]
+
+#: A job: a module-level function and its arguments.
+Job = tuple[Callable[..., Any], tuple[Any, ...]]
+
+
+def spare_cpu() -> bool:
+    """Whether a forked helper process can run on a CPU of its own."""
+    if not sys.platform.startswith("linux"):  # fork is the safe, cheap start only there
+        return False
+    try:
+        return len(os.sched_getaffinity(0)) >= 2
+    except (AttributeError, OSError):  # pragma: no cover - no affinity call
+        return (os.cpu_count() or 1) >= 2
+
+
+def keep_freed_memory(limit: int = 1 << 30) -> bool:
+    """Let freed blocks of up to `limit` bytes stay with the process, for reuse (glibc).
+
+    By default glibc hands large freed blocks (from 128 KiB, rising to 32 MiB) back to the
+    operating system and, for threads, trims their heaps; the next array of that size is
+    then faulted in again page by page, which on a virtual machine costs tens of
+    milliseconds per 100 MB. A command that makes and frees many arrays of tens of MB
+    (the Sobol analysis) keeps them instead: ``mallopt(M_MMAP_THRESHOLD)`` and
+    ``mallopt(M_TRIM_THRESHOLD)`` set to `limit`. The numbers computed do not change; the
+    process's peak memory stays what it was, it is only not returned before the end.
+    Processes forked afterwards inherit the setting.
+
+    Returns
+    -------
+    bool
+        Whether the setting was made (False off glibc).
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):  # another C library
+        return False
+    m_trim_threshold, m_mmap_threshold = -1, -3  # glibc's malloc.h
+    return bool(mallopt(m_mmap_threshold, limit)) and bool(mallopt(m_trim_threshold, limit))
+
+
+def _child(conn: Connection, jobs: Mapping[str, Job]) -> None:
+    """In the forked process: run the jobs in order, sending ``(name, ok, value)`` for each."""
+    try:
+        for name, (fn, args) in jobs.items():
+            try:
+                value = fn(*args)
+            except BaseException:  # the parent computes it again and reports the error
+                conn.send((name, False, None))
+            else:
+                conn.send((name, True, value))
+    except (OSError, ValueError):  # pragma: no cover - the parent is gone
+        pass
+    finally:
+        conn.close()
+
+
+class Background:
+    """Named jobs computed in order in a process forked now, or here when asked for.
+
+    The process is forked only on Linux with a spare CPU and when this process runs no
+    other thread (forking a threaded process is unsafe); otherwise, or for a job the forked
+    process fails or dies on, :meth:`result` computes it in this process. The values are
+    the same either way (jobs must be deterministic, their arguments and results
+    picklable); an error a job raises is raised by :meth:`result` in this process.
+
+    Parameters
+    ----------
+    jobs : mapping of str to (function, args)
+        Module-level functions (the forked process gets them by reference) and their
+        arguments, run in this order.
+    fork : bool, optional
+        Fork a process; default when there is a spare CPU.
+    """
+
+    def __init__(self, jobs: Mapping[str, Job], *, fork: bool | None = None) -> None:
+        self._jobs = dict(jobs)
+        self._done: dict[str, tuple[bool, Any]] = {}
+        self._conn: Connection | None = None
+        self._proc: Any = None
+        if (spare_cpu() if fork is None else fork) and threading.active_count() == 1:
+            import multiprocessing
+
+            try:
+                ctx = multiprocessing.get_context("fork")
+                recv, send = ctx.Pipe(duplex=False)
+                proc = ctx.Process(target=_child, args=(send, self._jobs), daemon=True)
+                proc.start()
+            except (OSError, RuntimeError, ValueError):  # no process: compute them here
+                return
+            send.close()
+            self._conn, self._proc = recv, proc
+
+    @property
+    def forked(self) -> bool:
+        """Whether a forked process is computing (some of) the jobs."""
+        return self._conn is not None
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._jobs
+
+    def result(self, name: str) -> Any:
+        """Return the value of job `name`: the forked process's, or computed here.
+
+        Raises
+        ------
+        KeyError
+            For a job not given.
+        """
+        fn, args = self._jobs[name]
+        while name not in self._done and self._conn is not None:
+            try:
+                got, ok, value = self._conn.recv()
+            except (EOFError, OSError):  # the process died: the rest are computed here
+                self.close()
+                break
+            self._done[got] = (ok, value)
+            if len(self._done) == len(self._jobs):
+                self.close()
+        ok, value = self._done.pop(name, (False, None))
+        return value if ok else fn(*args)
+
+    def close(self) -> None:
+        """Stop the forked process if it still runs (e.g. when an error ends the command)."""
+        conn, proc = self._conn, self._proc
+        self._conn = self._proc = None
+        if conn is not None:
+            conn.close()
+        if proc is not None:
+            if proc.is_alive():
+                proc.terminate()
+            proc.join()

@@ -1,0 +1,152 @@
+"""A job started early in a forked process gives the value computed here, whatever happens."""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from som_mc import load_case
+from som_mc.present.background import Background
+from som_mc.sensitivity import sobol_base_values
+
+CASE = Path(__file__).resolve().parents[1] / "benchmarks" / "reference.toml"
+
+linux = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forks on Linux only")
+#: A fork happens only while no other thread runs (pytest-xdist or a plugin may run one).
+FORKS = sys.platform.startswith("linux") and threading.active_count() == 1
+
+_PARENT = os.getpid()
+
+
+def _pid_and_square(v: int) -> tuple[int, int]:
+    return os.getpid(), v * v
+
+
+def _fails_in_the_child(v: int) -> int:
+    if os.getpid() != _PARENT:
+        raise RuntimeError("only in the forked process")
+    return v + 1
+
+
+def _dies_in_the_child(v: int) -> int:
+    if os.getpid() != _PARENT:
+        os._exit(3)
+    return v - 1
+
+
+def _raises(v: int) -> int:
+    raise ValueError(f"bad value {v}")
+
+
+def _sleeps() -> None:
+    time.sleep(60)
+
+
+def _one(fn, *args, fork=None):  # type: ignore[no-untyped-def]
+    return Background({"job": (fn, args)}, fork=fork)
+
+
+@linux
+def test_the_value_comes_from_the_forked_process():
+    job = Background({"a": (_pid_and_square, (12,)), "b": (_pid_and_square, (3,))}, fork=True)
+    assert job.forked == FORKS
+    assert "a" in job and "c" not in job
+    assert job.result("b")[1] == 9  # out of order: "a" is received and kept meanwhile
+    assert not job.forked  # both received: the process is gone
+    pid, value = job.result("a")
+    assert value == 144
+    assert (pid != os.getpid()) == FORKS
+
+
+def test_without_a_fork_the_value_is_computed_here():
+    job = _one(_pid_and_square, 5, fork=False)
+    assert not job.forked
+    assert job.result("job") == (os.getpid(), 25)
+
+
+@linux
+def test_a_job_that_fails_or_dies_in_the_forked_process_is_computed_here():
+    assert _one(_fails_in_the_child, 1, fork=True).result("job") == 2
+    assert _one(_dies_in_the_child, 1, fork=True).result("job") == 0
+    # a job after one the process died on is computed here too
+    job = Background(
+        {"dies": (_dies_in_the_child, (5,)), "after": (_pid_and_square, (2,))}, fork=True
+    )
+    assert job.result("after") == (os.getpid(), 4)
+    assert job.result("dies") == 4
+
+
+@linux
+@pytest.mark.parametrize("fork", [True, False])
+def test_an_error_of_the_job_is_raised_here(fork):
+    with pytest.raises(ValueError, match="bad value 4"):
+        _one(_raises, 4, fork=fork).result("job")
+
+
+@linux
+def test_close_stops_a_running_process():
+    job = _one(_sleeps, fork=True)
+    proc = job._proc
+    job.close()
+    assert not job.forked
+    if proc is not None:
+        assert not proc.is_alive()
+
+
+@linux
+def test_sobol_base_values_from_the_forked_process_are_the_same_bit_for_bit():
+    case = load_case(CASE)
+    here = sobol_base_values(case, 256, 9)
+    there = _one(sobol_base_values, case, 256, 9, fork=True).result("job")
+    for a, b in zip(here, there, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+@linux
+def test_sobol_command_gives_the_same_tables_with_the_values_computed_early(tmp_path, monkeypatch):
+    from som_mc.cli import main
+    from som_mc.present import background
+
+    def run(out: Path) -> dict[str, bytes]:
+        args = ["sensitivity", str(CASE), "--method", "sobol", "--n-base", "64"]
+        assert main([*args, "--draws", "500", "--seed", "3", "--out", str(out)]) == 0
+        return {p.name: p.read_bytes() for p in sorted(out.glob("*.csv"))}  # 4 tables
+
+    early = run(tmp_path / "early")
+    started: list[bool] = []
+    original = background.Background.__init__
+
+    def no_fork(self, jobs, fork=None):  # type: ignore[no-untyped-def]
+        original(self, jobs, fork=False)
+        started.append(self.forked)
+
+    monkeypatch.setattr(background.Background, "__init__", no_fork)
+    here = run(tmp_path / "here")
+    assert started == [False]  # the second run computed the values itself
+    assert early.keys() == here.keys()
+    assert {"sobol.csv", "rank_correlations.csv", "downside_drivers.csv"} <= early.keys()
+    assert early == here
+
+
+@linux
+def test_keep_freed_memory_sets_glibcs_thresholds_in_the_process():
+    import subprocess
+
+    code = (
+        "import numpy as np\n"
+        "from som_mc.present.background import keep_freed_memory\n"
+        "ok = keep_freed_memory()\n"
+        "a = np.arange(8_000_000.0); s = a.sum(); del a\n"
+        "b = np.arange(8_000_000.0); assert b.sum() == s\n"
+        "print(ok)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(CASE.parents[1])}
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "True"
