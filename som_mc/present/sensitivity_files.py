@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -320,7 +318,7 @@ def run_sensitivity(
     # BLAS on one thread: its products here are small, and its spinning threads would fight
     # the figure helper for the CPUs (a 10.000 × 69 regression then takes seconds)
     with (
-        _without_dask(),  # no dask array is made: skip importing dask
+        xarray_without_dask(),  # no dask array is made: skip importing dask
         threadpool_limits(limits=1, user_api="blas"),
         FigureWriter(out) as figs,
     ):
@@ -338,37 +336,6 @@ def run_sensitivity(
             lines += _scenario_part(case, out, figs, prov, chosen, draws, seed)
     lines += ["", f"Tabeller og figurer gemt i {out}/"]
     return "\n".join(lines)
-
-
-@contextmanager
-def _without_dask() -> Iterator[None]:
-    """Within the block, xarray does not import dask to learn that nothing is a dask array.
-
-    Besides :func:`som_mc.run.driver.xarray_without_dask`, xarray imports ``dask.base``
-    (≈ 0,25 s) when it turns a pandas index into a variable (e.g. in ``to_dataframe``), to
-    ask whether the index is a dask collection. While dask is not imported nothing can be
-    one, so the question is answered without importing it.
-    """
-    utils: Any
-    try:
-        from xarray.namedarray import utils
-    except ImportError:  # pragma: no cover - another xarray layout: nothing to skip
-        utils = None
-    original = getattr(utils, "is_dask_collection", None)
-    if original is None:
-        with xarray_without_dask():
-            yield
-        return
-
-    def is_dask_collection(x: object) -> bool:
-        return "dask" in sys.modules and bool(original(x))
-
-    utils.is_dask_collection = is_dask_collection
-    try:
-        with xarray_without_dask():
-            yield
-    finally:
-        utils.is_dask_collection = original
 
 
 def _uncertain_names(case: Case) -> list[str]:
