@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 import tomli_w
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from scipy import optimize
 
@@ -418,6 +418,9 @@ MEMBERS = st.one_of(
 
 @settings(deadline=None, max_examples=60)
 @given(dist=MEMBERS, lo=_floats(0.02, 0.3), hi=_floats(0.7, 0.98))
+# found by this test: the three best grid starts all ended on the plateau where the low
+# quantile's cdf is 0 (Beta(16.6, 182)); later starts fit it exactly
+@example(dist=Beta(alpha=0.78125, beta=10.0), lo=0.03125, hi=0.71875)
 def test_fit_inverts_exact_quantiles(dist: Distribution, lo: float, hi: float) -> None:
     quantiles = {lo: float(dist.ppf(lo)), hi: float(dist.ppf(hi))}
     fit = fit_quantiles(dist.kind, quantiles)

@@ -192,6 +192,10 @@ _CDFS: dict[str, _Cdf] = {
 # --------------------------------------------------------------------------------------
 
 
+#: A sum of squared cdf residuals below this matches the quantiles (residuals below 1e-6).
+_FITTED_COST = 1e-12
+
+
 class _Problem:
     """One fit: judged (p, x), fixed values, and the map theta -> parameters."""
 
@@ -254,7 +258,10 @@ class _Problem:
             return np.array([[intercept, math.log(max(slope, 1e-300))]])
         grid = self._grid(z)
         costs = self.cost(grid)
-        order = np.argsort(costs, kind="stable")[:3]
+        # the best grid points first; solve() takes the best fit of the first three, and
+        # the later ones only where those fail: where Levenberg–Marquardt ends on a plateau
+        # (a tail quantile whose cdf is 0 to machine precision at the start's parameters)
+        order = np.argsort(costs, kind="stable")[:12]
         return grid[order]
 
     def _grid(self, z: Array) -> Array:
@@ -295,7 +302,7 @@ class _Problem:
         """Return the best unconstrained parameter vector."""
         best: Array | None = None
         best_cost = math.inf
-        for start in self.starts():
+        for tried, start in enumerate(self.starts(), start=1):
             try:
                 res = optimize.least_squares(
                     self.residuals,
@@ -312,6 +319,11 @@ class _Problem:
             cost = float(self.cost(theta)[0])
             if cost < best_cost:
                 best, best_cost = theta, cost
+            if tried >= 3 and (len(self.p) > len(self.free) or best_cost < _FITTED_COST):
+                # the best of the three best starts is the fit, unless as many quantiles as
+                # free parameters (which a fit matches exactly) are not matched: then the
+                # later starts are tried too
+                break
         if best is None or not math.isfinite(best_cost):
             judged = ", ".join(
                 f"{quantile_key(float(pi))} = {xi:g}" for pi, xi in zip(self.p, self.x, strict=True)
