@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import copy
+import json
 import os
+import subprocess
+import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +21,30 @@ if os.environ.get("CI"):
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES_DIR = ROOT / "cases"
+
+
+def cli_imports(argv: Sequence[str], watch: Sequence[str]) -> dict[str, Any]:
+    """Run ``som_mc.cli.main(argv)`` in a fresh interpreter.
+
+    Returns its exit status (``status``) and which of the modules `watch` it imported
+    (``imported``, in the order given).
+    """
+    code = (
+        "import json, sys\n"
+        "from som_mc.cli import main\n"
+        "try:\n"
+        f"    status = main({list(argv)!r})\n"
+        "except SystemExit as exc:\n"
+        "    status = exc.code\n"
+        f"imported = [m for m in {tuple(watch)!r} if m in sys.modules]\n"
+        "print(json.dumps({'status': status, 'imported': imported}))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr
+    return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
 
 
 def minimal_case(**overrides: Any) -> dict[str, Any]:

@@ -8,9 +8,7 @@ files are the same whether laid out once or by each save, and whichever process 
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -21,7 +19,7 @@ matplotlib.use("Agg")
 
 import numpy as np
 import pytest
-from conftest import minimal_case
+from conftest import cli_imports, minimal_case
 from PIL import Image, ImageChops
 from scipy import stats
 
@@ -328,21 +326,9 @@ def test_a_figure_that_fails_raises_and_leaves_no_partial_file(tmp_path, helper)
 
 
 def test_tornado_command_imports_neither_scipy_stats_nor_optimize_nor_dask(tmp_path):
-    code = (
-        "import json, sys\n"
-        "from som_mc.cli import main\n"
-        f"status = main(['sensitivity', {str(CASE)!r}, '--method', 'tornado', '--out', "
-        f"{str(tmp_path)!r}, '--seed', '1'])\n"
-        "heavy = [m for m in ('scipy.stats', 'scipy.optimize', 'dask', 'numba')"
-        " if m in sys.modules]\n"
-        "print(json.dumps({'status': status, 'heavy': heavy}))\n"
-    )
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    assert proc.returncode == 0, proc.stderr
-    got = json.loads(proc.stdout.strip().splitlines()[-1])
+    argv = ["sensitivity", str(CASE), "--method", "tornado", "--out", str(tmp_path), "--seed", "1"]
+    result = cli_imports(argv, ("scipy.stats", "scipy.optimize", "dask", "numba"))
+    got = {"status": result["status"], "heavy": result["imported"]}
     assert got == {"status": 0, "heavy": []}
     assert len(list(tmp_path.glob("*.png"))) == 8
 

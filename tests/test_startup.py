@@ -9,16 +9,13 @@ empty kernel cache says that it compiles.
 from __future__ import annotations
 
 import io
-import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 import xarray as xr
-from conftest import minimal_case
+from conftest import cli_imports, minimal_case
 
 from som_mc import parse_case
 from som_mc.engine.kernel import compile_notice, kernels_cached, warm_up
@@ -32,23 +29,14 @@ HEAVY = ("numba", "xarray", "scipy.stats", "scipy.optimize", "openpyxl", "dask")
 
 def _imported_by(*argv: str) -> dict[str, object]:
     """Run the CLI in a fresh interpreter; return its exit status and the heavy modules."""
-    code = (
-        "import json, sys\n"
-        "from som_mc.cli import main\n"
-        "try:\n"
-        f"    status = main({list(argv)!r})\n"
-        "except SystemExit as exc:\n"
-        "    status = exc.code\n"
-        f"heavy = [m for m in {HEAVY!r} if m in sys.modules]\n"
-        "print(json.dumps({'status': status, 'heavy': heavy,"
-        " 'dask_array': 'dask.array' in sys.modules, 'dask': 'dask' in sys.modules}))\n"
-    )
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    assert proc.returncode == 0, proc.stderr
-    return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
+    got = cli_imports(argv, (*HEAVY, "dask.array"))
+    imported = got["imported"]
+    return {
+        "status": got["status"],
+        "heavy": [m for m in imported if m in HEAVY],
+        "dask_array": "dask.array" in imported,
+        "dask": "dask" in imported,
+    }
 
 
 def test_help_validate_and_catalog_list_import_no_heavy_library():

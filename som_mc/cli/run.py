@@ -262,16 +262,16 @@ def _monte_carlo(args: argparse.Namespace) -> int:
     from som_mc.case import load_case_file as load_case
     from som_mc.errors import SomMcError
     from som_mc.present.background import keep_freed_memory
-
-    # the blocks' arrays of several MB are made and freed again and again: keep them with
-    # the process for reuse rather than faulting fresh pages in for every block (the
-    # command owns its process; the numbers do not change)
-    keep_freed_memory()
     from som_mc.results import save_results
     from som_mc.results.store import is_som_mc_store
     from som_mc.run import RunSpec, run_many
     from som_mc.sampling import normalize_seed
     from som_mc.stats import DEFAULT_QUANTILES
+
+    # the blocks' arrays of several MB are made and freed again and again: keep them with
+    # the process for reuse rather than faulting fresh pages in for every block (the
+    # command owns its process; the numbers do not change)
+    keep_freed_memory()
 
     many = len(args.case) > 1
     out = Path(args.out) if args.out else None

@@ -285,7 +285,6 @@ def run_kernel(
     return out
 
 
-
 def input_values(model: CaseModel, x: np.ndarray, positions: np.ndarray) -> np.ndarray:
     """Values of the inputs at `positions` per draw, shape (n, len(positions)).
 
@@ -454,18 +453,16 @@ def cell_order_statistics(
         raise ValueError("no rows to take order statistics of")
     n = sum(p.shape[1] for p in pieces)
     ks = np.ascontiguousarray(ks, dtype=np.int64)
-    if len(pieces) > 1 and not (use_compiled(n) if compiled is None else compiled):
-        pieces = [np.concatenate(pieces, axis=1)]  # small: the twin sorts whole rows
-    if len(pieces) == 1:
-        whole = np.ascontiguousarray(pieces[0], dtype=np.float64)
-        if not (use_compiled(n) if compiled is None else compiled):
-            return order_statistics_numpy(whole, ks)
+    if not (use_compiled(n) if compiled is None else compiled):
+        # small: the twin sorts whole rows
+        whole = pieces[0] if len(pieces) == 1 else np.concatenate(pieces, axis=1)
+        return order_statistics_numpy(np.ascontiguousarray(whole, dtype=np.float64), ks)
     out = np.empty((pieces[0].shape[0], ks.shape[0]))
     select = compiled_kernels().order_statistics
 
     def part(r0: int, r1: int) -> None:
         if len(pieces) == 1:
-            select(whole[r0:r1], ks, out[r0:r1])
+            select(np.ascontiguousarray(pieces[0][r0:r1], dtype=np.float64), ks, out[r0:r1])
             return
         scratch = np.empty((1, n))
         for r in range(r0, r1):

@@ -62,20 +62,15 @@ def streams(seed: int, names: Sequence[str], block: int) -> list[np.random.Gener
     ordinary path.
     """
     keys = [name_key(name) for name in names]
-    run = _words(seed)
-    fast = [k >= 1 << 32 for k in keys] if 0 <= block < 1 << 32 else [False] * len(keys)
-    out: list[np.random.Generator | None] = [None] * len(keys)
-    chosen = [i for i, ok in enumerate(fast) if ok]
+    chosen = [i for i, k in enumerate(keys) if k >= 1 << 32] if 0 <= block < 1 << 32 else []
+    derived: dict[int, np.random.Generator] = {}
     if chosen:
         key = np.array([keys[i] for i in chosen], dtype=np.uint64)
         spawn = [key & _MASK, key >> np.uint64(32), np.full(key.shape, block, dtype=np.uint64)]
-        states = _generate_state(_mix_entropy(run, spawn))
+        states = _generate_state(_mix_entropy(_words(seed), spawn))
         for i, state in zip(chosen, states, strict=True):
-            out[i] = np.random.Generator(np.random.PCG64(_Derived(state)))  # type: ignore[arg-type]
-    for i, ok in enumerate(fast):
-        if not ok:
-            out[i] = stream(seed, names[i], block)
-    return [g for g in out if g is not None]
+            derived[i] = np.random.Generator(np.random.PCG64(_Derived(state)))  # type: ignore[arg-type]
+    return [derived[i] if i in derived else stream(seed, n, block) for i, n in enumerate(names)]
 
 
 # NumPy's SeedSequence (numpy.random.bit_generator, after M. E. O'Neill's seed_seq_fe): a pool

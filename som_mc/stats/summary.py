@@ -148,8 +148,10 @@ def summary_part(
         rows, first = laid_out
     n_t = (rows.shape[0] - 3 * first.shape[0]) // (2 * first.shape[0])
     break_even = np.stack([np.bincount(f, minlength=n_t + 1) for f in first], axis=1)
-    counts = None if edges is None else np.zeros((rows.shape[0], edges.bins), dtype=np.int32)
-    histogram = None if edges is None or counts is None else (edges.lo, edges.width, counts)
+    counts = histogram = None
+    if edges is not None:
+        counts = np.zeros((rows.shape[0], edges.bins), dtype=np.int32)
+        histogram = (edges.lo, edges.width, counts)
     return SummaryPart(
         # moments and histogram counts in one pass over the rows
         pieces=block_pieces(start, rows, threads=threads, compiled=compiled, histogram=histogram),
