@@ -226,17 +226,25 @@ def test_summary_kernels_equal_their_numpy_twins_and_py_func(path):
         func(rows, edge_lo, width, got)
         np.testing.assert_array_equal(got, counts)
     part_counts = histogram_rows_numpy(rows[:, lo:hi], edge_lo, width, 40)
-    for func in (_kernels.row_moments, _kernels.row_moments.py_func):
-        for with_counts in (False, True):
-            got = [np.empty(rows.shape[0]), np.empty(rows.shape[0])]
-            positive = np.empty(rows.shape[0], dtype=np.int64)
-            hist = np.zeros_like(counts) if with_counts else np.zeros((0, 0), dtype=np.int32)
-            edges = (edge_lo, width) if with_counts else (np.empty(0), np.empty(0))
-            func(rows, lo, hi, got[0], got[1], positive, *edges, hist)
-            for a, b in zip([*got, positive], expected, strict=True):
-                np.testing.assert_array_equal(a, b)
-            if with_counts:  # the moments' pass also counts columns lo:hi into the bins
-                np.testing.assert_array_equal(hist, part_counts)
+    # rows are reduced four at a time: also 1, 2 and 3 rows left over, and fewer than four
+    for n_rows in sorted({rows.shape[0] - k for k in range(4)} | {1, 2, 3, 5}):
+        for func in (_kernels.row_moments, _kernels.row_moments.py_func):
+            for with_counts in (False, True):
+                got = [np.empty(n_rows), np.empty(n_rows)]
+                positive = np.empty(n_rows, dtype=np.int64)
+                hist = (
+                    np.zeros_like(counts[:n_rows])
+                    if with_counts
+                    else np.zeros((0, 0), dtype=np.int32)
+                )
+                edges = (
+                    (edge_lo[:n_rows], width[:n_rows]) if with_counts else (np.empty(0),) * 2
+                )
+                func(rows[:n_rows], lo, hi, got[0], got[1], positive, *edges, hist)
+                for a, b in zip([*got, positive], expected, strict=True):
+                    np.testing.assert_array_equal(a, b[:n_rows])
+                if with_counts:  # the moments' pass also counts columns lo:hi into the bins
+                    np.testing.assert_array_equal(hist, part_counts[:n_rows])
     # through the front, in pieces: the counts of all columns, as histogram_rows gives
     for compiled in (True, False):
         hist = np.zeros_like(counts)

@@ -258,3 +258,76 @@ def test_run_edges_are_the_bins_of_the_runs_first_block():
     np.testing.assert_array_equal(edges.lo, ref.lo)
     np.testing.assert_array_equal(edges.width, ref.width)
     assert edges.bins == ref.bins
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_local_sketched_run_takes_its_bins_from_its_first_block_simulated_once(
+    monkeypatch, threads
+):
+    """A local run does not simulate a pilot first: its first block gives the bins as it runs.
+
+    The summary is the one of chunks summarised with run_edges' bins (as Dask workers do),
+    bit for bit, and every block is sampled exactly once.
+    """
+    from som_mc.engine import chunks as chunks_module
+    from som_mc.run.driver import run, run_chunk, run_edges
+    from som_mc.run.spec import RunSpec
+
+    case = load_case(CASES_DIR / "housing_first.toml")
+    spec = RunSpec.make(case, draws=300_000, seed=5, chunk_draws=2 * BLOCK_SIZE)
+    assert spec.quantile_method == "histogram"
+    edges = run_edges(spec)
+    assert edges is not None
+    expected = Summary(
+        simulate(case, draws=1, seed=5).year.values,
+        list(case.actors),
+        spec.quantiles,
+        "histogram",
+        edges,
+    )
+    for index in range(spec.n_chunks):
+        part = run_chunk(spec, index, edges).part
+        assert part is not None
+        expected.merge(part)
+    sampled: list[int] = []
+    block_data = chunks_module._block_data
+
+    def counting(model, n_draws, block, *args, **kwargs):
+        sampled.append(block)
+        return block_data(model, n_draws, block, *args, **kwargs)
+
+    monkeypatch.setattr(chunks_module, "_block_data", counting)
+    set_kernel_threads(threads)
+    try:
+        got = run(spec).summary
+    finally:
+        set_kernel_threads(None)
+    assert sorted(sampled) == list(range(-(-spec.draws // BLOCK_SIZE)))
+    want = expected.result(spec.provenance() | {"draws": spec.draws})
+    assert got is not None
+    for name in want.data_vars:
+        np.testing.assert_array_equal(got[name].values, want[name].values, err_msg=name)
+
+
+def test_local_sketched_run_whose_first_block_fails_raises_its_error(monkeypatch):
+    """The blocks waiting for the first block's bins get its error instead of waiting on."""
+    from som_mc.engine import chunks as chunks_module
+    from som_mc.run.driver import run
+    from som_mc.run.spec import RunSpec
+
+    case = load_case(CASES_DIR / "housing_first.toml")
+    spec = RunSpec.make(case, draws=300_000, seed=5)
+    block_data = chunks_module._block_data
+
+    def failing(model, n_draws, block, *args, **kwargs):
+        if block == 0:
+            raise MemoryError("block 0")
+        return block_data(model, n_draws, block, *args, **kwargs)
+
+    monkeypatch.setattr(chunks_module, "_block_data", failing)
+    set_kernel_threads(2)
+    try:
+        with pytest.raises(MemoryError, match="block 0"):
+            run(spec)
+    finally:
+        set_kernel_threads(None)

@@ -184,6 +184,8 @@ def _block_task(
     want_x: bool = True,
     compiled: bool | None = None,
     summary_rows: bool = False,
+    prepare: Callable[[Chunk], None] | None = None,
+    after: Future[_Block] | None = None,
 ) -> _Block:
     """Sample block `block`, run the kernel on it and reduce it (one thread).
 
@@ -194,7 +196,9 @@ def _block_task(
     view of the input-major sample (nothing is copied); without `want_x` the kernel computes
     only the net and discounted results. With `summary_rows` the kernel also lays out the
     summary rows, which the chunks given to `reduce` carry (then, without `want_x`, it
-    computes only them).
+    computes only them). `prepare` is called with the block's first segment before it is
+    reduced; with `after` (the task of the block that prepares), the block is reduced only
+    once that task has finished (its error, if any, is raised here instead).
     """
     rows, active = _block_data(model, n_draws, block, seed, design, correlations, inputs_major=True)
     views = None if dest is None else {k: v for k, v in dest.items() if k != "x"}
@@ -221,31 +225,29 @@ def _block_task(
         x = rows.T
     reduced: list[tuple[int, Any]] = []
     if reduce is not None:
+        if after is not None:
+            after.result()  # the preparing block's task has finished (or raises its error)
         b0 = block * BLOCK_SIZE
         for lo, hi in segments:
             i, j = lo - b0, hi - b0
             xs = x[i:j]
-            reduced.append(
-                (
-                    lo,
-                    reduce(
-                        Chunk(
-                            start=lo,
-                            stop=hi,
-                            x=xs,
-                            successes=_successes(model, xs, active[i:j], noise),
-                            participants=input_values(model, xs, model.idx_participants),
-                            cost=out["cost"][i:j],
-                            value=out["value"][i:j],
-                            net=out["net"][i:j],
-                            pv=out["pv"][i:j],
-                            value_k=out["value_k"][i:j] if "value_k" in out else None,
-                            rows=None if cell_rows is None else cell_rows[:, i:j],
-                            first=None if break_even is None else break_even[:, i:j],
-                        )
-                    ),
-                )
+            share = Chunk(
+                start=lo,
+                stop=hi,
+                x=xs,
+                successes=_successes(model, xs, active[i:j], noise),
+                participants=input_values(model, xs, model.idx_participants),
+                cost=out["cost"][i:j],
+                value=out["value"][i:j],
+                net=out["net"][i:j],
+                pv=out["pv"][i:j],
+                value_k=out["value_k"][i:j] if "value_k" in out else None,
+                rows=None if cell_rows is None else cell_rows[:, i:j],
+                first=None if break_even is None else break_even[:, i:j],
             )
+            if prepare is not None and lo == segments[0][0]:
+                prepare(share)
+            reduced.append((lo, reduce(share)))
     return x, active, out, reduced
 
 
@@ -269,6 +271,7 @@ def iter_chunks(
     arrays: bool = True,
     compiled: bool | None = None,
     summary_rows: bool = False,
+    prepare: Callable[[Chunk], None] | None = None,
 ) -> Iterator[Chunk]:
     """Simulate draws ``start..stop`` (default all ``0..n_draws``) of a run in chunks.
 
@@ -319,6 +322,12 @@ def iter_chunks(
         ``Chunk.first`` of the chunks given to `reduce`, the numbers
         :func:`~som_mc.engine.kernel.cell_rows` gives), so `reduce` need not; with
         ``arrays=False`` those chunks then carry no net or discounted results.
+    prepare : callable, optional
+        With `reduce`: called on its worker thread with the first block's share of the first
+        chunk (draws from `start`), before that share is reduced; every other block is
+        reduced only after that (while it is being prepared, the other blocks are sampled
+        and simulated). For what `reduce` needs from the run's first draws, such as the
+        bins of a quantile sketch, without simulating those draws twice.
 
     Yields
     ------
@@ -340,9 +349,11 @@ def iter_chunks(
     # every draw on its own, so which thread runs a block changes nothing.
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="som_mc-block") as pool:
         pending: dict[int, Future[_Block]] = {}
+        preparing: list[Future[_Block]] = []  # the first block's task, with `prepare`
 
         def fetch(block: int) -> Future[_Block]:
             if block not in pending:
+                first_task = prepare is not None and reduce is not None and not preparing
                 b0, b1 = block_bounds(n_draws, block)
                 whole = buffers is not None and start <= b0 and b1 <= end
                 dest = {k: buffers[k][b0:b1] for k in keys} if whole and buffers else None
@@ -362,7 +373,11 @@ def iter_chunks(
                     arrays,
                     use_compiled(n_draws) if compiled is None else compiled,
                     summary_rows,
+                    prepare if first_task else None,
+                    preparing[0] if preparing else None,
                 )
+                if first_task:
+                    preparing.append(pending[block])
             return pending[block]
 
         spare: dict[str, np.ndarray] | None = None

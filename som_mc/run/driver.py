@@ -392,11 +392,15 @@ def _prepare(
     overwrite: bool,
     resume: bool,
     summarize: bool = True,
+    local: bool = False,
 ) -> _Job:
     model = _model(spec)
     # the stopping rule needs the summary as it goes
     summarize = summarize or spec.target_mcse is not None
-    edges = run_edges(spec) if summarize else None
+    # a local run takes the bins from its own first block (_local_results), unless
+    # stored chunks are summarised first
+    deferred = local and not (store is not None and store.exists() and resume)
+    edges = run_edges(spec) if summarize and not deferred else None
     summary = Summary(model.years, model.actors, spec.quantiles, spec.quantile_method, edges)
     job = _Job(
         spec=spec,
@@ -557,6 +561,7 @@ def run_many(
             overwrite=overwrite,
             resume=resume,
             summarize=summary or not keep_draws,
+            local=executor == "local",
         )
         for spec, path in zip(specs, paths, strict=True)
     ]
@@ -643,18 +648,23 @@ def _ranges(indices: Sequence[int]) -> Iterator[tuple[int, int]]:
 def _local_results(job: _Job, keep_draws: bool) -> Iterator[ChunkResult]:
     """Chunks of a job in draw order, in this process (blocks simulated ahead across chunks)."""
     spec, store = job.spec, str(job.store) if job.store is not None else None
-    edges = job.edges
-
     compiled = use_compiled(spec.draws)
+    pilot = min(spec.draws, BLOCK_SIZE)
+
+    def take_edges(chunk: Chunk) -> None:
+        # the first block's share, as run_edges lays out the same rows: the same bins
+        if chunk.start != 0 or chunk.stop != pilot or chunk.rows is None:
+            raise RuntimeError(f"the pilot is draws 0:{pilot}; received {chunk.start}:{chunk.stop}")
+        job.edges = job.summary.edges = HistogramEdges.from_rows(chunk.rows, spec.bins)
 
     def reduce(chunk: Chunk) -> SummaryPart:
-        # on the block's worker thread, one thread per kernel
+        # on the block's worker thread, one thread per kernel; after take_edges
         return summary_part(
             chunk.start,
             chunk.net,
             chunk.pv,
             chunk.participants,
-            edges=edges,
+            edges=job.edges,
             threads=1,
             compiled=compiled,
             laid_out=(
@@ -681,6 +691,12 @@ def _local_results(job: _Job, keep_draws: bool) -> Iterator[ChunkResult]:
             # the draws themselves are wanted only to store or keep them
             arrays=store is not None or keep_draws or not job.summarize,
             summary_rows=job.summarize,  # laid out by the kernel, for `reduce`
+            # a sketched run's bins from its first block, simulated once (run_edges' pilot)
+            prepare=(
+                take_edges
+                if job.summarize and job.edges is None and spec.quantile_method != "exact"
+                else None
+            ),
         )
         try:
             for offset, chunk in enumerate(chunks):

@@ -210,7 +210,8 @@ class Summary:
     method : {"exact", "histogram"}
         How quantiles are computed (:func:`~som_mc.stats.cells.quantile_method`).
     edges : HistogramEdges, optional
-        The run's bins (required for ``"histogram"``).
+        The run's bins (required for ``"histogram"``; they may also be set as the
+        ``edges`` attribute later, before :meth:`result`).
     """
 
     def __init__(
@@ -221,8 +222,6 @@ class Summary:
         method: QuantileMethod,
         edges: HistogramEdges | None = None,
     ) -> None:
-        if method == "histogram" and edges is None:
-            raise ValueError("histogram quantiles need the run's edges")
         self.quantiles = check_quantiles(quantiles)
         self.years = np.asarray(years)
         self.actors = [*actors, TOTAL]
@@ -269,7 +268,9 @@ class Summary:
         n, mean, m2, positive = merge_pieces(self.pieces)
         error: np.ndarray | None
         if self.method == "histogram":
-            assert self.edges is not None and self.counts is not None
+            if self.edges is None:
+                raise ValueError("histogram quantiles need the run's edges")
+            assert self.counts is not None
             quant, error = self.edges.quantiles(self.counts, self.quantiles)
         else:
             # the blocks' rows in draw order, never put together in one copy
