@@ -169,6 +169,82 @@ def test_outcome_chain_equals_numpy_binomials_and_py_func(dropoff):
         np.testing.assert_array_equal(active, expected)
 
 
+@pytest.mark.parametrize("dropoff", [False, True])
+def test_outcome_chain_interleaved_inversions_are_numpys(dropoff):
+    """Cohorts small enough for NumPy's inversion algorithm (drawn four at a time), p above
+    and below 1/2, and a draw count that leaves a remainder: NumPy's binomials exactly."""
+    from som_mc.engine._kernels import outcome_chain
+    from som_mc.engine.reference import outcome_chain_numpy
+
+    rng = np.random.default_rng(12)
+    n, n_c, n_chain = 4003, 3, 4
+    participants = rng.integers(1, 61, size=(n, n_c)).astype(np.float64)
+    s = rng.choice([0.05, 0.3, 0.5, 0.7, 0.95, 1.0], size=n)
+    s = np.where(rng.random(n) < 0.5, rng.uniform(0.01, 0.99, size=n), s)
+    keep = rng.uniform(0.5, 1.0, size=n)
+    # mostly groups of four that all take the inversion loop; a few with p = 1 or n p > 30
+    assert np.mean(np.minimum(s, 1 - s)[:, None] * participants <= 30) > 0.9
+
+    def gen():
+        return np.random.Generator(np.random.PCG64(np.random.SeedSequence(6, spawn_key=(3,))))
+
+    expected = outcome_chain_numpy(gen(), participants, s, keep, dropoff, n_chain)
+    for func in (outcome_chain, outcome_chain.py_func):
+        active = np.empty((n, n_c, n_chain))
+        func(gen(), participants, s, keep, dropoff, active)
+        np.testing.assert_array_equal(active, expected)
+
+
+class _Uniforms:
+    """Given uniforms in turn, as ``Generator.random()`` and as a bit generator's doubles."""
+
+    def __init__(self, values):
+        self.values = list(values)
+        self.taken = 0
+        self.ctypes = self  # numba's Python-level algorithms call bitgen.ctypes.next_double
+        self.state = None
+
+    def random(self):
+        self.taken += 1
+        return self.values[self.taken - 1]
+
+    def next_double(self, state):
+        return self.random()
+
+
+@pytest.mark.parametrize("restart_at", [None, 0, 1, 3])
+def test_binomials4_restart_takes_the_uniforms_in_numpys_order(monkeypatch, restart_at):
+    """A draw whose count passes NumPy's bound restarts with the next uniform: the four
+    interleaved draws are then redone in turn from the uniforms already drawn, as four
+    plain calls (numba's own algorithm, in Python) take them."""
+    from numba.np.random.distributions import random_binomial
+
+    from som_mc.engine import _kernels
+
+    monkeypatch.setattr(_kernels, "_inversion_replay", _kernels._inversion_replay.py_func)
+    monkeypatch.setattr(_kernels, "_inversion_setup", _kernels._inversion_setup.py_func)
+    # n p = 10 <= 30 (inversion) and the bound 10 + 10 sqrt(10.9) ~ 43 < n = 1000: a
+    # uniform just below 1 lies beyond the first 44 probabilities and restarts the draw
+    participants = np.array([[1000.0], [40.0], [1000.0], [25.0]])
+    s = np.array([0.01, 0.3, 0.99, 0.6])
+    high = float(np.nextafter(1.0, 0.0))
+    uniforms = [0.4, 0.7, 0.2, 0.9, 0.55, 0.15, 0.85, 0.35]
+    if restart_at is not None:
+        uniforms.insert(restart_at, high)
+        participants[restart_at] = 1000.0
+        s[restart_at] = 0.01 if restart_at != 3 else 0.99
+    reference = _Uniforms(uniforms)
+    expected = [
+        random_binomial(reference, np.int64(participants[d, 0]), s[d]) for d in range(4)
+    ]
+    source = _Uniforms(uniforms)
+    active = np.full((4, 1, 1), -1.0)
+    assert _kernels._binomials4.py_func(source, participants, s, 0, 0, active)
+    np.testing.assert_array_equal(active[:, 0, 0], expected)
+    assert source.taken == reference.taken  # the same uniforms used, no more
+    assert reference.taken == 4 + (restart_at is not None)
+
+
 def test_outcome_noise_refuses_what_numpy_refuses():
     from som_mc.engine.chunks import draw_outcomes
 

@@ -284,15 +284,159 @@ def outcome_chain(
     """
     n, n_c, n_chain = active.shape
     for c in range(n_c):
-        for i in range(n):
-            active[i, c, 0] = gen.binomial(np.int64(participants[i, c]), s[i])
-        for tau in range(1, n_chain):
-            if dropoff:
+        i = 0
+        # four draws at a time where all four take NumPy's inversion algorithm (their chains
+        # of divisions overlap); the same random numbers in the same order, the same results
+        while i + 4 <= n:
+            if not _binomials4(gen, participants, s, c, i, active):
+                for d in range(i, i + 4):
+                    active[d, c, 0] = gen.binomial(np.int64(participants[d, c]), s[d])
+            i += 4
+        for d in range(i, n):
+            active[d, c, 0] = gen.binomial(np.int64(participants[d, c]), s[d])
+        if dropoff:
+            for tau in range(1, n_chain):
                 for i in range(n):
                     active[i, c, tau] = gen.binomial(np.int64(active[i, c, tau - 1]), keep[i])
+        else:  # every year keeps the first year's successes (draw by draw: contiguous)
+            for i in range(n):
+                first = active[i, c, 0]
+                for tau in range(1, n_chain):
+                    active[i, c, tau] = first
+
+
+@numba.njit(inline="always", **_JIT)  # type: ignore[call-overload]
+def _inversion_setup(n: int, p: float) -> tuple[float, float, float, float, bool, bool]:
+    """Return what NumPy's binomial computes before its inversion loop, and whether it takes it.
+
+    Returns ``(p', q', q'^n, bound, flipped, inversion)``: NumPy (and numba's
+    ``Generator.binomial``) draws ``Binomial(n, p)`` by inversion with ``p' = min(p, 1 - p)``
+    when ``p' n <= 30`` (``flipped``: the draw is ``n - X``); `inversion` is False for
+    ``n = 0`` or ``p = 0`` (no random number is drawn) and for the BTPE algorithm.
+    """
+    flipped = p > 0.5
+    pp = 1.0 - p if flipped else p
+    if n == 0 or p == 0.0 or pp * n > 30.0:
+        return pp, 0.0, 0.0, 0.0, flipped, False
+    q = 1.0 - pp
+    mean = n * pp
+    return pp, q, np.exp(n * np.log(q)), min(n, mean + 10.0 * np.sqrt(mean * q + 1)), flipped, True
+
+
+@numba.njit(**_JIT)  # type: ignore[call-overload]
+def _inversion_replay(
+    gen: np.random.Generator,
+    n: int,
+    p: float,
+    q: float,
+    qn: float,
+    bound: float,
+    drawn: np.ndarray,
+    state: np.ndarray,
+) -> int:
+    """Run NumPy's inversion loop on the uniforms in `drawn` (from ``state[0]`` on), then `gen`."""
+    x = 0
+    px = qn
+    if state[0] < drawn.shape[0]:
+        u = drawn[state[0]]
+        state[0] += 1
+    else:
+        u = gen.random()
+    while u > px:
+        x = x + 1
+        if x > bound:
+            x = 0
+            px = qn
+            if state[0] < drawn.shape[0]:
+                u = drawn[state[0]]
+                state[0] += 1
             else:
-                for i in range(n):
-                    active[i, c, tau] = active[i, c, 0]
+                u = gen.random()
+        else:
+            u -= px
+            px = ((n - x + 1) * p * px) / (x * q)
+    return x
+
+
+@numba.njit(inline="always", **_JIT)  # type: ignore[call-overload]
+def _binomials4(
+    gen: np.random.Generator,
+    participants: np.ndarray,
+    s: np.ndarray,
+    c: int,
+    i: int,
+    active: np.ndarray,
+) -> bool:
+    """``active[i:i+4, c, 0]`` as four ``gen.binomial`` calls in turn give them, interleaved.
+
+    Only when all four take NumPy's inversion algorithm (one uniform each unless a draw
+    restarts); otherwise nothing is drawn and False is returned. Each draw's loop is NumPy's,
+    operation for operation. The four uniforms are drawn first, in order; when a draw
+    restarts (its count passes the bound, which needs a new uniform), the four are redone
+    one after the other from those uniforms and then `gen`: the order of the plain calls.
+    """
+    n0, n1 = np.int64(participants[i, c]), np.int64(participants[i + 1, c])
+    n2, n3 = np.int64(participants[i + 2, c]), np.int64(participants[i + 3, c])
+    p0, q0, qn0, b0, f0, ok0 = _inversion_setup(n0, s[i])
+    p1, q1, qn1, b1, f1, ok1 = _inversion_setup(n1, s[i + 1])
+    p2, q2, qn2, b2, f2, ok2 = _inversion_setup(n2, s[i + 2])
+    p3, q3, qn3, b3, f3, ok3 = _inversion_setup(n3, s[i + 3])
+    if not (ok0 and ok1 and ok2 and ok3):
+        return False
+    u0 = gen.random()
+    u1 = gen.random()
+    u2 = gen.random()
+    u3 = gen.random()
+    v0, v1, v2, v3 = u0, u1, u2, u3
+    px0, px1, px2, px3 = qn0, qn1, qn2, qn3
+    x0 = x1 = x2 = x3 = 0
+    go0, go1, go2, go3 = u0 > px0, u1 > px1, u2 > px2, u3 > px3
+    restart = False
+    while go0 or go1 or go2 or go3:
+        if go0:
+            x0 += 1
+            if x0 > b0:
+                restart = True
+                break
+            u0 -= px0
+            px0 = ((n0 - x0 + 1) * p0 * px0) / (x0 * q0)
+            go0 = u0 > px0
+        if go1:
+            x1 += 1
+            if x1 > b1:
+                restart = True
+                break
+            u1 -= px1
+            px1 = ((n1 - x1 + 1) * p1 * px1) / (x1 * q1)
+            go1 = u1 > px1
+        if go2:
+            x2 += 1
+            if x2 > b2:
+                restart = True
+                break
+            u2 -= px2
+            px2 = ((n2 - x2 + 1) * p2 * px2) / (x2 * q2)
+            go2 = u2 > px2
+        if go3:
+            x3 += 1
+            if x3 > b3:
+                restart = True
+                break
+            u3 -= px3
+            px3 = ((n3 - x3 + 1) * p3 * px3) / (x3 * q3)
+            go3 = u3 > px3
+    if restart:  # (rare: about once in 10^15 draws)
+        drawn = np.array([v0, v1, v2, v3])
+        state = np.zeros(1, dtype=np.int64)
+        x0 = _inversion_replay(gen, n0, p0, q0, qn0, b0, drawn, state)
+        x1 = _inversion_replay(gen, n1, p1, q1, qn1, b1, drawn, state)
+        x2 = _inversion_replay(gen, n2, p2, q2, qn2, b2, drawn, state)
+        x3 = _inversion_replay(gen, n3, p3, q3, qn3, b3, drawn, state)
+    active[i, c, 0] = n0 - x0 if f0 else x0
+    active[i + 1, c, 0] = n1 - x1 if f1 else x1
+    active[i + 2, c, 0] = n2 - x2 if f2 else x2
+    active[i + 3, c, 0] = n3 - x3 if f3 else x3
+    return True
 
 
 @numba.njit(**_JIT)  # type: ignore[call-overload]
