@@ -570,9 +570,9 @@ def row_moments(
 
     Each row is reduced in order, so the result does not depend on how rows are split
     over threads. With `counts`, the same columns are also added to each row's histogram
-    (as :func:`histogram_rows` adds them) in the first pass. Rows are reduced four at a
-    time: each row's sums still run draw by draw (the same numbers), but the four
-    independent chains of additions overlap in the processor.
+    (as :func:`histogram_rows` adds them), row by row after the moments. The moments are
+    taken four rows at a time: each row's sums still run draw by draw (the same numbers),
+    but the four independent chains of additions overlap in the processor.
 
     Parameters
     ----------
@@ -594,14 +594,20 @@ def row_moments(
     histogram = counts.shape[0] == n_rows and n_rows > 0
     r = 0
     while r + 4 <= n_rows:
-        _moments4(rows, r, lo, hi, mean, m2, positive, hist_lo, hist_width, counts, histogram)
+        _moments4(rows, r, lo, hi, mean, m2, positive)
         r += 4
     while r < n_rows:
-        _moments1(rows, r, lo, hi, mean, m2, positive, hist_lo, hist_width, counts, histogram)
+        _moments1(rows, r, lo, hi, mean, m2, positive)
         r += 1
+    if histogram:
+        bins = counts.shape[1]
+        for r in range(n_rows):
+            left, width = hist_lo[r], hist_width[r]
+            for i in range(lo, hi):
+                counts[r, _bin(rows[r, i], left, width, bins)] += 1
 
 
-@numba.njit(**_JIT)  # type: ignore[call-overload]
+@numba.njit(inline="always", **_JIT)  # type: ignore[call-overload]
 def _moments1(
     rows: np.ndarray,
     r: int,
@@ -610,26 +616,14 @@ def _moments1(
     mean: np.ndarray,
     m2: np.ndarray,
     positive: np.ndarray,
-    hist_lo: np.ndarray,
-    hist_width: np.ndarray,
-    counts: np.ndarray,
-    histogram: bool,
 ) -> None:
-    """:func:`row_moments` of row `r` alone."""
+    """Moments of :func:`row_moments` of row `r` alone."""
     total = 0.0
     count = 0
-    if histogram:
-        left, width, bins = hist_lo[r], hist_width[r], counts.shape[1]
-        for i in range(lo, hi):
-            v = rows[r, i]
-            total += v
-            count += v > 0
-            counts[r, _bin(v, left, width, bins)] += 1
-    else:
-        for i in range(lo, hi):
-            v = rows[r, i]
-            total += v
-            count += v > 0
+    for i in range(lo, hi):
+        v = rows[r, i]
+        total += v
+        count += v > 0
     mu = total / (hi - lo)
     dev = 0.0
     for i in range(lo, hi):
@@ -640,7 +634,7 @@ def _moments1(
     positive[r] = count
 
 
-@numba.njit(**_JIT)  # type: ignore[call-overload]
+@numba.njit(inline="always", **_JIT)  # type: ignore[call-overload]
 def _moments4(
     rows: np.ndarray,
     r: int,
@@ -649,43 +643,20 @@ def _moments4(
     mean: np.ndarray,
     m2: np.ndarray,
     positive: np.ndarray,
-    hist_lo: np.ndarray,
-    hist_width: np.ndarray,
-    counts: np.ndarray,
-    histogram: bool,
 ) -> None:
-    """:func:`row_moments` of rows ``r..r+3``, interleaved (each row's sums in draw order)."""
+    """Moments of :func:`row_moments` of rows ``r..r+3``, interleaved (each in draw order)."""
     t0 = t1 = t2 = t3 = 0.0
     c0 = c1 = c2 = c3 = 0
-    if histogram:
-        bins = counts.shape[1]
-        l0, l1, l2, l3 = hist_lo[r], hist_lo[r + 1], hist_lo[r + 2], hist_lo[r + 3]
-        w0, w1, w2, w3 = hist_width[r], hist_width[r + 1], hist_width[r + 2], hist_width[r + 3]
-        for i in range(lo, hi):
-            v0, v1, v2, v3 = rows[r, i], rows[r + 1, i], rows[r + 2, i], rows[r + 3, i]
-            t0 += v0
-            t1 += v1
-            t2 += v2
-            t3 += v3
-            c0 += v0 > 0
-            c1 += v1 > 0
-            c2 += v2 > 0
-            c3 += v3 > 0
-            counts[r, _bin(v0, l0, w0, bins)] += 1
-            counts[r + 1, _bin(v1, l1, w1, bins)] += 1
-            counts[r + 2, _bin(v2, l2, w2, bins)] += 1
-            counts[r + 3, _bin(v3, l3, w3, bins)] += 1
-    else:
-        for i in range(lo, hi):
-            v0, v1, v2, v3 = rows[r, i], rows[r + 1, i], rows[r + 2, i], rows[r + 3, i]
-            t0 += v0
-            t1 += v1
-            t2 += v2
-            t3 += v3
-            c0 += v0 > 0
-            c1 += v1 > 0
-            c2 += v2 > 0
-            c3 += v3 > 0
+    for i in range(lo, hi):
+        v0, v1, v2, v3 = rows[r, i], rows[r + 1, i], rows[r + 2, i], rows[r + 3, i]
+        t0 += v0
+        t1 += v1
+        t2 += v2
+        t3 += v3
+        c0 += v0 > 0
+        c1 += v1 > 0
+        c2 += v2 > 0
+        c3 += v3 > 0
     n = hi - lo
     mu0, mu1, mu2, mu3 = t0 / n, t1 / n, t2 / n, t3 / n
     e0 = e1 = e2 = e3 = 0.0
@@ -703,7 +674,7 @@ def _moments4(
     positive[r], positive[r + 1], positive[r + 2], positive[r + 3] = c0, c1, c2, c3
 
 
-@numba.njit(**_JIT)  # type: ignore[call-overload]
+@numba.njit(inline="always", **_JIT)  # type: ignore[call-overload]
 def _bin(value: float, lo: float, width: float, bins: int) -> int:
     """Return the histogram bin of `value` (values outside the bins go to the edge bins)."""
     k = np.floor((value - lo) / width)
