@@ -133,7 +133,7 @@ def simulate_chunk(
         for d in range(tile):
             v[j, d] = const[j]
     keep = np.empty(tile)
-    successes = np.empty((n_p, n_c, tile))
+    successes = np.zeros((n_p, n_c, tile))  # lanes past a last, partial tile: zeros
     value = np.empty((n_a, n_t, tile))
     cost = np.empty((n_a, n_t, tile))
     net = np.empty((n_a, n_t, tile))
@@ -151,7 +151,7 @@ def simulate_chunk(
             for d in range(m):
                 v[row, d] = x[j, i0 + d]
         s = v[idx_success]
-        for d in range(m):
+        for d in range(tile):
             keep[d] = 1.0 - v[idx_dropoff, d]
         # successful persons still active per year since the effect year and cohort
         for tau in range(n_p):
@@ -161,7 +161,7 @@ def simulate_chunk(
                         successes[tau, c, d] = active[i0 + d, c, tau] if tau < n_s else 0.0
                 else:
                     persons = v[idx_participants[c]]
-                    for d in range(m):
+                    for d in range(tile):
                         successes[tau, c, d] = s[d] * persons[d] * keep[d] ** tau
         # value and cost per (actor, year), and persons × quantity change per (year since
         # the start of the consequence, cohort) of the consequence at hand
@@ -177,15 +177,15 @@ def simulate_chunk(
                 if pidx < 0 or (during and tau >= span):
                     break
                 profile = v[pidx]
-                for d in range(m):
+                for d in range(tile):
                     dq[d] = profile[d] * scale[d]
                 for c in range(n_c):
                     if during:
                         persons = v[idx_participants[c]]
-                        for d in range(m):
+                        for d in range(tile):
                             pdq[tau, c, d] = persons[d] * dq[d]
                     else:
-                        for d in range(m):
+                        for d in range(tile):
                             pdq[tau, c, d] = successes[tau, c, d] * dq[d]
                 n_tau += 1
             # each (actor, year) cell receives its terms in (k, tau, c) order
@@ -198,7 +198,7 @@ def simulate_chunk(
                     base = shift + tau
                     for c in range(min(n_c, n_t - base)):
                         t = base + c
-                        for d in range(m):
+                        for d in range(tile):
                             value[a, t, d] -= pdq[tau, c, d] * price[d]
                         if keep_k:
                             for d in range(m):
@@ -208,32 +208,32 @@ def simulate_chunk(
             a = cost_actor[line]
             for t in range(n_t):
                 fixed = cost_fixed[line, t]
-                for d in range(m):
+                for d in range(tile):
                     total[d] = fixed * amount[d]
                 for c in range(n_c):
                     share = cost_pp[line, c, t]
                     if share != 0.0:
                         persons = v[idx_participants[c]]
-                        for d in range(m):
+                        for d in range(tile):
                             total[d] += persons[d] * amount[d] * share
-                for d in range(m):
+                for d in range(tile):
                     cost[a, t, d] += total[d]
         # net result and its discounted sum per actor, each draw on its own
         for a in range(n_a):
-            for d in range(m):
+            for d in range(tile):
                 pv[a, d] = 0.0
             for t in range(n_t):
                 rate = discount[t]
-                for d in range(m):
+                for d in range(tile):
                     r = value[a, t, d] - cost[a, t, d]
                     net[a, t, d] = r
                     pv[a, d] += r * rate
         if lay_out:
-            for d in range(m):
+            for d in range(tile):
                 n_part[d] = 0.0
             for c in range(n_c):
                 persons = v[idx_participants[c]]
-                for d in range(m):
+                for d in range(tile):
                     n_part[d] += persons[d]
             _lay_out_tile(net, pv, n_part, i0, m, out_rows, out_first, scratch, first)
         # written draw by draw: each draw's outputs are contiguous
