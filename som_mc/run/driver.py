@@ -645,11 +645,50 @@ def _ranges(indices: Sequence[int]) -> Iterator[tuple[int, int]]:
     yield lo, prev + 1
 
 
+class _Tally:
+    """Histogram counts added on each worker thread into that thread's own array.
+
+    Counts are whole numbers, so their total does not depend on which thread counted which
+    block; nothing is allocated, zeroed or merged per block. int32 holds any run's counts
+    (at most :data:`~som_mc.run.spec.MAX_DRAWS` < 2³¹ draws).
+    """
+
+    def __init__(self, shape: tuple[int, int]) -> None:
+        self.shape = shape
+        self._local = threading.local()
+        self._arrays: list[np.ndarray] = []
+        self._lock = threading.Lock()
+
+    def counts(self) -> np.ndarray:
+        """Return the calling thread's counts (made on its first call)."""
+        own: np.ndarray | None = getattr(self._local, "counts", None)
+        if own is None:
+            own = self._local.counts = np.zeros(self.shape, dtype=np.int32)
+            with self._lock:
+                self._arrays.append(own)
+        return own
+
+    def total(self) -> np.ndarray:
+        """Return all threads' counts added up, int64."""
+        out = np.zeros(self.shape, dtype=np.int64)
+        for own in self._arrays:
+            out += own
+        return out
+
+
 def _local_results(job: _Job, keep_draws: bool) -> Iterator[ChunkResult]:
     """Chunks of a job in draw order, in this process (blocks simulated ahead across chunks)."""
     spec, store = job.spec, str(job.store) if job.store is not None else None
     compiled = use_compiled(spec.draws)
     pilot = min(spec.draws, BLOCK_SIZE)
+    # a sketched summary's counts are tallied per thread, unless a stopping rule must be
+    # able to leave out the blocks simulated ahead of where it stops
+    tally = (
+        _Tally((job.summary.n_rows, spec.bins))
+        if job.summarize and spec.quantile_method != "exact" and spec.target_mcse is None
+        else None
+    )
+    job.summary.counts_elsewhere = tally is not None
 
     def take_edges(chunk: Chunk) -> None:
         # the first block's share, as run_edges lays out the same rows: the same bins
@@ -672,6 +711,7 @@ def _local_results(job: _Job, keep_draws: bool) -> Iterator[ChunkResult]:
                 if chunk.rows is not None and chunk.first is not None
                 else None
             ),
+            counts_into=tally.counts() if tally is not None else None,
         )
 
     for lo, hi in _ranges(job.todo):
@@ -712,6 +752,8 @@ def _local_results(job: _Job, keep_draws: bool) -> Iterator[ChunkResult]:
                 )
         finally:
             chunks.close()  # type: ignore[attr-defined]  # a generator: stops its samplers
+    if tally is not None:  # every block has been reduced
+        job.summary.add_counts(tally.total())
 
 
 # --------------------------------------------------------------------------------------------

@@ -120,6 +120,7 @@ def summary_part(
     threads: int | None = None,
     compiled: bool | None = None,
     laid_out: tuple[np.ndarray, np.ndarray] | None = None,
+    counts_into: np.ndarray | None = None,
 ) -> SummaryPart:
     """Reduce draws ``start:start + n`` (one chunk) to a :class:`SummaryPart`.
 
@@ -141,6 +142,10 @@ def summary_part(
         The chunk's summary rows and break-even years as :func:`cell_rows` gives them,
         already laid out by the kernel (``Chunk.rows``, ``Chunk.first``); then `net`, `pv`
         and `participants` are not read.
+    counts_into : ndarray of int32, shape (R, bins), optional
+        With `edges`: add the histogram counts to this array (C-contiguous) instead of
+        returning them; the part then has no counts (a :class:`Summary` with
+        ``counts_elsewhere`` gets the total by :meth:`Summary.add_counts`).
     """
     if laid_out is None:
         rows, first = cell_rows(net, pv, participants, threads=threads, compiled=compiled)
@@ -150,8 +155,11 @@ def summary_part(
     break_even = np.stack([np.bincount(f, minlength=n_t + 1) for f in first], axis=1)
     counts = histogram = None
     if edges is not None:
-        counts = np.zeros((rows.shape[0], edges.bins), dtype=np.int32)
-        histogram = (edges.lo, edges.width, counts)
+        if counts_into is not None:
+            histogram = (edges.lo, edges.width, counts_into)
+        else:
+            counts = np.zeros((rows.shape[0], edges.bins), dtype=np.int32)
+            histogram = (edges.lo, edges.width, counts)
     return SummaryPart(
         # moments and histogram counts in one pass over the rows
         pieces=block_pieces(start, rows, threads=threads, compiled=compiled, histogram=histogram),
@@ -232,6 +240,8 @@ class Summary:
         self.pieces: list[Piece] = []
         self.rows: list[tuple[int, np.ndarray]] = []
         self.counts: np.ndarray | None = None
+        #: the parts' histogram counts come by :meth:`add_counts` instead (parts without)
+        self.counts_elsewhere = False
         self.break_even = np.zeros((len(self.years) + 1, len(self.actors)), dtype=np.int64)
 
     @property
@@ -245,15 +255,21 @@ class Summary:
         self.break_even += part.break_even
         if self.method == "histogram":
             if part.counts is None:
-                raise ValueError("a histogram summary needs parts with histogram counts")
-            if self.counts is None:
-                self.counts = part.counts.astype(np.int64)
+                if not self.counts_elsewhere:
+                    raise ValueError("a histogram summary needs parts with histogram counts")
             else:
-                self.counts += part.counts
+                self.add_counts(part.counts)
         else:
             if part.rows is None:
                 raise ValueError("an exact summary needs parts that keep their rows")
             self.rows.extend(part.rows)
+
+    def add_counts(self, counts: np.ndarray) -> None:
+        """Add histogram counts (R, bins) to the summary's (whole numbers: any order)."""
+        if self.counts is None:
+            self.counts = counts.astype(np.int64)
+        else:
+            self.counts += counts
 
     def horizon_total_mcse(self) -> float:
         """MCSE of the mean cumulative total nettoresultat over the horizon, so far."""
