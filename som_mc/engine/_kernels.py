@@ -607,7 +607,7 @@ def row_moments(
                 counts[r, _bin(rows[r, i], left, width, bins)] += 1
 
 
-@numba.njit(inline="always", **_JIT)  # type: ignore[call-overload]
+@numba.njit(**_JIT)  # type: ignore[call-overload]
 def _moments1(
     rows: np.ndarray,
     r: int,
@@ -634,7 +634,7 @@ def _moments1(
     positive[r] = count
 
 
-@numba.njit(inline="always", **_JIT)  # type: ignore[call-overload]
+@numba.njit(**_JIT)  # type: ignore[call-overload]
 def _moments4(
     rows: np.ndarray,
     r: int,
@@ -674,7 +674,7 @@ def _moments4(
     positive[r], positive[r + 1], positive[r + 2], positive[r + 3] = c0, c1, c2, c3
 
 
-@numba.njit(inline="always", **_JIT)  # type: ignore[call-overload]
+@numba.njit(**_JIT)  # type: ignore[call-overload]
 def _bin(value: float, lo: float, width: float, bins: int) -> int:
     """Return the histogram bin of `value` (values outside the bins go to the edge bins)."""
     k = np.floor((value - lo) / width)
