@@ -600,11 +600,9 @@ def row_moments(
         _moments1(rows, r, lo, hi, mean, m2, positive)
         r += 1
     if histogram:
-        bins = counts.shape[1]
+        scratch = _count_scratch()
         for r in range(n_rows):
-            left, width = hist_lo[r], hist_width[r]
-            for i in range(lo, hi):
-                counts[r, _bin(rows[r, i], left, width, bins)] += 1
+            _count_row(rows, r, lo, hi, hist_lo[r], hist_width[r], counts, scratch)
 
 
 @numba.njit(**_JIT)  # type: ignore[call-overload]
@@ -675,14 +673,36 @@ def _moments4(
 
 
 @numba.njit(**_JIT)  # type: ignore[call-overload]
-def _bin(value: float, lo: float, width: float, bins: int) -> int:
-    """Return the histogram bin of `value` (values outside the bins go to the edge bins)."""
-    k = np.floor((value - lo) / width)
-    if k < 0:
-        k = 0
-    elif k > bins - 1:
-        k = bins - 1
-    return int(k)
+def _count_scratch() -> np.ndarray:
+    """Return the scratch of :func:`_count_row`: the bins of 256 values at a time."""
+    return np.empty(256, dtype=np.int64)
+
+
+@numba.njit(**_JIT)  # type: ignore[call-overload]
+def _count_row(
+    rows: np.ndarray,
+    r: int,
+    lo: int,
+    hi: int,
+    left: float,
+    width: float,
+    counts: np.ndarray,
+    scratch: np.ndarray,
+) -> None:
+    """Add columns ``lo:hi`` of row `r` to ``counts[r]`` (values outside in the edge bins).
+
+    The bins ``clip(floor((x - left) / width), 0, bins - 1)`` of a run of values (as many as
+    `scratch` holds) are computed first, in a loop the compiler vectorises, then counted.
+    """
+    top = float(counts.shape[1] - 1)
+    run = scratch.shape[0]
+    for i0 in range(lo, hi, run):
+        m = min(run, hi - i0)
+        for j in range(m):
+            k = np.floor((rows[r, i0 + j] - left) / width)
+            scratch[j] = np.int64(min(max(k, 0.0), top))
+        for j in range(m):
+            counts[r, scratch[j]] += 1
 
 
 @numba.njit(**_JIT)  # type: ignore[call-overload]
@@ -699,11 +719,9 @@ def histogram_rows(rows: np.ndarray, lo: np.ndarray, width: np.ndarray, counts: 
         Counts, updated in place (rows are independent: any split over threads gives the
         same counts).
     """
-    n_rows, n = rows.shape
-    bins = counts.shape[1]
-    for r in range(n_rows):
-        for i in range(n):
-            counts[r, _bin(rows[r, i], lo[r], width[r], bins)] += 1
+    scratch = _count_scratch()
+    for r in range(rows.shape[0]):
+        _count_row(rows, r, 0, rows.shape[1], lo[r], width[r], counts, scratch)
 
 
 @numba.njit(**_JIT)  # type: ignore[call-overload]
