@@ -43,6 +43,11 @@ REFUSED = [
     (["run", "{case}", "--quantiles", "150"], "percentages must lie in 0..100"),
     (["run", "{case}", "--out", "x.csv"], "--out takes a netCDF file"),
     (["report", "{case}", "--seed", "1", "--results", "nope.nc"], "--seed has no effect"),
+    (["report", "{case}", "--draws", "500", "--results", "a.nc"], "--draws has no effect"),
+    (
+        ["report", "{case}", "--design", "lhs", "--seed", "2", "--results", "a.nc"],
+        "--seed, --design have no effect with --results",
+    ),
 ]
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from som_mc.cli.options import add_catalog, add_design, add_draws, add_force, add_seed
 from som_mc.cli.update import add_prior, evidence_case
+from som_mc.types import DEFAULT_DESIGN
 
 __all__ = ["register"]
 
@@ -48,7 +49,8 @@ def register(sub: Any) -> None:
     p.add_argument("--figures", metavar="DIR", help="also save every figure as PNG and SVG")
     p.add_argument("--lang", choices=["da", "en"], default="da", help="language (default da)")
     add_force(p)
-    p.set_defaults(func=command)
+    # None: not given (refused with --results); the defaults are applied in `command`
+    p.set_defaults(func=command, draws=None, design=None)
 
 
 def command(args: argparse.Namespace) -> int:
@@ -87,8 +89,21 @@ def command(args: argparse.Namespace) -> int:
         if path.resolve() in inputs:
             raise SomMcError(f"{path}: is an input of this command; choose another output name")
         check_writable(path, overwrite=args.force)
-    if args.results and (args.seed is not None):
-        raise SomMcError("--seed has no effect with --results (the results files have their seed)")
+    if args.results:
+        given = [
+            flag
+            for flag, value in (
+                ("--draws", args.draws),
+                ("--seed", args.seed),
+                ("--design", args.design),
+            )
+            if value is not None
+        ]
+        if given:
+            raise SomMcError(
+                f"{', '.join(given)} {'has' if len(given) == 1 else 'have'} no effect with "
+                "--results (the results files hold their own draws, seed and design)"
+            )
     if args.results and len(args.results) != len(case_files):
         raise SomMcError(
             f"--results: {len(args.results)} file(s) for {len(case_files)} case(s); give one "
@@ -118,7 +133,13 @@ def command(args: argparse.Namespace) -> int:
     else:
         seed = normalize_seed(args.seed)  # one seed for every case: common random numbers
         runs = [
-            simulate(c, draws=args.draws, seed=seed, design=args.design, keep_consequences=True)
+            simulate(
+                c,
+                draws=10_000 if args.draws is None else args.draws,
+                seed=seed,
+                design=DEFAULT_DESIGN if args.design is None else args.design,
+                keep_consequences=True,
+            )
             for c in cases
         ]
     data = prepare_report(
