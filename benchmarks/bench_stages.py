@@ -5,7 +5,8 @@ CPU time per draw of each stage the engine runs on a block's worker thread, besi
 own way of computing the same numbers where there is one (each pair is checked to give the
 same numbers first):
 
-- sampling: ``sample_block`` of the 69 inputs (NumPy's samplers; nothing to compare);
+- sampling: ``sample_block`` of the 69 inputs as the engine calls it (the PERT inputs'
+  beta draws by ``draw_beta``: NumPy's algorithm in numba) vs NumPy's samplers throughout;
 - outcome noise: ``outcome_chain`` (numba, NumPy's binomial algorithm, four draws at a
   time) vs ``Generator.binomial`` on the arrays (``outcome_chain_numpy``);
 - kernel: ``simulate_chunk`` laying out the summary rows (the streamed path);
@@ -39,7 +40,12 @@ import numpy as np  # noqa: E402
 import som_mc  # noqa: E402
 from som_mc.engine import _kernels  # noqa: E402
 from som_mc.engine.chunks import _block_data, _correlations  # noqa: E402
-from som_mc.engine.kernel import input_values, run_kernel, set_kernel_threads  # noqa: E402
+from som_mc.engine.kernel import (  # noqa: E402
+    draw_beta,
+    input_values,
+    run_kernel,
+    set_kernel_threads,
+)
 from som_mc.engine.reference import (  # noqa: E402
     histogram_rows_numpy,
     outcome_chain_numpy,
@@ -81,6 +87,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     x = rows.T
     per = 1e9 / n  # seconds per block -> ns per draw
+
+    def sample(beta: Any) -> np.ndarray:
+        return sample_block(
+            dists, names, seed=SEED, block=block, size=n, inputs_major=True, beta=beta
+        )
+
+    np.testing.assert_array_equal(sample(draw_beta), sample(None))
 
     # outcome noise on the block's own inputs
     participants = input_values(model, x, model.idx_participants)
@@ -133,11 +146,7 @@ def main(argv: list[str] | None = None) -> int:
         histogram_rows_numpy(cells, edges.lo, edges.width, edges.bins)
 
     stages: list[tuple[str, Callable[[], Any], Callable[[], Any] | None]] = [
-        (
-            "sampling (69 inputs)",
-            lambda: sample_block(dists, names, seed=SEED, block=block, size=n, inputs_major=True),
-            None,
-        ),
+        ("sampling (69 inputs)", lambda: sample(draw_beta), lambda: sample(None)),
         (
             "outcome noise (3 binomials)",
             lambda: _kernels.outcome_chain(

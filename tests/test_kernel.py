@@ -245,6 +245,71 @@ def test_binomials4_restart_takes_the_uniforms_in_numpys_order(monkeypatch, rest
     assert reference.taken == 4 + (restart_at is not None)
 
 
+@pytest.mark.parametrize(
+    ("a", "b"), [(3.0, 3.0), (2.5, 3.5), (1.0001, 5.0), (5.0, 1.2), (1.01, 1.01), (40.0, 2.0)]
+)
+def test_draw_beta_gives_numpys_beta_numbers(a, b):
+    """NumPy's Generator.beta, bit for bit, from the generator's raw outputs in numba."""
+    from som_mc.engine.kernel import draw_beta
+
+    n = 60_000  # thousands of ziggurat tails and wedges, and gamma rejections
+    expected = np.random.default_rng(17).beta(a, b, n)
+    got = np.empty(n)
+    draw_beta(np.random.default_rng(17), a, b, got)
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_beta_draws_continue_across_short_buffers_and_py_func():
+    """A draw the raw outputs run out in is made again from its start with more outputs:
+    the numbers of one long buffer; the compiled kernel equals its .py_func."""
+    from numba.np.random import _constants as zc
+
+    from som_mc.engine._kernels import beta_draws
+
+    tables = (zc.wi_double, zc.ki_double, zc.fi_double, zc.ziggurat_nor_r, zc.ziggurat_nor_inv_r)
+    n, a, b = 3000, 1.7, 4.2
+    expected = np.random.default_rng(3).beta(a, b, n)
+    for func in (beta_draws, beta_draws.py_func):
+        bits = np.random.default_rng(3).bit_generator
+        got = np.full(n, np.nan)
+        raw = bits.random_raw(7)  # a draw or so at a time: every draw may be cut short
+        done = refills = 0
+        while True:
+            done, at = func(raw, a, b, got, done, *tables)
+            if done == n:
+                break
+            raw = np.concatenate([raw[at:], bits.random_raw(5)])
+            refills += 1
+        np.testing.assert_array_equal(got, expected)
+        assert refills > n // 2
+
+
+def test_draw_beta_refuses_shapes_of_other_algorithms_and_other_bit_generators():
+    from som_mc.engine.kernel import draw_beta
+
+    with pytest.raises(ValueError, match="a > 1 and b > 1"):
+        draw_beta(np.random.default_rng(0), 1.0, 3.0, np.empty(4))
+    # not PCG64: NumPy's own sampler (its next_double is not PCG64's)
+    got = np.empty(500)
+    draw_beta(np.random.Generator(np.random.Philox(5)), 2.0, 3.0, got)
+    np.testing.assert_array_equal(got, np.random.Generator(np.random.Philox(5)).beta(2, 3, 500))
+
+
+def test_block_sample_with_the_compiled_beta_is_numpys():
+    """A compiled run's block (PERT inputs through draw_beta) equals the NumPy twins' block."""
+    from som_mc.engine.chunks import _block_data
+
+    model = compile_case(load_case(CASES_DIR / "housing_first.toml"))
+    from som_mc.distributions import PERT
+
+    assert any(isinstance(model.inputs[int(j)].dist, PERT) for j in model.uncertain)
+    for block in (0, 3):
+        fast = _block_data(model, 100_000, block, 5, "random", [], compiled=True)
+        slow = _block_data(model, 100_000, block, 5, "random", [], compiled=False)
+        for f, s in zip(fast, slow, strict=True):
+            np.testing.assert_array_equal(f, s)
+
+
 def test_outcome_noise_refuses_what_numpy_refuses():
     from som_mc.engine.chunks import draw_outcomes
 

@@ -19,7 +19,14 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["histogram_rows", "outcome_chain", "row_moments", "simulate_chunk", "summary_rows"]
+__all__ = [
+    "beta_draws",
+    "histogram_rows",
+    "outcome_chain",
+    "row_moments",
+    "simulate_chunk",
+    "summary_rows",
+]
 
 _JIT = {"cache": True, "nogil": True, "fastmath": False, "error_model": "numpy"}
 
@@ -437,6 +444,156 @@ def _binomials4(
     active[i + 2, c, 0] = n2 - x2 if f2 else x2
     active[i + 3, c, 0] = n3 - x3 if f3 else x3
     return True
+
+
+@numba.njit(inline="always", **_JIT)  # type: ignore[call-overload]
+def _raw_double(raw: np.ndarray, pos: int) -> float:
+    """PCG64's ``next_double`` from a raw 64-bit output: its top 53 bits over 2^53."""
+    return float(np.int64(raw[pos] >> np.uint64(11))) * (1.0 / 9007199254740992.0)
+
+
+@numba.njit(**_JIT)  # type: ignore[call-overload]
+def _raw_normal_rest(
+    raw: np.ndarray,
+    pos: int,
+    idx: int,
+    rabs: np.uint64,
+    x: float,
+    wi: np.ndarray,
+    ki: np.ndarray,
+    fi: np.ndarray,
+    nor_r: float,
+    nor_inv_r: float,
+) -> tuple[float, int]:
+    """NumPy's ziggurat normal after its first test failed for ``(idx, rabs, x)`` (0.7%).
+
+    Continues ``random_standard_normal``'s loop on the raw outputs from `pos`: the tail
+    (``idx == 0``) or the wedge test, then new outputs until one is accepted. Returns the
+    normal and the position after it, or ``(0, -1)`` when `raw` runs out.
+    """
+    n = raw.shape[0]
+    while True:
+        if idx == 0:
+            while pos + 1 < n:
+                xx = -nor_inv_r * np.log1p(-_raw_double(raw, pos))
+                yy = -np.log1p(-_raw_double(raw, pos + 1))
+                pos += 2
+                if yy + yy > xx * xx:
+                    if (rabs >> np.uint64(8)) & np.uint64(1):
+                        return -(nor_r + xx), pos
+                    return nor_r + xx, pos
+            return 0.0, -1
+        if pos >= n:
+            return 0.0, -1
+        u = _raw_double(raw, pos)
+        pos += 1
+        if (fi[idx - 1] - fi[idx]) * u + fi[idx] < np.exp(-0.5 * x * x):
+            return x, pos
+        if pos >= n:
+            return 0.0, -1
+        r = raw[pos]
+        pos += 1
+        idx = int(np.int64(r & np.uint64(0xFF)))
+        r = r >> np.uint64(8)
+        rabs = (r >> np.uint64(1)) & np.uint64(0x000FFFFFFFFFFFFF)
+        x = float(np.int64(rabs)) * wi[idx]  # rabs < 2^52: exact
+        if r & np.uint64(1):
+            x = -x
+        if rabs < ki[idx]:
+            return x, pos
+
+
+@numba.njit(inline="always", **_JIT)  # type: ignore[call-overload]
+def _raw_gamma(
+    raw: np.ndarray,
+    pos: int,
+    b: float,
+    c: float,
+    wi: np.ndarray,
+    ki: np.ndarray,
+    fi: np.ndarray,
+    nor_r: float,
+    nor_inv_r: float,
+) -> tuple[float, int]:
+    """NumPy's ``random_standard_gamma`` for ``shape > 1`` (Marsaglia and Tsang) on `raw`.
+
+    `b` and `c` are NumPy's ``shape - 1/3`` and ``1 / sqrt(9 b)``. Its normals are NumPy's
+    ziggurat ones: the common case here, the rest in :func:`_raw_normal_rest`. Returns the
+    draw and the position after it, or ``(0, -1)`` when `raw` runs out.
+    """
+    n = raw.shape[0]
+    while True:
+        while True:
+            if pos + 2 > n:  # a normal's output and the uniform's
+                return 0.0, -1
+            r = raw[pos]
+            pos += 1
+            idx = np.int64(r & np.uint64(0xFF))
+            r = r >> np.uint64(8)
+            rabs = (r >> np.uint64(1)) & np.uint64(0x000FFFFFFFFFFFFF)
+            x = float(np.int64(rabs)) * wi[idx]  # rabs < 2^52: exact
+            if r & np.uint64(1):
+                x = -x
+            if not rabs < ki[idx]:
+                x, pos = _raw_normal_rest(raw, pos, idx, rabs, x, wi, ki, fi, nor_r, nor_inv_r)
+                if pos < 0 or pos >= n:
+                    return 0.0, -1
+            v = 1.0 + c * x
+            if v > 0.0:
+                break
+        v = v * v * v
+        u = _raw_double(raw, pos)
+        pos += 1
+        if u < 1.0 - 0.0331 * (x * x) * (x * x):
+            return b * v, pos
+        if np.log(u) < 0.5 * x * x + b * (1.0 - v + np.log(v)):
+            return b * v, pos
+
+
+@numba.njit(**_JIT)  # type: ignore[call-overload]
+def beta_draws(
+    raw: np.ndarray,
+    a: float,
+    b: float,
+    out: np.ndarray,
+    start: int,
+    wi: np.ndarray,
+    ki: np.ndarray,
+    fi: np.ndarray,
+    nor_r: float,
+    nor_inv_r: float,
+) -> tuple[int, int]:
+    """Draw ``out[start:]`` ~ Beta(a, b), ``a, b > 1``, as NumPy's ``Generator.beta`` does.
+
+    NumPy draws each value as ``Ga / (Ga + Gb)`` from two standard gamma draws (Marsaglia and
+    Tsang, on its ziggurat normal), taking the generator's outputs one by one. Here the
+    outputs are pre-drawn (`raw`, from ``bit_generator.random_raw``: PCG64's ``next_uint64``,
+    whose top 53 bits give ``next_double``) and taken in the same order with the same
+    arithmetic, so the draws are NumPy's. `wi`, `ki`, `fi`, `nor_r` and `nor_inv_r` are the
+    ziggurat's tables (NumPy's, as numba ships them).
+
+    Returns
+    -------
+    (int, int)
+        The first draw not made (``out.shape[0]`` when all are) and the position in `raw`
+        where it starts: with more outputs after ``raw[position:]`` it is made again from
+        there (the same value).
+    """
+    pos = 0
+    ba = a - 1.0 / 3.0  # NumPy's constants of the two gamma draws, computed once
+    ca = 1.0 / np.sqrt(9 * ba)
+    bb = b - 1.0 / 3.0
+    cb = 1.0 / np.sqrt(9 * bb)
+    for i in range(start, out.shape[0]):
+        begin = pos
+        ga, pos = _raw_gamma(raw, pos, ba, ca, wi, ki, fi, nor_r, nor_inv_r)
+        if pos < 0:
+            return i, begin
+        gb, pos = _raw_gamma(raw, pos, bb, cb, wi, ki, fi, nor_r, nor_inv_r)
+        if pos < 0:
+            return i, begin
+        out[i] = ga / (ga + gb)
+    return out.shape[0], pos
 
 
 @numba.njit(**_JIT)  # type: ignore[call-overload]

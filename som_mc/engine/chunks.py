@@ -19,6 +19,7 @@ import numpy as np
 
 from som_mc.case import Case
 from som_mc.engine.kernel import (
+    draw_beta,
     draw_outcome_chain,
     input_values,
     kernel_threads,
@@ -136,6 +137,7 @@ def _block_data(
     """
     start, stop = block_bounds(n_draws, block)
     dists = [model.inputs[j].dist for j in model.uncertain]
+    compiled = use_compiled(n_draws) if compiled is None else compiled
     rows = sample_block(
         dists,
         model.uncertain_names,
@@ -145,6 +147,7 @@ def _block_data(
         design=design,
         correlations=correlations,
         inputs_major=True,
+        beta=draw_beta if compiled else None,  # NumPy's beta numbers, drawn in numba
     )
     noise = model.case.outcome.noise
     if noise:
@@ -156,7 +159,7 @@ def _block_data(
             model,
             rows.T,
             stream(seed, "outcome", block),
-            compiled=use_compiled(n_draws) if compiled is None else compiled,
+            compiled=compiled,
         )
     else:
         active = np.empty((0, 0, 0))

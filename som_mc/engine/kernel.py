@@ -45,6 +45,7 @@ __all__ = [
     "cell_rows",
     "compile_notice",
     "compiled_kernels",
+    "draw_beta",
     "draw_outcome_chain",
     "input_values",
     "kernel_threads",
@@ -503,6 +504,42 @@ def draw_outcome_chain(
     )
 
 
+def draw_beta(gen: np.random.Generator, a: float, b: float, out: np.ndarray) -> None:
+    """Fill `out` with ``gen.beta(a, b, out.size)``'s numbers, ``a, b > 1``, in numba.
+
+    The generator's raw outputs are drawn in bulk and the compiled ``beta_draws`` takes them
+    as NumPy's sampler would, so the numbers are NumPy's (tested); the generator ends
+    further on than NumPy's sampler leaves it (a block's stream of one input draws nothing
+    else). Other bit generators than PCG64 (the engine's streams) use NumPy's sampler.
+    """
+    if not (a > 1.0 and b > 1.0):
+        raise ValueError(f"draw_beta needs a > 1 and b > 1; received a={a!r}, b={b!r}")
+    from numba.np.random import _constants as ziggurat
+
+    beta_draws = compiled_kernels().beta_draws
+    tables = (
+        ziggurat.wi_double,
+        ziggurat.ki_double,
+        ziggurat.fi_double,
+        float(ziggurat.ziggurat_nor_r),
+        float(ziggurat.ziggurat_nor_inv_r),
+    )
+    bits = gen.bit_generator
+    n = out.shape[0]
+    if type(bits) is not np.random.PCG64:  # next_double from raw outputs is PCG64's
+        out[...] = gen.beta(a, b, n)
+        return
+    # about 4.1 outputs per draw: two gamma draws of a normal and a uniform each, with a
+    # few rejections; the rare shortfall is drawn on and the unfinished draw made again
+    raw = bits.random_raw(n * 4 + n // 4 + 64)
+    done = 0
+    while True:
+        done, at = beta_draws(raw, float(a), float(b), out, done, *tables)
+        if done == n:
+            return
+        raw = np.concatenate([raw[at:], bits.random_raw((n - done) * 5 + 64)])
+
+
 def kernels_cached() -> bool:
     """Whether every kernel is compiled in this process or found in numba's on-disk cache.
 
@@ -538,6 +575,7 @@ def warm_up(model: CaseModel) -> None:
     draw_outcome_chain(
         np.random.default_rng(0), participants, ones, ones, True, active, compiled=True
     )
+    draw_beta(np.random.default_rng(0), 2.0, 3.0, np.empty(n))
 
 
 @contextmanager

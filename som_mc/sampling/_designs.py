@@ -8,7 +8,7 @@ run do not depend on how the draws are chunked for memory.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -53,15 +53,38 @@ def _affine(u: np.ndarray, low: float, width: float) -> np.ndarray:
     return u
 
 
-def _random_draws(dist: Distribution, gen: np.random.Generator, n: int) -> np.ndarray:
-    """Plain Monte Carlo draws; NumPy's own samplers where ppf would be slow."""
+#: Draws ``gen.beta(a, b, out.size)``'s numbers into `out`, for ``a, b > 1`` (a faster
+#: implementation of NumPy's algorithm, given by the engine; the generator may end further on).
+BetaSampler = Callable[[np.random.Generator, float, float, np.ndarray], None]
+
+
+def _beta(
+    gen: np.random.Generator, a: float, b: float, n: int, sampler: BetaSampler | None
+) -> np.ndarray:
+    if sampler is None or not (a > 1.0 and b > 1.0):
+        return gen.beta(a, b, n)
+    out = np.empty(n)
+    sampler(gen, a, b, out)
+    return out
+
+
+def _random_draws(
+    dist: Distribution, gen: np.random.Generator, n: int, beta: BetaSampler | None = None
+) -> np.ndarray:
+    """Plain Monte Carlo draws; NumPy's own samplers where ppf would be slow.
+
+    `beta` draws the beta variates of PERT and Beta inputs (NumPy's numbers) when the stream
+    draws nothing after them.
+    """
     if isinstance(dist, PERT):
         width = dist.high - dist.low
         a = 1.0 + dist.shape * (dist.most_likely - dist.low) / width
         b = 1.0 + dist.shape * (dist.high - dist.most_likely) / width
-        return _affine(gen.beta(a, b, n), dist.low, width)
+        return _affine(_beta(gen, a, b, n, beta), dist.low, width)
     if isinstance(dist, Beta):
-        return _affine(gen.beta(dist.alpha, dist.beta, n), dist.low, dist.high - dist.low)
+        return _affine(
+            _beta(gen, dist.alpha, dist.beta, n, beta), dist.low, dist.high - dist.low
+        )
     if isinstance(dist, Gamma):
         return gen.gamma(dist.shape, dist.scale, n)
     if isinstance(dist, Poisson):
@@ -100,6 +123,7 @@ def sample_block(
     design: Design = DEFAULT_DESIGN,
     correlations: Sequence[CorrelationSpec] = (),
     inputs_major: bool = False,
+    beta: BetaSampler | None = None,
 ) -> np.ndarray:
     """Sample one block of draws of the given inputs.
 
@@ -125,6 +149,10 @@ def sample_block(
     inputs_major : bool
         Return the sample input by input, shape ``(len(dists), size)`` (the same numbers,
         transposed; each input's draws are written as one contiguous row).
+    beta : callable, optional
+        ``beta(gen, a, b, out)`` fills `out` with the numbers of ``gen.beta(a, b, out.size)``
+        (``a, b > 1``) faster than NumPy does (the engine's compiled sampler); used for the
+        PERT and Beta inputs of the ``random`` design, whose streams draw nothing else.
 
     Returns
     -------
@@ -137,7 +165,7 @@ def sample_block(
     if design == "random":
         gens = streams(seed, names, block)
         for j, (dist, gen) in enumerate(zip(dists, gens, strict=True)):
-            out[:, j] = _random_draws(dist, gen, size)
+            out[:, j] = _random_draws(dist, gen, size, beta)
     elif design == "lhs":
         gens = streams(seed, names, block)
         for j, (dist, gen) in enumerate(zip(dists, gens, strict=True)):
