@@ -5,8 +5,9 @@ CPU time per draw of each stage the engine runs on a block's worker thread, besi
 own way of computing the same numbers where there is one (each pair is checked to give the
 same numbers first):
 
-- sampling: ``sample_block`` of the 69 inputs as the engine calls it (the PERT inputs'
-  beta draws by ``draw_beta``: NumPy's algorithm in numba) vs NumPy's samplers throughout;
+- sampling: ``sample_block`` of the 69 inputs as the engine calls it (the PERT, normal
+  and lognormal draws by ``CompiledSamplers``: NumPy's algorithms in numba) vs NumPy's
+  samplers throughout;
 - outcome noise: ``outcome_chain`` (numba, NumPy's binomial algorithm, four draws at a
   time) vs ``Generator.binomial`` on the arrays (``outcome_chain_numpy``);
 - kernel: ``simulate_chunk`` laying out the summary rows (the streamed path);
@@ -14,8 +15,9 @@ same numbers first):
 - moments + histogram: ``row_moments`` with the quantile sketch's counts (runs of more than
   250,000 draws) vs the NumPy twins (``row_moments_numpy`` + ``histogram_rows_numpy``).
 
-Every figure is the minimum over ``--repeats`` timings after a warm-up, CPU time of this
-thread (``time.thread_time``), so other work on the machine inflates it less than wall time.
+Every figure is the minimum over ``--repeats`` rounds after a warm-up, CPU time of this
+thread (``time.thread_time``), so other work on the machine inflates it less than wall time;
+each round times som_mc's way and NumPy's in turn.
 
 Usage::
 
@@ -41,7 +43,7 @@ import som_mc  # noqa: E402
 from som_mc.engine import _kernels  # noqa: E402
 from som_mc.engine.chunks import _block_data, _correlations  # noqa: E402
 from som_mc.engine.kernel import (  # noqa: E402
-    draw_beta,
+    CompiledSamplers,
     input_values,
     run_kernel,
     set_kernel_threads,
@@ -59,21 +61,27 @@ CASE = REPO / "benchmarks" / "reference.toml"
 SEED = 1
 
 
-def best_cpu(fn: Callable[[], Any], repeats: int) -> float:
-    """Minimum CPU time of this thread over `repeats` calls of `fn`, after one warm-up."""
-    fn()
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.thread_time()
+def best_cpu(*fns: Callable[[], Any], repeats: int) -> list[float]:
+    """Minimum CPU time of this thread per function over `repeats` rounds, after a warm-up.
+
+    Each round calls every function once, in turn, so a change in the machine's load
+    touches them alike.
+    """
+    for fn in fns:
         fn()
-        best = min(best, time.thread_time() - t0)
+    best = [float("inf")] * len(fns)
+    for _ in range(repeats):
+        for k, fn in enumerate(fns):
+            t0 = time.thread_time()
+            fn()
+            best[k] = min(best[k], time.thread_time() - t0)
     return best
 
 
 def main(argv: list[str] | None = None) -> int:
     """Time each stage of one block and print a table."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repeats", type=int, default=15, help="timed calls per stage")
+    parser.add_argument("--repeats", type=int, default=30, help="timed rounds per stage")
     args = parser.parse_args(argv)
     set_kernel_threads(1)
     model = compile_case(som_mc.load_case(CASE))
@@ -88,12 +96,12 @@ def main(argv: list[str] | None = None) -> int:
     x = rows.T
     per = 1e9 / n  # seconds per block -> ns per draw
 
-    def sample(beta: Any) -> np.ndarray:
+    def sample(fast: Any) -> np.ndarray:
         return sample_block(
-            dists, names, seed=SEED, block=block, size=n, inputs_major=True, beta=beta
+            dists, names, seed=SEED, block=block, size=n, inputs_major=True, fast=fast
         )
 
-    np.testing.assert_array_equal(sample(draw_beta), sample(None))
+    np.testing.assert_array_equal(sample(CompiledSamplers()), sample(None))
 
     # outcome noise on the block's own inputs
     participants = input_values(model, x, model.idx_participants)
@@ -146,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
         histogram_rows_numpy(cells, edges.lo, edges.width, edges.bins)
 
     stages: list[tuple[str, Callable[[], Any], Callable[[], Any] | None]] = [
-        ("sampling (69 inputs)", lambda: sample(draw_beta), lambda: sample(None)),
+        ("sampling (69 inputs)", lambda: sample(CompiledSamplers()), lambda: sample(None)),
         (
             "outcome noise (3 binomials)",
             lambda: _kernels.outcome_chain(
@@ -179,15 +187,19 @@ def main(argv: list[str] | None = None) -> int:
     print(f"one block of {n:,} draws of {CASE.name}, one thread, CPU ns per draw")
     print(f"  {'stage':<36} {'som_mc':>9} {'NumPy':>9} {'ratio':>7}")
     total = 0.0
+    alone = 0.0
     for label, ours, numpy_way in stages:
-        t = best_cpu(ours, args.repeats) * per
-        total += t
         if numpy_way is None:
+            (t,) = best_cpu(ours, repeats=args.repeats)
+            t *= per
             print(f"  {label:<36} {t:9.0f}")
         else:
-            ref = best_cpu(numpy_way, args.repeats) * per
+            t, ref = (v * per for v in best_cpu(ours, numpy_way, repeats=args.repeats))
             print(f"  {label:<36} {t:9.0f} {ref:9.0f} {ref / t:6.1f}x")
-    sketched = total - best_cpu(moments, args.repeats) * per
+        total += t
+        if ours is moments:
+            alone = t
+    sketched = total - alone
     print(f"  {'sum of the stages of a sketched run':<36} {sketched:9.0f}")
     return 0
 

@@ -284,6 +284,40 @@ def test_beta_draws_continue_across_short_buffers_and_py_func():
         assert refills > n // 2
 
 
+@pytest.mark.parametrize("log", [False, True])
+@pytest.mark.parametrize(("loc", "scale"), [(0.0, 1.0), (2300.0, 200.0), (-0.4, 0.05)])
+def test_compiled_normal_gives_numpys_normal_and_lognormal_numbers(loc, scale, log):
+    from som_mc.engine.kernel import CompiledSamplers
+
+    n = 60_000
+    gen = np.random.default_rng(23)
+    expected = gen.lognormal(loc, scale, n) if log else gen.normal(loc, scale, n)
+    got = np.empty(n)
+    CompiledSamplers().normal(np.random.default_rng(23), loc, scale, got, log)
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_normal_draws_continue_across_short_buffers_and_py_func():
+    from numba.np.random import _constants as zc
+
+    from som_mc.engine._kernels import normal_draws
+
+    tables = (zc.wi_double, zc.ki_double, zc.fi_double, zc.ziggurat_nor_r, zc.ziggurat_nor_inv_r)
+    n = 4000
+    expected = np.random.default_rng(4).normal(1.5, 2.0, n)
+    for func in (normal_draws, normal_draws.py_func):
+        bits = np.random.default_rng(4).bit_generator
+        got = np.full(n, np.nan)
+        raw = bits.random_raw(2)
+        done = 0
+        while True:
+            done, at = func(raw, 1.5, 2.0, False, got, done, *tables)
+            if done == n:
+                break
+            raw = np.concatenate([raw[at:], bits.random_raw(2)])
+        np.testing.assert_array_equal(got, expected)
+
+
 def test_draw_beta_refuses_shapes_of_other_algorithms_and_other_bit_generators():
     from som_mc.engine.kernel import draw_beta
 
@@ -295,14 +329,13 @@ def test_draw_beta_refuses_shapes_of_other_algorithms_and_other_bit_generators()
     np.testing.assert_array_equal(got, np.random.Generator(np.random.Philox(5)).beta(2, 3, 500))
 
 
-def test_block_sample_with_the_compiled_beta_is_numpys():
-    """A compiled run's block (PERT inputs through draw_beta) equals the NumPy twins' block."""
+@pytest.mark.parametrize("path", sorted(CASES_DIR.glob("*.toml")), ids=lambda p: p.stem)
+def test_block_sample_with_the_compiled_samplers_is_numpys(path):
+    """A compiled run's block (PERT, normal, lognormal inputs through CompiledSamplers)
+    equals the NumPy twins' block, for every example case."""
     from som_mc.engine.chunks import _block_data
 
-    model = compile_case(load_case(CASES_DIR / "housing_first.toml"))
-    from som_mc.distributions import PERT
-
-    assert any(isinstance(model.inputs[int(j)].dist, PERT) for j in model.uncertain)
+    model = compile_case(load_case(path))
     for block in (0, 3):
         fast = _block_data(model, 100_000, block, 5, "random", [], compiled=True)
         slow = _block_data(model, 100_000, block, 5, "random", [], compiled=False)

@@ -22,6 +22,7 @@ import numpy as np
 __all__ = [
     "beta_draws",
     "histogram_rows",
+    "normal_draws",
     "outcome_chain",
     "row_moments",
     "simulate_chunk",
@@ -548,6 +549,50 @@ def _raw_gamma(
             return b * v, pos
         if np.log(u) < 0.5 * x * x + b * (1.0 - v + np.log(v)):
             return b * v, pos
+
+
+@numba.njit(**_JIT)  # type: ignore[call-overload]
+def normal_draws(
+    raw: np.ndarray,
+    loc: float,
+    scale: float,
+    log: bool,
+    out: np.ndarray,
+    start: int,
+    wi: np.ndarray,
+    ki: np.ndarray,
+    fi: np.ndarray,
+    nor_r: float,
+    nor_inv_r: float,
+) -> tuple[int, int]:
+    """Draw ``out[start:]`` as NumPy's ``Generator.normal(loc, scale)`` (or ``lognormal``).
+
+    NumPy draws ``loc + scale * z`` with its ziggurat standard normal ``z`` (``lognormal``:
+    ``exp`` of it); here from pre-drawn raw PCG64 outputs taken in the same order (see
+    :func:`beta_draws`), so the numbers are NumPy's. Returns the first draw not made and
+    the position in `raw` where it starts.
+    """
+    n = raw.shape[0]
+    pos = 0
+    for i in range(start, out.shape[0]):
+        if pos >= n:
+            return i, pos
+        begin = pos
+        r = raw[pos]
+        pos += 1
+        idx = np.int64(r & np.uint64(0xFF))
+        r = r >> np.uint64(8)
+        rabs = (r >> np.uint64(1)) & np.uint64(0x000FFFFFFFFFFFFF)
+        z = float(np.int64(rabs)) * wi[idx]  # rabs < 2^52: exact
+        if r & np.uint64(1):
+            z = -z
+        if not rabs < ki[idx]:
+            z, pos = _raw_normal_rest(raw, pos, idx, rabs, z, wi, ki, fi, nor_r, nor_inv_r)
+            if pos < 0:
+                return i, begin
+        x = loc + scale * z
+        out[i] = np.exp(x) if log else x
+    return out.shape[0], pos
 
 
 @numba.njit(**_JIT)  # type: ignore[call-overload]

@@ -19,7 +19,7 @@ import numpy as np
 
 from som_mc.case import Case
 from som_mc.engine.kernel import (
-    draw_beta,
+    CompiledSamplers,
     draw_outcome_chain,
     input_values,
     kernel_threads,
@@ -147,7 +147,7 @@ def _block_data(
         design=design,
         correlations=correlations,
         inputs_major=True,
-        beta=draw_beta if compiled else None,  # NumPy's beta numbers, drawn in numba
+        fast=CompiledSamplers() if compiled else None,  # NumPy's numbers, drawn in numba
     )
     noise = model.case.outcome.noise
     if noise:

@@ -39,6 +39,7 @@ from som_mc.model import CaseModel
 
 __all__ = [
     "NUMPY_MAX_DRAWS",
+    "CompiledSamplers",
     "cell_histograms",
     "cell_moments",
     "cell_order_statistics",
@@ -504,40 +505,85 @@ def draw_outcome_chain(
     )
 
 
-def draw_beta(gen: np.random.Generator, a: float, b: float, out: np.ndarray) -> None:
-    """Fill `out` with ``gen.beta(a, b, out.size)``'s numbers, ``a, b > 1``, in numba.
-
-    The generator's raw outputs are drawn in bulk and the compiled ``beta_draws`` takes them
-    as NumPy's sampler would, so the numbers are NumPy's (tested); the generator ends
-    further on than NumPy's sampler leaves it (a block's stream of one input draws nothing
-    else). Other bit generators than PCG64 (the engine's streams) use NumPy's sampler.
-    """
-    if not (a > 1.0 and b > 1.0):
-        raise ValueError(f"draw_beta needs a > 1 and b > 1; received a={a!r}, b={b!r}")
+def _ziggurat() -> tuple[np.ndarray, np.ndarray, np.ndarray, float, float]:
+    """NumPy's ziggurat tables for the standard normal, as numba ships them."""
     from numba.np.random import _constants as ziggurat
 
-    beta_draws = compiled_kernels().beta_draws
-    tables = (
+    return (
         ziggurat.wi_double,
         ziggurat.ki_double,
         ziggurat.fi_double,
         float(ziggurat.ziggurat_nor_r),
         float(ziggurat.ziggurat_nor_inv_r),
     )
+
+
+def _from_raw(
+    gen: np.random.Generator,
+    out: np.ndarray,
+    per_draw: float,
+    kernel: Callable[[np.ndarray, np.ndarray, int], tuple[int, int]],
+) -> None:
+    """Fill `out` with `kernel` on the generator's raw outputs, drawn in bulk.
+
+    About `per_draw` outputs per draw are drawn; when they run short, more are drawn on and
+    the unfinished draw is made again from its start (the same numbers as one long draw).
+    """
     bits = gen.bit_generator
     n = out.shape[0]
-    if type(bits) is not np.random.PCG64:  # next_double from raw outputs is PCG64's
-        out[...] = gen.beta(a, b, n)
-        return
-    # about 4.1 outputs per draw: two gamma draws of a normal and a uniform each, with a
-    # few rejections; the rare shortfall is drawn on and the unfinished draw made again
-    raw = bits.random_raw(n * 4 + n // 4 + 64)
+    raw = bits.random_raw(int(n * per_draw) + 64)
     done = 0
     while True:
-        done, at = beta_draws(raw, float(a), float(b), out, done, *tables)
+        done, at = kernel(raw, out, done)
         if done == n:
             return
-        raw = np.concatenate([raw[at:], bits.random_raw((n - done) * 5 + 64)])
+        raw = np.concatenate([raw[at:], bits.random_raw(int((n - done) * per_draw * 1.25) + 64)])
+
+
+class CompiledSamplers:
+    """NumPy's samplers' numbers, drawn in numba from a stream's raw outputs.
+
+    For the engine's streams (PCG64, whose ``next_double`` is the top 53 bits of a raw output
+    over 2^53): the compiled kernels take the outputs, drawn in bulk, as NumPy's
+    ``Generator`` methods take them one by one, so every number is NumPy's (tested); the
+    generator ends further on than NumPy's sampler would leave it, so they serve streams
+    that draw nothing after them (one input's draws of one block). Other bit generators, and
+    shapes NumPy draws by other algorithms, get NumPy's sampler itself.
+    """
+
+    def beta(self, gen: np.random.Generator, a: float, b: float, out: np.ndarray) -> None:
+        """Fill `out` with ``gen.beta(a, b, out.size)``'s numbers."""
+        if type(gen.bit_generator) is not np.random.PCG64 or not (a > 1.0 and b > 1.0):
+            out[...] = gen.beta(a, b, out.shape[0])  # Johnk's or the small-shape gamma
+            return
+        kernel = compiled_kernels().beta_draws
+        tables = _ziggurat()
+        a, b = float(a), float(b)
+        # two gamma draws of a normal and a uniform each, with a few rejections
+        _from_raw(gen, out, 4.25, lambda raw, o, i: kernel(raw, a, b, o, i, *tables))
+
+    def normal(
+        self, gen: np.random.Generator, loc: float, scale: float, out: np.ndarray, log: bool
+    ) -> None:
+        """Fill `out` with ``gen.normal(loc, scale, out.size)``'s (``lognormal``'s) numbers."""
+        if type(gen.bit_generator) is not np.random.PCG64:
+            sampler = gen.lognormal if log else gen.normal
+            out[...] = sampler(loc, scale, out.shape[0])
+            return
+        kernel = compiled_kernels().normal_draws
+        tables = _ziggurat()
+        loc, scale = float(loc), float(scale)
+        _from_raw(gen, out, 1.02, lambda raw, o, i: kernel(raw, loc, scale, log, o, i, *tables))
+
+
+def draw_beta(gen: np.random.Generator, a: float, b: float, out: np.ndarray) -> None:
+    """Fill `out` with ``gen.beta(a, b, out.size)``'s numbers, ``a, b > 1``, in numba.
+
+    See :class:`CompiledSamplers`.
+    """
+    if not (a > 1.0 and b > 1.0):
+        raise ValueError(f"draw_beta needs a > 1 and b > 1; received a={a!r}, b={b!r}")
+    CompiledSamplers().beta(gen, a, b, out)
 
 
 def kernels_cached() -> bool:
@@ -576,6 +622,7 @@ def warm_up(model: CaseModel) -> None:
         np.random.default_rng(0), participants, ones, ones, True, active, compiled=True
     )
     draw_beta(np.random.default_rng(0), 2.0, 3.0, np.empty(n))
+    CompiledSamplers().normal(np.random.default_rng(0), 0.0, 1.0, np.empty(n), True)
 
 
 @contextmanager

@@ -8,7 +8,8 @@ run do not depend on how the draws are chunked for memory.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from typing import Protocol
 
 import numpy as np
 
@@ -53,38 +54,51 @@ def _affine(u: np.ndarray, low: float, width: float) -> np.ndarray:
     return u
 
 
-#: Draws ``gen.beta(a, b, out.size)``'s numbers into `out`, for ``a, b > 1`` (a faster
-#: implementation of NumPy's algorithm, given by the engine; the generator may end further on).
-BetaSampler = Callable[[np.random.Generator, float, float, np.ndarray], None]
+class FastSamplers(Protocol):
+    """Faster implementations of NumPy's samplers, with NumPy's numbers (the engine's).
 
+    Each fills `out` with the numbers of the ``Generator`` method of the same name on
+    ``out.size`` draws; the generator may end further on than NumPy's method leaves it, so
+    they serve only streams that draw nothing afterwards.
+    """
 
-def _beta(
-    gen: np.random.Generator, a: float, b: float, n: int, sampler: BetaSampler | None
-) -> np.ndarray:
-    if sampler is None or not (a > 1.0 and b > 1.0):
-        return gen.beta(a, b, n)
-    out = np.empty(n)
-    sampler(gen, a, b, out)
-    return out
+    def beta(self, gen: np.random.Generator, a: float, b: float, out: np.ndarray) -> None:
+        """``gen.beta(a, b, out.size)``'s numbers."""
+
+    def normal(
+        self, gen: np.random.Generator, loc: float, scale: float, out: np.ndarray, log: bool
+    ) -> None:
+        """``gen.normal(loc, scale, out.size)``'s numbers (``gen.lognormal``'s with `log`)."""
 
 
 def _random_draws(
-    dist: Distribution, gen: np.random.Generator, n: int, beta: BetaSampler | None = None
+    dist: Distribution, gen: np.random.Generator, n: int, fast: FastSamplers | None = None
 ) -> np.ndarray:
     """Plain Monte Carlo draws; NumPy's own samplers where ppf would be slow.
 
-    `beta` draws the beta variates of PERT and Beta inputs (NumPy's numbers) when the stream
-    draws nothing after them.
+    `fast` draws the same numbers as NumPy's beta, normal and lognormal samplers, faster (a
+    stream that draws nothing after them).
     """
     if isinstance(dist, PERT):
         width = dist.high - dist.low
         a = 1.0 + dist.shape * (dist.most_likely - dist.low) / width
         b = 1.0 + dist.shape * (dist.high - dist.most_likely) / width
-        return _affine(_beta(gen, a, b, n, beta), dist.low, width)
+        if fast is None:
+            return _affine(gen.beta(a, b, n), dist.low, width)
+        out = np.empty(n)
+        fast.beta(gen, a, b, out)
+        return _affine(out, dist.low, width)
     if isinstance(dist, Beta):
-        return _affine(
-            _beta(gen, dist.alpha, dist.beta, n, beta), dist.low, dist.high - dist.low
-        )
+        if fast is None:
+            u = gen.beta(dist.alpha, dist.beta, n)
+        else:
+            u = np.empty(n)
+            fast.beta(gen, dist.alpha, dist.beta, u)
+        return _affine(u, dist.low, dist.high - dist.low)
+    if fast is not None and isinstance(dist, Normal | LogNormal):
+        out = np.empty(n)
+        fast.normal(gen, dist.mu, dist.sigma, out, isinstance(dist, LogNormal))
+        return out
     if isinstance(dist, Gamma):
         return gen.gamma(dist.shape, dist.scale, n)
     if isinstance(dist, Poisson):
@@ -123,7 +137,7 @@ def sample_block(
     design: Design = DEFAULT_DESIGN,
     correlations: Sequence[CorrelationSpec] = (),
     inputs_major: bool = False,
-    beta: BetaSampler | None = None,
+    fast: FastSamplers | None = None,
 ) -> np.ndarray:
     """Sample one block of draws of the given inputs.
 
@@ -149,10 +163,10 @@ def sample_block(
     inputs_major : bool
         Return the sample input by input, shape ``(len(dists), size)`` (the same numbers,
         transposed; each input's draws are written as one contiguous row).
-    beta : callable, optional
-        ``beta(gen, a, b, out)`` fills `out` with the numbers of ``gen.beta(a, b, out.size)``
-        (``a, b > 1``) faster than NumPy does (the engine's compiled sampler); used for the
-        PERT and Beta inputs of the ``random`` design, whose streams draw nothing else.
+    fast : FastSamplers, optional
+        Draws the numbers of NumPy's beta, normal and lognormal samplers faster (the
+        engine's compiled samplers); used for the inputs of the ``random`` design, whose
+        streams draw nothing else.
 
     Returns
     -------
@@ -165,7 +179,7 @@ def sample_block(
     if design == "random":
         gens = streams(seed, names, block)
         for j, (dist, gen) in enumerate(zip(dists, gens, strict=True)):
-            out[:, j] = _random_draws(dist, gen, size, beta)
+            out[:, j] = _random_draws(dist, gen, size, fast)
     elif design == "lhs":
         gens = streams(seed, names, block)
         for j, (dist, gen) in enumerate(zip(dists, gens, strict=True)):
