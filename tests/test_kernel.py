@@ -297,6 +297,25 @@ def test_compiled_normal_gives_numpys_normal_and_lognormal_numbers(loc, scale, l
     np.testing.assert_array_equal(got, expected)
 
 
+@pytest.mark.parametrize(
+    ("left", "mode", "right"),
+    [(0.0, 20.0, 60.0), (250e3, 300e3, 450e3), (1.0, 1.0, 2.0), (0, 5, 5)],
+)
+def test_compiled_triangular_gives_numpys_numbers(left, mode, right):
+    from som_mc.engine._kernels import triangular_draws
+    from som_mc.engine.kernel import CompiledSamplers
+
+    n = 50_000
+    expected = np.random.default_rng(31).triangular(left, mode, right, n)
+    got = np.empty(n)
+    CompiledSamplers().triangular(np.random.default_rng(31), left, mode, right, got)
+    np.testing.assert_array_equal(got, expected)
+    raw = np.random.default_rng(31).bit_generator.random_raw(500)
+    small = np.empty(500)
+    triangular_draws.py_func(raw, float(left), float(mode), float(right), small)
+    np.testing.assert_array_equal(small, expected[:500])
+
+
 def test_normal_draws_continue_across_short_buffers_and_py_func():
     from numba.np.random import _constants as zc
 

@@ -27,6 +27,7 @@ __all__ = [
     "row_moments",
     "simulate_chunk",
     "summary_rows",
+    "triangular_draws",
 ]
 
 _JIT = {"cache": True, "nogil": True, "fastmath": False, "error_model": "numpy"}
@@ -593,6 +594,29 @@ def normal_draws(
         x = loc + scale * z
         out[i] = np.exp(x) if log else x
     return out.shape[0], pos
+
+
+@numba.njit(**_JIT)  # type: ignore[call-overload]
+def triangular_draws(
+    raw: np.ndarray, left: float, mode: float, right: float, out: np.ndarray
+) -> None:
+    """Draw `out` as NumPy's ``Generator.triangular(left, mode, right)`` from raw outputs.
+
+    NumPy takes one uniform per draw (``next_double``: the top 53 bits of a raw PCG64 output
+    over 2^53) and inverts the distribution function with the constants below, so from the
+    same outputs (one per draw, `raw` as long as `out`) the numbers are NumPy's.
+    """
+    base = right - left
+    leftbase = mode - left
+    ratio = leftbase / base
+    leftprod = leftbase * base
+    rightprod = (right - mode) * base
+    for i in range(out.shape[0]):
+        u = _raw_double(raw, i)
+        if u <= ratio:
+            out[i] = left + np.sqrt(u * leftprod)
+        else:
+            out[i] = right - np.sqrt((1.0 - u) * rightprod)
 
 
 @numba.njit(**_JIT)  # type: ignore[call-overload]

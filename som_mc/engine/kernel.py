@@ -576,6 +576,17 @@ class CompiledSamplers:
         _from_raw(gen, out, 1.02, lambda raw, o, i: kernel(raw, loc, scale, log, o, i, *tables))
 
 
+    def triangular(
+        self, gen: np.random.Generator, left: float, mode: float, right: float, out: np.ndarray
+    ) -> None:
+        """Fill `out` with ``gen.triangular(left, mode, right, out.size)``'s numbers."""
+        if type(gen.bit_generator) is not np.random.PCG64 or not left <= mode <= right > left:
+            out[...] = gen.triangular(left, mode, right, out.shape[0])  # or NumPy's error
+            return
+        raw = gen.bit_generator.random_raw(out.shape[0])  # one uniform per draw
+        compiled_kernels().triangular_draws(raw, float(left), float(mode), float(right), out)
+
+
 def draw_beta(gen: np.random.Generator, a: float, b: float, out: np.ndarray) -> None:
     """Fill `out` with ``gen.beta(a, b, out.size)``'s numbers, ``a, b > 1``, in numba.
 
@@ -623,6 +634,7 @@ def warm_up(model: CaseModel) -> None:
     )
     draw_beta(np.random.default_rng(0), 2.0, 3.0, np.empty(n))
     CompiledSamplers().normal(np.random.default_rng(0), 0.0, 1.0, np.empty(n), True)
+    CompiledSamplers().triangular(np.random.default_rng(0), 0.0, 0.5, 1.0, np.empty(n))
 
 
 @contextmanager

@@ -70,14 +70,19 @@ class FastSamplers(Protocol):
     ) -> None:
         """``gen.normal(loc, scale, out.size)``'s numbers (``gen.lognormal``'s with `log`)."""
 
+    def triangular(
+        self, gen: np.random.Generator, left: float, mode: float, right: float, out: np.ndarray
+    ) -> None:
+        """``gen.triangular(left, mode, right, out.size)``'s numbers."""
+
 
 def _random_draws(
     dist: Distribution, gen: np.random.Generator, n: int, fast: FastSamplers | None = None
 ) -> np.ndarray:
     """Plain Monte Carlo draws; NumPy's own samplers where ppf would be slow.
 
-    `fast` draws the same numbers as NumPy's beta, normal and lognormal samplers, faster (a
-    stream that draws nothing after them).
+    `fast` draws the same numbers as NumPy's beta, normal, lognormal and triangular samplers,
+    faster (a stream that draws nothing after them).
     """
     if isinstance(dist, PERT):
         width = dist.high - dist.low
@@ -98,6 +103,10 @@ def _random_draws(
     if fast is not None and isinstance(dist, Normal | LogNormal):
         out = np.empty(n)
         fast.normal(gen, dist.mu, dist.sigma, out, isinstance(dist, LogNormal))
+        return out
+    if fast is not None and isinstance(dist, Triangular):
+        out = np.empty(n)
+        fast.triangular(gen, dist.low, dist.most_likely, dist.high, out)
         return out
     if isinstance(dist, Gamma):
         return gen.gamma(dist.shape, dist.scale, n)
@@ -164,7 +173,7 @@ def sample_block(
         Return the sample input by input, shape ``(len(dists), size)`` (the same numbers,
         transposed; each input's draws are written as one contiguous row).
     fast : FastSamplers, optional
-        Draws the numbers of NumPy's beta, normal and lognormal samplers faster (the
+        Draws the numbers of NumPy's beta, normal, lognormal and triangular samplers faster (the
         engine's compiled samplers); used for the inputs of the ``random`` design, whose
         streams draw nothing else.
 
