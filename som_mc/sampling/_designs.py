@@ -77,12 +77,17 @@ class FastSamplers(Protocol):
 
 
 def _random_draws(
-    dist: Distribution, gen: np.random.Generator, n: int, fast: FastSamplers | None = None
+    dist: Distribution,
+    gen: np.random.Generator,
+    n: int,
+    fast: FastSamplers | None = None,
+    into: np.ndarray | None = None,
 ) -> np.ndarray:
     """Plain Monte Carlo draws; NumPy's own samplers where ppf would be slow.
 
     `fast` draws the same numbers as NumPy's beta, normal, lognormal and triangular samplers,
-    faster (a stream that draws nothing after them).
+    faster (a stream that draws nothing after them), into `into` (n,) when given: then the
+    result is `into` itself.
     """
     if isinstance(dist, PERT):
         width = dist.high - dist.low
@@ -90,22 +95,22 @@ def _random_draws(
         b = 1.0 + dist.shape * (dist.high - dist.most_likely) / width
         if fast is None:
             return _affine(gen.beta(a, b, n), dist.low, width)
-        out = np.empty(n)
+        out = np.empty(n) if into is None else into
         fast.beta(gen, a, b, out)
         return _affine(out, dist.low, width)
     if isinstance(dist, Beta):
         if fast is None:
             u = gen.beta(dist.alpha, dist.beta, n)
         else:
-            u = np.empty(n)
+            u = np.empty(n) if into is None else into
             fast.beta(gen, dist.alpha, dist.beta, u)
         return _affine(u, dist.low, dist.high - dist.low)
     if fast is not None and isinstance(dist, Normal | LogNormal):
-        out = np.empty(n)
+        out = np.empty(n) if into is None else into
         fast.normal(gen, dist.mu, dist.sigma, out, isinstance(dist, LogNormal))
         return out
     if fast is not None and isinstance(dist, Triangular):
-        out = np.empty(n)
+        out = np.empty(n) if into is None else into
         fast.triangular(gen, dist.low, dist.most_likely, dist.high, out)
         return out
     if isinstance(dist, Gamma):
@@ -188,7 +193,11 @@ def sample_block(
     if design == "random":
         gens = streams(seed, names, block)
         for j, (dist, gen) in enumerate(zip(dists, gens, strict=True)):
-            out[:, j] = _random_draws(dist, gen, size, fast)
+            # the compiled samplers write straight into the input's row of the sample
+            row = rows[j] if rows is not None and fast is not None else None
+            drawn = _random_draws(dist, gen, size, fast, row)
+            if drawn is not row:
+                out[:, j] = drawn
     elif design == "lhs":
         gens = streams(seed, names, block)
         for j, (dist, gen) in enumerate(zip(dists, gens, strict=True)):
