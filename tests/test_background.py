@@ -150,3 +150,43 @@ def test_keep_freed_memory_sets_glibcs_thresholds_in_the_process():
     proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "True"
+
+
+def test_collector_paused_until_the_imports_are_settled_then_restored():
+    import gc
+
+    from som_mc.present.background import collector_paused, settle_imports
+
+    assert gc.isenabled()
+    frozen = gc.get_freeze_count()
+    with collector_paused():
+        assert not gc.isenabled()  # importing: no collections
+        kept = [object() for _ in range(10)]
+        settle_imports()
+        assert gc.isenabled()
+        assert gc.get_freeze_count() >= frozen + len(kept)  # what exists is frozen
+        cycle: list[object] = []
+        cycle.append(cycle)  # garbage made afterwards is still collected
+        del cycle
+        assert gc.collect() >= 1
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == 0  # released to the collector again
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()  # the state before the block, not "on"
+    finally:
+        gc.enable()
+
+
+def test_the_sensitivity_command_leaves_the_collector_as_it_found_it(tmp_path):
+    import gc
+
+    from som_mc.cli import main
+
+    args = ["sensitivity", str(CASE), "--method", "tornado", "--actor", "total"]
+    assert main([*args, "--seed", "1", "--out", str(tmp_path)]) == 0
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    assert main([*args, "--seed", "1", "--out", str(tmp_path)]) == 2  # files exist: error
+    assert gc.isenabled() and gc.get_freeze_count() == 0

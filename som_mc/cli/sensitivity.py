@@ -172,6 +172,13 @@ def _rank_analysis(case: Any, draws: int, seed: int, actors: list[str] | None) -
 
 def command(args: argparse.Namespace) -> int:
     """Run the analyses and write their files."""
+    from som_mc.present.background import collector_paused
+
+    with collector_paused():
+        return _command(args)
+
+
+def _command(args: argparse.Namespace) -> int:
     from som_mc.case import load_case_file as load_case
     from som_mc.present.background import Background, keep_freed_memory
     from som_mc.sampling import normalize_seed
@@ -197,8 +204,10 @@ def command(args: argparse.Namespace) -> int:
             }
         )
     try:
+        from som_mc.present.background import settle_imports
         from som_mc.present.sensitivity_files import run_sensitivity
 
+        settle_imports()  # what the command imported lives to its end: no collections of it
         report = run_sensitivity(
             case,
             out,
