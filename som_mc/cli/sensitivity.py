@@ -197,6 +197,10 @@ def _command(args: argparse.Namespace) -> int:
         # and the rank measures are computed in a process forked now, while this one
         # imports the rest and loads the compiled kernel
         actors = None if args.actor is None else list(dict.fromkeys(args.actor))
+        # both processes need scipy.special (the quantile functions there, the intervals'
+        # normal quantile here): imported once, before the fork
+        import scipy.special  # noqa: F401
+
         background = Background(
             {
                 "sobol_values": (_sobol_values, (case, args.n_base, seed)),
