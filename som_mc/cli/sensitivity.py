@@ -180,10 +180,11 @@ def command(args: argparse.Namespace) -> int:
 
 def _command(args: argparse.Namespace) -> int:
     from som_mc.case import load_case_file as load_case
-    from som_mc.present.background import Background, keep_freed_memory
+    from som_mc.present.background import Background, keep_freed_memory, no_huge_pages
     from som_mc.sampling import normalize_seed
 
     keep_freed_memory()  # arrays of tens of MB made and freed again and again
+    no_huge_pages()  # ... and touched once or twice: no waiting for the kernel's compaction
 
     case = evidence_case(
         load_case(args.case, catalog=args.catalog, strict=args.strict), args, args.case
