@@ -192,16 +192,16 @@ def test_the_sensitivity_command_leaves_the_collector_as_it_found_it(tmp_path):
     assert gc.isenabled() and gc.get_freeze_count() == 0
 
 
-def test_no_huge_pages_turns_numpys_hint_off_and_reports_the_old_state():
-    from som_mc.present.background import no_huge_pages
+def test_huge_pages_off_inside_the_block_and_restored_after():
+    from som_mc.present.background import huge_pages_off
 
     setter = np._core.multiarray._set_madvise_hugepage
     before = setter(True)
     try:
-        assert no_huge_pages() is True  # it was on
-        assert setter(False) is False  # and is off now
-        assert no_huge_pages() is False
-        a = np.arange(2_000_000.0)  # 16 MB: the same numbers either way
-        assert a.sum() == 1_999_999.0 * 2_000_000.0 / 2
+        with huge_pages_off():
+            assert setter(False) is False  # off inside
+            a = np.arange(2_000_000.0)  # 16 MB: the same numbers either way
+            assert a.sum() == 1_999_999.0 * 2_000_000.0 / 2
+        assert setter(True) is True  # the previous setting is back
     finally:
         setter(before)

@@ -24,8 +24,8 @@ from typing import Any
 __all__ = [
     "Background",
     "collector_paused",
+    "huge_pages_off",
     "keep_freed_memory",
-    "no_huge_pages",
     "settle_imports",
     "spare_cpu",
 ]
@@ -74,28 +74,33 @@ def keep_freed_memory(limit: int = 1 << 30) -> bool:
     return bool(mallopt(m_mmap_threshold, limit)) and bool(mallopt(m_trim_threshold, limit))
 
 
-def no_huge_pages() -> bool:
-    """Stop NumPy from asking for transparent huge pages for its large arrays (Linux).
+@contextmanager
+def huge_pages_off() -> Iterator[None]:
+    """Within the block NumPy asks for no transparent huge pages for its large arrays.
 
-    NumPy marks every array of 4 MiB or more ``madvise(MADV_HUGEPAGE)``; with the kernel's
-    usual ``defrag`` setting (``madvise``) the first touch of such memory then waits while
-    the kernel compacts memory to find 2 MiB pages. On a machine whose memory is
-    fragmented that is system time spent for nothing: the Sobol analysis of the reference
-    case (arrays of ≈ 180 MB touched once or twice) took ≈ 0,96 s of system time with the
-    hint and ≈ 0,3 s without, on the same numbers. Processes forked afterwards inherit the
-    setting. NumPy's own switch (``_set_madvise_hugepage``, also set by the environment
-    variable ``NUMPY_MADVISE_HUGEPAGE=0``) is used.
-
-    Returns
-    -------
-    bool
-        Whether NumPy used the hint before.
+    NumPy marks every array of 4 MiB or more ``madvise(MADV_HUGEPAGE)`` (Linux); with the
+    kernel's usual ``defrag`` setting (``madvise``) the first touch of such memory then
+    waits while the kernel compacts memory to find 2 MiB pages. On a machine whose memory
+    is fragmented that is system time spent for nothing: the Sobol analysis of the
+    reference case (arrays of ≈ 180 MB touched once or twice) took ≈ 0,96 s of system time
+    with the hint and ≈ 0,3 s without, on the same numbers. Processes forked inside the
+    block keep the setting; on leaving, NumPy's previous setting is restored. NumPy's own
+    switch is used (``_set_madvise_hugepage``, which the environment variable
+    ``NUMPY_MADVISE_HUGEPAGE=0`` also sets); without it nothing changes.
     """
     import numpy as np
 
-    switch = getattr(getattr(np, "_core", None), "multiarray", None)
-    setter = getattr(switch, "_set_madvise_hugepage", None)
-    return bool(setter(False)) if callable(setter) else False
+    setter = getattr(
+        getattr(getattr(np, "_core", None), "multiarray", None), "_set_madvise_hugepage", None
+    )
+    if not callable(setter):
+        yield
+        return
+    previous = bool(setter(False))
+    try:
+        yield
+    finally:
+        setter(previous)
 
 
 @contextmanager
