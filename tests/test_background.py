@@ -150,3 +150,58 @@ def test_keep_freed_memory_sets_glibcs_thresholds_in_the_process():
     proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "True"
+
+
+def test_collector_paused_until_the_imports_are_settled_then_restored():
+    import gc
+
+    from som_mc.present.background import collector_paused, settle_imports
+
+    assert gc.isenabled()
+    frozen = gc.get_freeze_count()
+    with collector_paused():
+        assert not gc.isenabled()  # importing: no collections
+        kept = [object() for _ in range(10)]
+        settle_imports()
+        assert gc.isenabled()
+        assert gc.get_freeze_count() >= frozen + len(kept)  # what exists is frozen
+        cycle: list[object] = []
+        cycle.append(cycle)  # garbage made afterwards is still collected
+        del cycle
+        assert gc.collect() >= 1
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == 0  # released to the collector again
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()  # the state before the block, not "on"
+    finally:
+        gc.enable()
+
+
+def test_the_sensitivity_command_leaves_the_collector_as_it_found_it(tmp_path):
+    import gc
+
+    from som_mc.cli import main
+
+    args = ["sensitivity", str(CASE), "--method", "tornado", "--actor", "total"]
+    assert main([*args, "--seed", "1", "--out", str(tmp_path)]) == 0
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    assert main([*args, "--seed", "1", "--out", str(tmp_path)]) == 2  # files exist: error
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+
+
+def test_huge_pages_off_inside_the_block_and_restored_after():
+    from som_mc.present.background import huge_pages_off
+
+    setter = np._core.multiarray._set_madvise_hugepage
+    before = setter(True)
+    try:
+        with huge_pages_off():
+            assert setter(False) is False  # off inside
+            a = np.arange(2_000_000.0)  # 16 MB: the same numbers either way
+            assert a.sum() == 1_999_999.0 * 2_000_000.0 / 2
+        assert setter(True) is True  # the previous setting is back
+    finally:
+        setter(before)

@@ -352,3 +352,34 @@ def test_a_helper_that_dies_leaves_its_figures_to_this_process(tmp_path):
     names = sorted(p.name for p in tmp_path.iterdir())
     stems = [f"{s}_{a}" for s in "tu" for a in ("kommune", "total")]
     assert names == sorted(f"{stem}.{ext}" for stem in stems for ext in ("png", "svg"))
+
+
+def test_fonts_read_from_memory_give_the_same_files_and_stay_inside_the_block(tmp_path):
+    from matplotlib import font_manager
+
+    from som_mc.present.figure_files import _savefig
+    from som_mc.present.plotting._fonts import fonts_in_memory
+    from som_mc.present.plotting._style import fix_layout
+
+    tor = tornado(_grouped_case())
+    original = font_manager._get_font
+
+    def write(stem: str) -> None:
+        fig = plot_tornado(tor, actor="kommune").figure
+        fix_layout(fig, 150)
+        _savefig(fig, "png", tmp_path / f"{stem}.png")
+        with matplotlib.rc_context({"svg.hashsalt": "fixed"}):
+            fig.savefig(tmp_path / f"{stem}.svg", format="svg", metadata={"Date": None})
+
+    write("path")
+    with fonts_in_memory():
+        assert font_manager._get_font is not original
+        font = font_manager.get_font(font_manager.findfont("DejaVu Sans"))
+        assert not isinstance(font.fname, str)  # an in-memory copy of the file
+        write("memory")
+    assert font_manager._get_font is original
+    # outside the block matplotlib's own fonts, opened by path (a PDF needs the path)
+    assert isinstance(font_manager.get_font(font_manager.findfont("DejaVu Sans")).fname, str)
+    for ext in ("png", "svg"):
+        assert (tmp_path / f"path.{ext}").read_bytes() == (tmp_path / f"memory.{ext}").read_bytes()
+    assert (tmp_path / "memory.svg").read_text(encoding="utf-8").count("<use ") > 30

@@ -260,3 +260,55 @@ def test_cli_relative_and_extreme_levels(tmp_path, capsys):
     assert main([*base, "--levels", "0,100", "--force"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "is unbounded" in err and "strictly between 0 and 100" in err
+
+
+def _downside_drivers_by_loops(ds, actors):
+    """The loss-probability and KS measures input by input and actor by actor."""
+    from scipy import stats
+
+    x = ds.inputs.transpose("draw", "input").values
+    horizon = ds.net_result.sum("year").transpose("draw", "actor").values
+    y = np.concatenate([horizon, horizon.sum(axis=1, keepdims=True)], axis=1)
+    all_actors = [*map(str, ds.actor.values), "total"]
+    y = y[:, [all_actors.index(a) for a in actors]]
+    n, k = x.shape
+    loss = (y < 0).astype(np.float64)
+    u = (stats.rankdata(x, axis=0) - 0.5) / n
+    low, high = (u <= 1.0 / 3.0).astype(float), (u > 2.0 / 3.0).astype(float)
+    p_low = low.T @ loss / np.maximum(low.sum(axis=0), 1.0)[:, None]
+    p_high = high.T @ loss / np.maximum(high.sum(axis=0), 1.0)[:, None]
+    ks = np.zeros((k, y.shape[1]))
+    for j in range(k):
+        order = np.argsort(x[:, j], kind="stable")
+        xs = x[order, j]
+        last = np.r_[xs[1:] != xs[:-1], True]
+        for m in range(y.shape[1]):
+            lm = loss[order, m]
+            n_loss, n_gain = lm.sum(), n - lm.sum()
+            if n_loss == 0 or n_gain == 0:
+                continue
+            diff = np.cumsum(lm) / n_loss - np.cumsum(1.0 - lm) / n_gain
+            ks[j, m] = float(np.abs(diff[last]).max())
+    return p_low, p_high, ks
+
+
+def test_downside_drivers_equal_the_measures_input_by_input_and_actor_by_actor():
+    from pathlib import Path
+
+    from som_mc import load_case
+    from som_mc.sensitivity import rank_analysis, rank_measures
+
+    case = load_case(Path(__file__).resolve().parents[1] / "benchmarks" / "reference.toml")
+    ds = simulate(case, draws=3000, seed=5)  # counts of participants: tied values
+    actors = [*map(str, ds.actor.values), "total"]
+    dd = downside_drivers(ds, actors=actors)
+    p_low, p_high, ks = _downside_drivers_by_loops(ds, actors)
+    order = [list(ds.input.values).index(name) for name in dd.input.values]
+    np.testing.assert_array_equal(dd.p_loss_low.values, p_low[order])
+    np.testing.assert_array_equal(dd.p_loss_high.values, p_high[order])
+    np.testing.assert_array_equal(dd.ks.values, ks[order])
+    assert (dd.ks.values > 0).any() and (dd.ks.values == 0).any()  # some actor never loses
+    rm, dd2 = rank_analysis(case, draws=3000, seed=5, actors=actors)
+    for one, two in ((rm, rank_measures(ds, actors=actors)), (dd2, dd)):
+        for key in one.data_vars:
+            np.testing.assert_array_equal(one[key].values, two[key].values)

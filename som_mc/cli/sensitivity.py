@@ -172,6 +172,14 @@ def _rank_analysis(case: Any, draws: int, seed: int, actors: list[str] | None) -
 
 def command(args: argparse.Namespace) -> int:
     """Run the analyses and write their files."""
+    from som_mc.present.background import collector_paused, huge_pages_off
+
+    # large arrays touched once or twice: no waiting for the kernel's memory compaction
+    with collector_paused(), huge_pages_off():
+        return _command(args)
+
+
+def _command(args: argparse.Namespace) -> int:
     from som_mc.case import load_case_file as load_case
     from som_mc.present.background import Background, keep_freed_memory
     from som_mc.sampling import normalize_seed
@@ -188,8 +196,13 @@ def command(args: argparse.Namespace) -> int:
     if args.method in ("sobol", "all"):
         # the Sobol base values (scipy.stats' Sobol sequence through the quantile functions)
         # and the rank measures are computed in a process forked now, while this one
-        # imports the rest and loads the compiled kernel
+        # imports the rest and loads the compiled kernel (that process, short-lived, runs
+        # with the garbage collector paused as it is here now)
         actors = None if args.actor is None else list(dict.fromkeys(args.actor))
+        # both processes need scipy.special (the quantile functions there, the intervals'
+        # normal quantile here): imported once, before the fork
+        import scipy.special  # noqa: F401
+
         background = Background(
             {
                 "sobol_values": (_sobol_values, (case, args.n_base, seed)),
@@ -197,8 +210,10 @@ def command(args: argparse.Namespace) -> int:
             }
         )
     try:
+        from som_mc.present.background import settle_imports
         from som_mc.present.sensitivity_files import run_sensitivity
 
+        settle_imports()  # what the command imported lives to its end: no collections of it
         report = run_sensitivity(
             case,
             out,

@@ -26,6 +26,7 @@ from typing import Any
 
 from som_mc._io import atomic_write
 from som_mc.present.background import spare_cpu
+from som_mc.present.plotting._fonts import fonts_in_memory
 from som_mc.present.plotting._style import PNG_OPTIONS, fix_layout
 
 __all__ = ["DPI", "FigureWriter", "save_figure"]
@@ -40,12 +41,14 @@ Plot = Callable[..., Any]
 def save_figure(ax: Any, out: Path, name: str) -> None:
     """Write the figure of `ax` as ``NAME.png`` and ``NAME.svg`` in `out` (replacing them).
 
-    The figure is laid out once for both files (:func:`fix_layout`).
+    The figure is laid out once for both files (:func:`fix_layout`), with the font files
+    read from memory (:func:`~som_mc.present.plotting._fonts.fonts_in_memory`).
     """
     fig = ax.figure
-    fix_layout(fig, DPI)
-    for ext in ("png", "svg"):
-        atomic_write(out / f"{name}.{ext}", partial(_savefig, fig, ext), overwrite=True)
+    with fonts_in_memory():
+        fix_layout(fig, DPI)
+        for ext in ("png", "svg"):
+            atomic_write(out / f"{name}.{ext}", partial(_savefig, fig, ext), overwrite=True)
 
 
 def _savefig(fig: Any, fmt: str, path: Path) -> None:
@@ -53,7 +56,8 @@ def _savefig(fig: Any, fmt: str, path: Path) -> None:
 
 
 def _draw(plot: Plot, data: Any, kwargs: dict[str, Any], out: Path, name: str) -> None:
-    save_figure(plot(data, **kwargs), out, name)
+    with fonts_in_memory():
+        save_figure(plot(data, **kwargs), out, name)
 
 
 def _one_blas_thread() -> None:

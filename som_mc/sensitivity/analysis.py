@@ -1142,11 +1142,25 @@ def rank_measures(ds: xr.Dataset, *, actors: Sequence[str] | None = None) -> xr.
         ``spearman(input, actor)``, ``srrc(input, actor)`` and ``srrc_r2(actor)``, the
         share of the rank variance the linear rank regression explains.
     """
+    return _rank_measures(ds, _ranked_inputs(ds), actors)
+
+
+def _inputs_and_results(ds: xr.Dataset) -> tuple[np.ndarray, np.ndarray]:
+    """Return the inputs (draw, input) and cumulative results (draw, actor + total) of a run."""
     x = ds.inputs.transpose("draw", "input").values
     horizon = ds.net_result.sum("year").transpose("draw", "actor").values
-    y = np.concatenate([horizon, horizon.sum(axis=1, keepdims=True)], axis=1)
+    return x, np.concatenate([horizon, horizon.sum(axis=1, keepdims=True)], axis=1)
+
+
+def _ranked_inputs(ds: xr.Dataset) -> np.ndarray:
+    """``scipy.stats.rankdata`` of each input over the draws (average ranks of ties)."""
+    return np.asarray(stats.rankdata(ds.inputs.transpose("draw", "input").values, axis=0))
+
+
+def _rank_measures(ds: xr.Dataset, rx: np.ndarray, actors: Sequence[str] | None) -> xr.Dataset:
+    """:func:`rank_measures` given the inputs' ranks `rx` (:func:`_ranked_inputs`)."""
+    x, y = _inputs_and_results(ds)
     n, k = x.shape
-    rx = stats.rankdata(x, axis=0)
     ry = stats.rankdata(y, axis=0)
     zx = (rx - rx.mean(axis=0)) / np.where(rx.std(axis=0) > 0, rx.std(axis=0), 1.0)
     spearman = np.zeros((k, y.shape[1]))
@@ -1190,7 +1204,8 @@ def rank_analysis(
     from som_mc.run import simulate
 
     ds = simulate(case, draws=draws, seed=seed)
-    return rank_measures(ds, actors=actors), downside_drivers(ds, actors=actors)
+    rx = _ranked_inputs(ds)  # both measures rank the inputs: once
+    return _rank_measures(ds, rx, actors), _downside_drivers(ds, rx, actors)
 
 
 def downside_drivers(ds: xr.Dataset, *, actors: Sequence[str] | None = None) -> xr.Dataset:
@@ -1210,15 +1225,18 @@ def downside_drivers(ds: xr.Dataset, *, actors: Sequence[str] | None = None) -> 
         with standard errors ``p_loss_low_se``/``p_loss_high_se``, and ``ks(input, actor)``;
         inputs sorted by the largest |swing| of the first actor chosen.
     """
-    x = ds.inputs.transpose("draw", "input").values
-    horizon = ds.net_result.sum("year").transpose("draw", "actor").values
-    y = np.concatenate([horizon, horizon.sum(axis=1, keepdims=True)], axis=1)
+    return _downside_drivers(ds, _ranked_inputs(ds), actors)
+
+
+def _downside_drivers(ds: xr.Dataset, rx: np.ndarray, actors: Sequence[str] | None) -> xr.Dataset:
+    """:func:`downside_drivers` given the inputs' ranks `rx` (:func:`_ranked_inputs`)."""
+    x, y = _inputs_and_results(ds)
     all_actors = [*map(str, ds.actor.values), TOTAL]
     chosen = check_actors(all_actors, actors)
     y = y[:, [all_actors.index(a) for a in chosen]]
     n, k = x.shape
     loss = (y < 0).astype(np.float64)  # (n, m)
-    u = (stats.rankdata(x, axis=0) - 0.5) / n
+    u = (rx - 0.5) / n
     low = (u <= 1.0 / 3.0).astype(np.float64)
     high = (u > 2.0 / 3.0).astype(np.float64)
     n_low = np.maximum(low.sum(axis=0), 1.0)[:, None]
@@ -1226,17 +1244,20 @@ def downside_drivers(ds: xr.Dataset, *, actors: Sequence[str] | None = None) -> 
     p_low = low.T @ loss / n_low  # (k, m)
     p_high = high.T @ loss / n_high
     ks = np.zeros((k, y.shape[1]))
-    for j in range(k):
-        order = np.argsort(x[:, j], kind="stable")
-        xs = x[order, j]
-        last = np.r_[xs[1:] != xs[:-1], True]  # end of each group of tied values
-        for m in range(y.shape[1]):
-            lm = loss[order, m]
-            n_loss, n_gain = lm.sum(), n - lm.sum()
-            if n_loss == 0 or n_gain == 0:
-                continue
-            diff = np.cumsum(lm) / n_loss - np.cumsum(1.0 - lm) / n_gain
-            ks[j, m] = float(np.abs(diff[last]).max())
+    # every actor at once: counts of 0/1 values, exact in any order, so the same numbers
+    # as actor by actor
+    n_loss = loss.sum(axis=0)
+    n_gain = n - n_loss
+    both = (n_loss > 0) & (n_gain > 0)  # otherwise the distance is 0
+    if both.any():
+        loss_both, n_loss, n_gain = loss[:, both], n_loss[both], n_gain[both]
+        for j in range(k):
+            order = np.argsort(x[:, j], kind="stable")
+            xs = x[order, j]
+            last = np.r_[xs[1:] != xs[:-1], True]  # end of each group of tied values
+            lm = loss_both[order]
+            diff = np.cumsum(lm, axis=0) / n_loss - np.cumsum(1.0 - lm, axis=0) / n_gain
+            ks[j, both] = np.abs(diff[last]).max(axis=0)
     swing = p_high - p_low
     order = np.argsort(-np.abs(swing[:, 0]), kind="stable")
     return xr.Dataset(
