@@ -201,12 +201,16 @@ def command(args: argparse.Namespace) -> int:
         )
         return _deterministic(args)
     _refuse([("--point", args.point is not None)], "in a Monte Carlo run; it needs --deterministic")
-    if args.out is None and args.executor == "local":
-        from som_mc.run.driver import xarray_without_dask
+    from som_mc.present.background import collector_paused
 
-        with xarray_without_dask():  # no dask array is made: skip importing dask
-            return _monte_carlo(args)
-    return _monte_carlo(args)
+    # no cyclic collections walk the objects imports make (settle_imports freezes them)
+    with collector_paused():
+        if args.out is None and args.executor == "local":
+            from som_mc.run.driver import xarray_without_dask
+
+            with xarray_without_dask():  # no dask array is made: skip importing dask
+                return _monte_carlo(args)
+        return _monte_carlo(args)
 
 
 def _scenarios(args: argparse.Namespace) -> int:
@@ -261,12 +265,14 @@ def _deterministic(args: argparse.Namespace) -> int:
 def _monte_carlo(args: argparse.Namespace) -> int:
     from som_mc.case import load_case_file as load_case
     from som_mc.errors import SomMcError
-    from som_mc.present.background import keep_freed_memory
+    from som_mc.present.background import keep_freed_memory, settle_imports
     from som_mc.results import save_results
     from som_mc.results.store import is_som_mc_store
     from som_mc.run import RunSpec, run_many
     from som_mc.sampling import normalize_seed
     from som_mc.stats import DEFAULT_QUANTILES
+
+    settle_imports()  # what the imports made lives to the end: frozen, then collect again
 
     # the blocks' arrays of several MB are made and freed again and again: keep them with
     # the process for reuse rather than faulting fresh pages in for every block (the
