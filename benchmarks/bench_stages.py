@@ -117,19 +117,21 @@ def main(argv: list[str] | None = None) -> int:
     numpy_active = outcome_chain_numpy(outcome_gen(), participants, s, keep, False, n_chain)
     np.testing.assert_array_equal(numba_active, numpy_active)
 
-    # summary rows of the block, laid out by the kernel
-    out = run_kernel(
-        model,
-        rows,
-        active,
-        noise=True,
-        threads=1,
-        inputs_major=True,
-        net_only=True,
-        summary=True,
-        compiled=True,
-    )
-    cells = np.ascontiguousarray(out["rows"])
+    def kernel() -> dict[str, np.ndarray]:
+        # the streamed path: only the summary rows, laid out by the kernel
+        return run_kernel(
+            model,
+            rows,
+            active,
+            noise=True,
+            threads=1,
+            inputs_major=True,
+            net_only=True,
+            summary=True,
+            compiled=True,
+        )
+
+    cells = np.ascontiguousarray(kernel()["rows"])
     edges = HistogramEdges.from_rows(cells, HISTOGRAM_BINS)
     r = cells.shape[0]
     mean, m2, positive = np.empty(r), np.empty(r), np.empty(r, dtype=np.int64)
@@ -162,21 +164,7 @@ def main(argv: list[str] | None = None) -> int:
             ),
             lambda: outcome_chain_numpy(outcome_gen(), participants, s, keep, False, n_chain),
         ),
-        (
-            "kernel, summary rows laid out",
-            lambda: run_kernel(
-                model,
-                rows,
-                active,
-                noise=True,
-                threads=1,
-                inputs_major=True,
-                net_only=True,
-                summary=True,
-                compiled=True,
-            ),
-            None,
-        ),
+        ("kernel, summary rows laid out", kernel, None),
         (f"moments ({r} rows)", moments, lambda: row_moments_numpy(cells, 0, n)),
         (
             f"moments + histogram ({edges.bins:,} bins)",

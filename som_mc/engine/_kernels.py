@@ -332,6 +332,22 @@ def _inversion_setup(n: int, p: float) -> tuple[float, float, float, float, bool
     return pp, q, np.exp(n * np.log(q)), min(n, mean + 10.0 * np.sqrt(mean * q + 1)), flipped, True
 
 
+@numba.njit(inline="always", **_JIT)  # type: ignore[call-overload]
+def _inversion_step(
+    x: int, u: float, px: float, n: int, p: float, q: float, bound: float
+) -> tuple[int, float, float, bool, bool]:
+    """One step of NumPy's inversion loop: ``(x, u, px, go on, restart)``.
+
+    The count moves up by one; past the bound the draw must restart with a new uniform.
+    """
+    x += 1
+    if x > bound:
+        return x, u, px, False, True
+    u -= px
+    px = ((n - x + 1) * p * px) / (x * q)
+    return x, u, px, u > px, False
+
+
 @numba.njit(**_JIT)  # type: ignore[call-overload]
 def _inversion_replay(
     gen: np.random.Generator,
@@ -401,39 +417,15 @@ def _binomials4(
     x0 = x1 = x2 = x3 = 0
     go0, go1, go2, go3 = u0 > px0, u1 > px1, u2 > px2, u3 > px3
     restart = False
-    while go0 or go1 or go2 or go3:
+    while (go0 or go1 or go2 or go3) and not restart:
         if go0:
-            x0 += 1
-            if x0 > b0:
-                restart = True
-                break
-            u0 -= px0
-            px0 = ((n0 - x0 + 1) * p0 * px0) / (x0 * q0)
-            go0 = u0 > px0
-        if go1:
-            x1 += 1
-            if x1 > b1:
-                restart = True
-                break
-            u1 -= px1
-            px1 = ((n1 - x1 + 1) * p1 * px1) / (x1 * q1)
-            go1 = u1 > px1
-        if go2:
-            x2 += 1
-            if x2 > b2:
-                restart = True
-                break
-            u2 -= px2
-            px2 = ((n2 - x2 + 1) * p2 * px2) / (x2 * q2)
-            go2 = u2 > px2
-        if go3:
-            x3 += 1
-            if x3 > b3:
-                restart = True
-                break
-            u3 -= px3
-            px3 = ((n3 - x3 + 1) * p3 * px3) / (x3 * q3)
-            go3 = u3 > px3
+            x0, u0, px0, go0, restart = _inversion_step(x0, u0, px0, n0, p0, q0, b0)
+        if go1 and not restart:
+            x1, u1, px1, go1, restart = _inversion_step(x1, u1, px1, n1, p1, q1, b1)
+        if go2 and not restart:
+            x2, u2, px2, go2, restart = _inversion_step(x2, u2, px2, n2, p2, q2, b2)
+        if go3 and not restart:
+            x3, u3, px3, go3, restart = _inversion_step(x3, u3, px3, n3, p3, q3, b3)
     if restart:  # (rare: about once in 10^15 draws)
         drawn = np.array([v0, v1, v2, v3])
         state = np.zeros(1, dtype=np.int64)
