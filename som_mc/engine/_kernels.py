@@ -446,6 +446,24 @@ def _raw_double(raw: np.ndarray, pos: int) -> float:
     return float(np.int64(raw[pos] >> np.uint64(11))) * (1.0 / 9007199254740992.0)
 
 
+@numba.njit(inline="always", **_JIT)  # type: ignore[call-overload]
+def _ziggurat_try(
+    r: np.uint64, wi: np.ndarray, ki: np.ndarray
+) -> tuple[int, np.uint64, float, bool]:
+    """Decode one raw output as NumPy's ziggurat does: ``(idx, rabs, x, accepted)``.
+
+    The low 8 bits pick the layer, the next bit the sign, the next 52 bits ``rabs``; ``x =
+    ±rabs·wi[idx]`` is the normal when ``rabs < ki[idx]`` (99.3% of the time).
+    """
+    idx = int(np.int64(r & np.uint64(0xFF)))
+    r = r >> np.uint64(8)
+    rabs = (r >> np.uint64(1)) & np.uint64(0x000FFFFFFFFFFFFF)
+    x = float(np.int64(rabs)) * wi[idx]  # rabs < 2^52: exact
+    if r & np.uint64(1):
+        x = -x
+    return idx, rabs, x, rabs < ki[idx]
+
+
 @numba.njit(**_JIT)  # type: ignore[call-overload]
 def _raw_normal_rest(
     raw: np.ndarray,
@@ -466,6 +484,7 @@ def _raw_normal_rest(
     normal and the position after it, or ``(0, -1)`` when `raw` runs out.
     """
     n = raw.shape[0]
+    bits = np.uint64(rabs)  # (a Python int when called from Python)
     while True:
         if idx == 0:
             while pos + 1 < n:
@@ -473,7 +492,7 @@ def _raw_normal_rest(
                 yy = -np.log1p(-_raw_double(raw, pos + 1))
                 pos += 2
                 if yy + yy > xx * xx:
-                    if (rabs >> np.uint64(8)) & np.uint64(1):
+                    if (bits >> np.uint64(8)) & np.uint64(1):
                         return -(nor_r + xx), pos
                     return nor_r + xx, pos
             return 0.0, -1
@@ -485,15 +504,9 @@ def _raw_normal_rest(
             return x, pos
         if pos >= n:
             return 0.0, -1
-        r = raw[pos]
+        idx, bits, x, accepted = _ziggurat_try(raw[pos], wi, ki)
         pos += 1
-        idx = int(np.int64(r & np.uint64(0xFF)))
-        r = r >> np.uint64(8)
-        rabs = (r >> np.uint64(1)) & np.uint64(0x000FFFFFFFFFFFFF)
-        x = float(np.int64(rabs)) * wi[idx]  # rabs < 2^52: exact
-        if r & np.uint64(1):
-            x = -x
-        if rabs < ki[idx]:
+        if accepted:
             return x, pos
 
 
@@ -520,15 +533,9 @@ def _raw_gamma(
         while True:
             if pos + 2 > n:  # a normal's output and the uniform's
                 return 0.0, -1
-            r = raw[pos]
+            idx, rabs, x, accepted = _ziggurat_try(raw[pos], wi, ki)
             pos += 1
-            idx = np.int64(r & np.uint64(0xFF))
-            r = r >> np.uint64(8)
-            rabs = (r >> np.uint64(1)) & np.uint64(0x000FFFFFFFFFFFFF)
-            x = float(np.int64(rabs)) * wi[idx]  # rabs < 2^52: exact
-            if r & np.uint64(1):
-                x = -x
-            if not rabs < ki[idx]:
+            if not accepted:
                 x, pos = _raw_normal_rest(raw, pos, idx, rabs, x, wi, ki, fi, nor_r, nor_inv_r)
                 if pos < 0 or pos >= n:
                     return 0.0, -1
@@ -571,15 +578,9 @@ def normal_draws(
         if pos >= n:
             return i, pos
         begin = pos
-        r = raw[pos]
+        idx, rabs, z, accepted = _ziggurat_try(raw[pos], wi, ki)
         pos += 1
-        idx = np.int64(r & np.uint64(0xFF))
-        r = r >> np.uint64(8)
-        rabs = (r >> np.uint64(1)) & np.uint64(0x000FFFFFFFFFFFFF)
-        z = float(np.int64(rabs)) * wi[idx]  # rabs < 2^52: exact
-        if r & np.uint64(1):
-            z = -z
-        if not rabs < ki[idx]:
+        if not accepted:
             z, pos = _raw_normal_rest(raw, pos, idx, rabs, z, wi, ki, fi, nor_r, nor_inv_r)
             if pos < 0:
                 return i, begin
