@@ -275,7 +275,7 @@ def test_beta_draws_continue_across_short_buffers_and_py_func():
         raw = bits.random_raw(7)  # a draw or so at a time: every draw may be cut short
         done = refills = 0
         while True:
-            done, at = func(raw, a, b, got, done, *tables)
+            done, at = func(raw, a, b, got, done, tables)
             if done == n:
                 break
             raw = np.concatenate([raw[at:], bits.random_raw(5)])
@@ -330,7 +330,7 @@ def test_normal_draws_continue_across_short_buffers_and_py_func():
         raw = bits.random_raw(2)
         done = 0
         while True:
-            done, at = func(raw, 1.5, 2.0, False, got, done, *tables)
+            done, at = func(raw, 1.5, 2.0, False, got, done, tables)
             if done == n:
                 break
             raw = np.concatenate([raw[at:], bits.random_raw(2)])

@@ -471,18 +471,16 @@ def _raw_normal_rest(
     idx: int,
     rabs: np.uint64,
     x: float,
-    wi: np.ndarray,
-    ki: np.ndarray,
-    fi: np.ndarray,
-    nor_r: float,
-    nor_inv_r: float,
+    zig: tuple[np.ndarray, np.ndarray, np.ndarray, float, float],
 ) -> tuple[float, int]:
     """NumPy's ziggurat normal after its first test failed for ``(idx, rabs, x)`` (0.7%).
 
     Continues ``random_standard_normal``'s loop on the raw outputs from `pos`: the tail
     (``idx == 0``) or the wedge test, then new outputs until one is accepted. Returns the
-    normal and the position after it, or ``(0, -1)`` when `raw` runs out.
+    normal and the position after it, or ``(0, -1)`` when `raw` runs out. `zig` holds the
+    ziggurat's tables ``(wi, ki, fi, r, 1/r)`` (NumPy's, as numba ships them).
     """
+    wi, ki, fi, nor_r, nor_inv_r = zig
     n = raw.shape[0]
     bits = np.uint64(rabs)  # (a Python int when called from Python)
     while True:
@@ -516,11 +514,7 @@ def _raw_gamma(
     pos: int,
     b: float,
     c: float,
-    wi: np.ndarray,
-    ki: np.ndarray,
-    fi: np.ndarray,
-    nor_r: float,
-    nor_inv_r: float,
+    zig: tuple[np.ndarray, np.ndarray, np.ndarray, float, float],
 ) -> tuple[float, int]:
     """NumPy's ``random_standard_gamma`` for ``shape > 1`` (Marsaglia and Tsang) on `raw`.
 
@@ -533,10 +527,10 @@ def _raw_gamma(
         while True:
             if pos + 2 > n:  # a normal's output and the uniform's
                 return 0.0, -1
-            idx, rabs, x, accepted = _ziggurat_try(raw[pos], wi, ki)
+            idx, rabs, x, accepted = _ziggurat_try(raw[pos], zig[0], zig[1])
             pos += 1
             if not accepted:
-                x, pos = _raw_normal_rest(raw, pos, idx, rabs, x, wi, ki, fi, nor_r, nor_inv_r)
+                x, pos = _raw_normal_rest(raw, pos, idx, rabs, x, zig)
                 if pos < 0 or pos >= n:
                     return 0.0, -1
             v = 1.0 + c * x
@@ -559,11 +553,7 @@ def normal_draws(
     log: bool,
     out: np.ndarray,
     start: int,
-    wi: np.ndarray,
-    ki: np.ndarray,
-    fi: np.ndarray,
-    nor_r: float,
-    nor_inv_r: float,
+    zig: tuple[np.ndarray, np.ndarray, np.ndarray, float, float],
 ) -> tuple[int, int]:
     """Draw ``out[start:]`` as NumPy's ``Generator.normal(loc, scale)`` (or ``lognormal``).
 
@@ -578,10 +568,10 @@ def normal_draws(
         if pos >= n:
             return i, pos
         begin = pos
-        idx, rabs, z, accepted = _ziggurat_try(raw[pos], wi, ki)
+        idx, rabs, z, accepted = _ziggurat_try(raw[pos], zig[0], zig[1])
         pos += 1
         if not accepted:
-            z, pos = _raw_normal_rest(raw, pos, idx, rabs, z, wi, ki, fi, nor_r, nor_inv_r)
+            z, pos = _raw_normal_rest(raw, pos, idx, rabs, z, zig)
             if pos < 0:
                 return i, begin
         x = loc + scale * z
@@ -619,11 +609,7 @@ def beta_draws(
     b: float,
     out: np.ndarray,
     start: int,
-    wi: np.ndarray,
-    ki: np.ndarray,
-    fi: np.ndarray,
-    nor_r: float,
-    nor_inv_r: float,
+    zig: tuple[np.ndarray, np.ndarray, np.ndarray, float, float],
 ) -> tuple[int, int]:
     """Draw ``out[start:]`` ~ Beta(a, b), ``a, b > 1``, as NumPy's ``Generator.beta`` does.
 
@@ -631,8 +617,8 @@ def beta_draws(
     Tsang, on its ziggurat normal), taking the generator's outputs one by one. Here the
     outputs are pre-drawn (`raw`, from ``bit_generator.random_raw``: PCG64's ``next_uint64``,
     whose top 53 bits give ``next_double``) and taken in the same order with the same
-    arithmetic, so the draws are NumPy's. `wi`, `ki`, `fi`, `nor_r` and `nor_inv_r` are the
-    ziggurat's tables (NumPy's, as numba ships them).
+    arithmetic, so the draws are NumPy's. `zig` holds the ziggurat's tables
+    ``(wi, ki, fi, r, 1/r)`` (NumPy's, as numba ships them).
 
     Returns
     -------
@@ -648,10 +634,10 @@ def beta_draws(
     cb = 1.0 / np.sqrt(9 * bb)
     for i in range(start, out.shape[0]):
         begin = pos
-        ga, pos = _raw_gamma(raw, pos, ba, ca, wi, ki, fi, nor_r, nor_inv_r)
+        ga, pos = _raw_gamma(raw, pos, ba, ca, zig)
         if pos < 0:
             return i, begin
-        gb, pos = _raw_gamma(raw, pos, bb, cb, wi, ki, fi, nor_r, nor_inv_r)
+        gb, pos = _raw_gamma(raw, pos, bb, cb, zig)
         if pos < 0:
             return i, begin
         out[i] = ga / (ga + gb)

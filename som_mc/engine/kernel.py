@@ -15,6 +15,7 @@ costs ≈ 1 s once per process).
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import threading
@@ -505,8 +506,9 @@ def draw_outcome_chain(
     )
 
 
+@functools.cache
 def _ziggurat() -> tuple[np.ndarray, np.ndarray, np.ndarray, float, float]:
-    """NumPy's ziggurat tables for the standard normal, as numba ships them."""
+    """NumPy's ziggurat tables for the standard normal, as numba ships them (read once)."""
     from numba.np.random import _constants as ziggurat
 
     return (
@@ -557,10 +559,10 @@ class CompiledSamplers:
             out[...] = gen.beta(a, b, out.shape[0])  # Johnk's or the small-shape gamma
             return
         kernel = compiled_kernels().beta_draws
-        tables = _ziggurat()
+        zig = _ziggurat()
         a, b = float(a), float(b)
         # two gamma draws of a normal and a uniform each, with a few rejections
-        _from_raw(gen, out, 4.25, lambda raw, o, i: kernel(raw, a, b, o, i, *tables))
+        _from_raw(gen, out, 4.25, lambda raw, o, i: kernel(raw, a, b, o, i, zig))
 
     def normal(
         self, gen: np.random.Generator, loc: float, scale: float, out: np.ndarray, log: bool
@@ -571,9 +573,9 @@ class CompiledSamplers:
             out[...] = sampler(loc, scale, out.shape[0])
             return
         kernel = compiled_kernels().normal_draws
-        tables = _ziggurat()
+        zig = _ziggurat()
         loc, scale = float(loc), float(scale)
-        _from_raw(gen, out, 1.02, lambda raw, o, i: kernel(raw, loc, scale, log, o, i, *tables))
+        _from_raw(gen, out, 1.02, lambda raw, o, i: kernel(raw, loc, scale, log, o, i, zig))
 
 
     def triangular(

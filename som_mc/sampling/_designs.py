@@ -89,29 +89,24 @@ def _random_draws(
     faster (a stream that draws nothing after them), into `into` (n,) when given: then the
     result is `into` itself.
     """
-    if isinstance(dist, PERT):
+    if isinstance(dist, PERT | Beta):
         width = dist.high - dist.low
-        a = 1.0 + dist.shape * (dist.most_likely - dist.low) / width
-        b = 1.0 + dist.shape * (dist.high - dist.most_likely) / width
+        if isinstance(dist, PERT):
+            a = 1.0 + dist.shape * (dist.most_likely - dist.low) / width
+            b = 1.0 + dist.shape * (dist.high - dist.most_likely) / width
+        else:
+            a, b = dist.alpha, dist.beta
         if fast is None:
             return _affine(gen.beta(a, b, n), dist.low, width)
         out = np.empty(n) if into is None else into
         fast.beta(gen, a, b, out)
         return _affine(out, dist.low, width)
-    if isinstance(dist, Beta):
-        if fast is None:
-            u = gen.beta(dist.alpha, dist.beta, n)
+    if fast is not None and isinstance(dist, Normal | LogNormal | Triangular):
+        out = np.empty(n) if into is None else into
+        if isinstance(dist, Triangular):
+            fast.triangular(gen, dist.low, dist.most_likely, dist.high, out)
         else:
-            u = np.empty(n) if into is None else into
-            fast.beta(gen, dist.alpha, dist.beta, u)
-        return _affine(u, dist.low, dist.high - dist.low)
-    if fast is not None and isinstance(dist, Normal | LogNormal):
-        out = np.empty(n) if into is None else into
-        fast.normal(gen, dist.mu, dist.sigma, out, isinstance(dist, LogNormal))
-        return out
-    if fast is not None and isinstance(dist, Triangular):
-        out = np.empty(n) if into is None else into
-        fast.triangular(gen, dist.low, dist.most_likely, dist.high, out)
+            fast.normal(gen, dist.mu, dist.sigma, out, isinstance(dist, LogNormal))
         return out
     if isinstance(dist, Gamma):
         return gen.gamma(dist.shape, dist.scale, n)
