@@ -22,8 +22,11 @@ CASE_FILES = sorted(CASES_DIR.glob("*.toml"))
 # Deterministic results are plain sums and products in a fixed order: they must agree to
 # 1e-9 relative (the absolute floor of 1e-6 kr. only matters for values that are 0).
 # The Monte Carlo summary is bit-identical on the same platform (same seed, named streams);
-# the same 1e-9 relative tolerance allows for last-bit differences of libm/BLAS on another
-# platform without hiding any real change (a changed input moves these numbers by far more).
+# the same 1e-9 relative tolerance allows for last-bit differences of libm/BLAS or of
+# NumPy's SIMD functions on another CPU (with AVX-512 NumPy dispatches other exp and log
+# loops) without hiding any real change (a changed input moves these numbers by far more).
+# compare_golden takes 1e-9 of the largest number of a section, not of the number itself: a
+# net result near zero is a difference of sums a hundred times larger.
 RTOL = 1e-9
 ATOL = 1e-6
 
@@ -51,6 +54,23 @@ def test_compare_golden_detects_changes():
     assert any("total.mean" in p for p in problems)
     assert any(p.startswith("deterministic.actors[3]: unexpected") for p in problems)
     assert compare_golden(expected, copy.deepcopy(expected), rtol=0, atol=0) == []
+
+
+def test_compare_golden_tolerance_is_relative_to_the_section():
+    expected = {"a": {"big": 1.0e6, "small": 1.0e3}, "b": {"small": 1.0e3}}
+    within = copy.deepcopy(expected)
+    within["a"]["small"] += 5e-4  # 5e-7 of itself, 5e-10 of the section's 1e6
+    assert compare_golden(expected, within, rtol=1e-9, atol=0) == []
+    beyond = copy.deepcopy(expected)
+    beyond["a"]["small"] += 2e-3  # 2e-9 of the section
+    assert compare_golden(expected, beyond, rtol=1e-9, atol=0) == [
+        f"a.small: expected 1000.0, got {1000.0 + 2e-3!r}"
+    ]
+    other = copy.deepcopy(expected)
+    other["b"]["small"] += 5e-4  # section b's scale is its own 1e3
+    assert compare_golden(expected, other, rtol=1e-9, atol=0) == [
+        f"b.small: expected 1000.0, got {1000.0 + 5e-4!r}"
+    ]
 
 
 def test_regenerating_never_overwrites_silently(tmp_path, capsys):
