@@ -134,7 +134,10 @@ def simulate_chunk(
     # Draws are taken in tiles: every quantity of a tile is a row over its draws, so the
     # innermost loops run over draws, element by element (SIMD), with each draw computed in
     # the same order as the NumPy reference whatever the tiling and the number of threads.
-    tile = 64
+    # A tile reads a stretch of every sampled input's row of `x` (69 rows in the reference
+    # workload): 128 draws (two 512-byte runs per row) cost a fifth less per draw than 64
+    # in benchmarks/bench_stages.py, the scratch of a tile still well inside the L2 cache.
+    tile = 128
     # the full input vector of each draw of a tile, one row per input: the fixed inputs are
     # written once, the sampled ones for every tile
     v = np.empty((n_in, tile))
@@ -159,7 +162,6 @@ def simulate_chunk(
             row = uncertain[j]
             for d in range(m):
                 v[row, d] = x[j, i0 + d]
-        s = v[idx_success]
         for d in range(tile):
             keep[d] = 1.0 - v[idx_dropoff, d]
         # successful persons still active per year since the effect year and cohort
@@ -169,15 +171,15 @@ def simulate_chunk(
                     for d in range(m):
                         successes[tau, c, d] = active[i0 + d, c, tau] if tau < n_s else 0.0
                 else:
-                    persons = v[idx_participants[c]]
+                    persons = idx_participants[c]
                     for d in range(tile):
-                        successes[tau, c, d] = s[d] * persons[d] * keep[d] ** tau
+                        successes[tau, c, d] = v[idx_success, d] * v[persons, d] * keep[d] ** tau
         # value and cost per (actor, year), and persons × quantity change per (year since
         # the start of the consequence, cohort) of the consequence at hand
         value[...] = 0.0
         cost[...] = 0.0
         for k in range(n_k):
-            scale = v[cons_scale[k]]
+            scale = cons_scale[k]
             during = cons_participants[k] == 1
             shift = 0 if during else delay
             n_tau = 0
@@ -185,14 +187,13 @@ def simulate_chunk(
                 pidx = cons_profile[k, tau]
                 if pidx < 0 or (during and tau >= span):
                     break
-                profile = v[pidx]
                 for d in range(tile):
-                    dq[d] = profile[d] * scale[d]
+                    dq[d] = v[pidx, d] * v[scale, d]
                 for c in range(n_c):
                     if during:
-                        persons = v[idx_participants[c]]
+                        persons = idx_participants[c]
                         for d in range(tile):
-                            pdq[tau, c, d] = persons[d] * dq[d]
+                            pdq[tau, c, d] = v[persons, d] * dq[d]
                     else:
                         for d in range(tile):
                             pdq[tau, c, d] = successes[tau, c, d] * dq[d]
@@ -202,29 +203,28 @@ def simulate_chunk(
                 q = cons_price[k, a]
                 if q < 0:
                     continue
-                price = v[q]
                 for tau in range(n_tau):
                     base = shift + tau
                     for c in range(min(n_c, n_t - base)):
                         t = base + c
                         for d in range(tile):
-                            value[a, t, d] -= pdq[tau, c, d] * price[d]
+                            value[a, t, d] -= pdq[tau, c, d] * v[q, d]
                         if keep_k:
                             for d in range(m):
-                                out_value_k[i0 + d, k, t, a] -= pdq[tau, c, d] * price[d]
+                                out_value_k[i0 + d, k, t, a] -= pdq[tau, c, d] * v[q, d]
         for line in range(n_l):
-            amount = v[cost_amount[line]]
+            amount = cost_amount[line]
             a = cost_actor[line]
             for t in range(n_t):
                 fixed = cost_fixed[line, t]
                 for d in range(tile):
-                    total[d] = fixed * amount[d]
+                    total[d] = fixed * v[amount, d]
                 for c in range(n_c):
                     share = cost_pp[line, c, t]
                     if share != 0.0:
-                        persons = v[idx_participants[c]]
+                        persons = idx_participants[c]
                         for d in range(tile):
-                            total[d] += persons[d] * amount[d] * share
+                            total[d] += v[persons, d] * v[amount, d] * share
                 for d in range(tile):
                     cost[a, t, d] += total[d]
         # net result and its discounted sum per actor, each draw on its own
@@ -241,9 +241,9 @@ def simulate_chunk(
             for d in range(tile):
                 n_part[d] = 0.0
             for c in range(n_c):
-                persons = v[idx_participants[c]]
+                persons = idx_participants[c]
                 for d in range(tile):
-                    n_part[d] += persons[d]
+                    n_part[d] += v[persons, d]
             _lay_out_tile(net, pv, n_part, i0, m, out_rows, out_first, scratch, first)
         # written draw by draw: each draw's outputs are contiguous
         for d in range(m):
