@@ -12,7 +12,8 @@ small ``python -c`` script), with this checkout first on ``PYTHONPATH``, so impo
 numba's on-disk cache and memory are what a user gets. Timings are wall-clock seconds from
 :func:`time.perf_counter` (in-process figures) or around :func:`subprocess.run` (whole
 commands); peak memory is ``/usr/bin/time -f %M``. Each timing is the best of ``--repeats``
-(default 3; the sensitivity commands once) after a warm-up; som_mc and the NumPy script are
+(default 3; the CLI marginals' runs ``--cli-repeats``, default 7; the sensitivity commands
+once) after a warm-up; som_mc and the NumPy script are
 measured in turns (A B A B …), and every ratio compares figures taken in this same run,
 because the machine's timings vary a lot with other work (the load average is printed at the
 start and the end).
@@ -199,8 +200,18 @@ def main(argv: list[str] | None = None) -> int:
         "--no-sensitivity", action="store_true", help="skip the sensitivity rows (slowest)"
     )
     parser.add_argument("--repeats", type=int, default=None, help="timed repeats (default 3)")
+    parser.add_argument(
+        "--cli-repeats",
+        type=int,
+        default=None,
+        help="timed repeats of the CLI marginal runs (default 7)",
+    )
     args = parser.parse_args(argv)
     repeats = args.repeats or (1 if args.quick else 3)
+    # A marginal is the difference of two whole commands whose start-up (≈ 0,4 s) jitters
+    # by more than the 80,000 draws of the small marginal cost (≈ 0,05 s on 2 cores): its
+    # minima need more runs than a timing of seconds does.
+    cli_repeats = args.cli_repeats or (1 if args.quick else max(repeats, 7))
     small, large = (30_000, 100_000) if args.quick else (100_000, 1_000_000)
     tmp = Path(tempfile.mkdtemp(prefix="som_mc_bench_"))
     started = time.perf_counter()
@@ -210,7 +221,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  command: python benchmarks/run_all.py {' '.join(argv or sys.argv[1:])}".rstrip())
     version = sys.version.split()[0]
     print(f"  case: {CASE.relative_to(ROOT)}; {os.cpu_count()} CPUs; python {version}")
-    print(f"  every timing: best of {repeats} after a warm-up, fresh child processes")
+    print(
+        f"  every timing: best of {repeats} (CLI marginals {cli_repeats}) after a warm-up,"
+        " fresh child processes"
+    )
     print(f"  load average at start (1, 5, 15 min): {load_average()}", flush=True)
     print(f"  machine speed: {machine_speed()}", flush=True)
 
@@ -263,16 +277,20 @@ def main(argv: list[str] | None = None) -> int:
         cli_base, bcli_base = interleaved(
             lambda: run_child(som_run(base_draws))[0],
             lambda: run_child(base_run(base_draws))[0],
-            repeats,
+            cli_repeats,
         )
         cli_start, _ = interleaved(
             lambda: run_child(som_run(1000))[0], lambda: run_child(base_run(1000))[0], repeats
         )
         cli_small, bcli_small = interleaved(
-            lambda: run_child(som_run(small))[0], lambda: run_child(base_run(small))[0], repeats
+            lambda: run_child(som_run(small))[0],
+            lambda: run_child(base_run(small))[0],
+            cli_repeats,
         )
         cli_large, bcli_large = interleaved(
-            lambda: run_child(som_run(large))[0], lambda: run_child(base_run(large))[0], repeats
+            lambda: run_child(som_run(large))[0],
+            lambda: run_child(base_run(large))[0],
+            cli_repeats,
         )
         for n, som, base in (
             (small, cli_small - cli_base, bcli_small - bcli_base),
