@@ -135,8 +135,10 @@ def simulate_chunk(
     # innermost loops run over draws, element by element (SIMD), with each draw computed in
     # the same order as the NumPy reference whatever the tiling and the number of threads.
     # A tile reads a stretch of every sampled input's row of `x` (69 rows in the reference
-    # workload): 128 draws (two 512-byte runs per row) cost a fifth less per draw than 64
+    # workload): 128 draws (two 512-byte runs per row) cost ≈ 10 % less per draw than 64
     # in benchmarks/bench_stages.py, the scratch of a tile still well inside the L2 cache.
+    # Inputs are read as v[row, d] by row index (no row views: numba counts references to
+    # every view it makes in a loop).
     tile = 128
     # the full input vector of each draw of a tile, one row per input: the fixed inputs are
     # written once, the sampled ones for every tile
@@ -171,15 +173,15 @@ def simulate_chunk(
                     for d in range(m):
                         successes[tau, c, d] = active[i0 + d, c, tau] if tau < n_s else 0.0
                 else:
-                    persons = idx_participants[c]
+                    r_persons = idx_participants[c]
                     for d in range(tile):
-                        successes[tau, c, d] = v[idx_success, d] * v[persons, d] * keep[d] ** tau
+                        successes[tau, c, d] = v[idx_success, d] * v[r_persons, d] * keep[d] ** tau
         # value and cost per (actor, year), and persons × quantity change per (year since
         # the start of the consequence, cohort) of the consequence at hand
         value[...] = 0.0
         cost[...] = 0.0
         for k in range(n_k):
-            scale = cons_scale[k]
+            r_scale = cons_scale[k]
             during = cons_participants[k] == 1
             shift = 0 if during else delay
             n_tau = 0
@@ -188,12 +190,12 @@ def simulate_chunk(
                 if pidx < 0 or (during and tau >= span):
                     break
                 for d in range(tile):
-                    dq[d] = v[pidx, d] * v[scale, d]
+                    dq[d] = v[pidx, d] * v[r_scale, d]
                 for c in range(n_c):
                     if during:
-                        persons = idx_participants[c]
+                        r_persons = idx_participants[c]
                         for d in range(tile):
-                            pdq[tau, c, d] = v[persons, d] * dq[d]
+                            pdq[tau, c, d] = v[r_persons, d] * dq[d]
                     else:
                         for d in range(tile):
                             pdq[tau, c, d] = successes[tau, c, d] * dq[d]
@@ -213,18 +215,18 @@ def simulate_chunk(
                             for d in range(m):
                                 out_value_k[i0 + d, k, t, a] -= pdq[tau, c, d] * v[q, d]
         for line in range(n_l):
-            amount = cost_amount[line]
+            r_amount = cost_amount[line]
             a = cost_actor[line]
             for t in range(n_t):
                 fixed = cost_fixed[line, t]
                 for d in range(tile):
-                    total[d] = fixed * v[amount, d]
+                    total[d] = fixed * v[r_amount, d]
                 for c in range(n_c):
                     share = cost_pp[line, c, t]
                     if share != 0.0:
-                        persons = idx_participants[c]
+                        r_persons = idx_participants[c]
                         for d in range(tile):
-                            total[d] += v[persons, d] * v[amount, d] * share
+                            total[d] += v[r_persons, d] * v[r_amount, d] * share
                 for d in range(tile):
                     cost[a, t, d] += total[d]
         # net result and its discounted sum per actor, each draw on its own
@@ -241,9 +243,9 @@ def simulate_chunk(
             for d in range(tile):
                 n_part[d] = 0.0
             for c in range(n_c):
-                persons = idx_participants[c]
+                r_persons = idx_participants[c]
                 for d in range(tile):
-                    n_part[d] += v[persons, d]
+                    n_part[d] += v[r_persons, d]
             _lay_out_tile(net, pv, n_part, i0, m, out_rows, out_first, scratch, first)
         # written draw by draw: each draw's outputs are contiguous
         for d in range(m):
