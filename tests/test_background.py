@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import threading
@@ -205,3 +206,28 @@ def test_huge_pages_off_inside_the_block_and_restored_after():
         assert setter(True) is True  # the previous setting is back
     finally:
         setter(before)
+
+
+def test_the_run_command_draws_without_the_huge_page_hint_and_restores_it(monkeypatch, capsys):
+    import som_mc.run
+    from som_mc.cli import main
+
+    setter = np._core.multiarray._set_madvise_hugepage
+    original = som_mc.run.run_many
+    seen: list[bool] = []
+
+    def recording(*args, **kwargs):
+        state = setter(False)  # reading the switch sets it: put the state back
+        setter(state)
+        seen.append(state)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(som_mc.run, "run_many", recording)
+    before = setter(True)
+    try:
+        assert main(["run", str(CASE), "--draws", "2000", "--seed", "1", "--json"]) == 0
+        assert seen == [False]  # off while the run draws
+        assert setter(True) is True  # the previous setting is back afterwards
+    finally:
+        setter(before)
+    assert json.loads(capsys.readouterr().out)["draws"] == 2000
