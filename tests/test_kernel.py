@@ -94,6 +94,34 @@ def test_kernel_equals_numpy_reference_and_py_func():
         np.testing.assert_array_equal(numba_out[key], py_out[key])
 
 
+def test_kernel_takes_padded_rows_as_they_are_with_the_same_numbers():
+    """Rows laid out by the sampler (a row_buffer: rows not 2^k bytes apart) are read in
+    place; the compiled kernel (its layout-'A' specialisation), its .py_func and the
+    C-contiguous copy give the same numbers bit for bit."""
+    from som_mc.sampling import row_buffer
+
+    model = _small_model()
+    rng = np.random.default_rng(11)
+    n = 4096  # rows of 32 KiB: their starts a multiple of 4 KiB apart when unpadded
+    rows = row_buffer(2, n)
+    rows[0], rows[1] = rng.random(n), rng.uniform(50, 150, n)
+    assert not rows.flags.c_contiguous and rows.strides[1] == 8
+    assert rows.strides[0] % 4096 != 0
+    dense = np.ascontiguousarray(rows)
+
+    def run(x, func):
+        return engine_kernel(
+            model, x, inputs_major=True, keep_consequences=True, kernel=func, summary=True
+        )
+
+    padded, contiguous = run(rows, simulate_chunk), run(dense, simulate_chunk)
+    py = run(rows, simulate_chunk.py_func)
+    assert set(padded) == set(contiguous) == set(py)
+    for key in padded:
+        np.testing.assert_array_equal(padded[key], contiguous[key])
+        np.testing.assert_array_equal(padded[key], py[key])
+
+
 def test_kernel_uses_realised_successes_with_noise():
     model = _small_model()
     x = np.array([[0.5, 100.0]])

@@ -115,3 +115,22 @@ def test_streams_of_a_block_are_the_name_keyed_streams(seed, block, monkeypatch)
         ref = stream(seed, name, block)
         assert gen.bit_generator.state == ref.bit_generator.state
         np.testing.assert_array_equal(gen.random(3), ref.random(3))
+
+
+def test_input_major_sample_is_laid_out_in_a_row_buffer_with_the_same_numbers():
+    from som_mc.sampling import row_buffer
+    from som_mc.sampling._designs import ROW_PAD
+
+    buf = row_buffer(3, 16384)
+    assert buf.shape == (3, 16384) and buf.strides == (8 * (16384 + ROW_PAD), 8)
+    dists = [
+        PERT(low=0.0, most_likely=0.3, high=1.0),
+        Normal(mu=2.0, sigma=0.5),
+        LogNormal(mu=0.0, sigma=0.25),
+        Poisson(mu=3.0),
+    ]
+    names = ["a", "b", "c", "d"]
+    draw_major = sample_block(dists, names, seed=4, block=2, size=1000)
+    rows = sample_block(dists, names, seed=4, block=2, size=1000, inputs_major=True)
+    assert rows.shape == (4, 1000) and rows.strides == (8 * (1000 + ROW_PAD), 8)
+    np.testing.assert_array_equal(rows, draw_major.T)

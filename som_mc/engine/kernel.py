@@ -37,6 +37,7 @@ from som_mc.engine.reference import (
     summary_rows_numpy,
 )
 from som_mc.model import CaseModel
+from som_mc.sampling import row_buffer
 
 __all__ = [
     "NUMPY_MAX_DRAWS",
@@ -201,8 +202,13 @@ def run_kernel(
     """
     if noise and active is None:
         raise ValueError("outcome noise needs the realised successes (active)")
-    # the kernel reads each input's draws as one contiguous row
-    x = np.ascontiguousarray(x if inputs_major else x.T, dtype=np.float64)
+    # the kernel reads each input's draws as one contiguous row; rows the sampler laid out
+    # (a row_buffer) are taken as they are, others copied into one
+    x = x if inputs_major else x.T
+    if x.dtype != np.float64 or x.strides[1] != x.itemsize:
+        rows = row_buffer(*x.shape)
+        rows[...] = x
+        x = rows
     n = x.shape[1]
     n_t, n_a, n_k = model.n_years, len(model.case.actors), model.cons_profile.shape[0]
     parts = 0 if net_only else n

@@ -13,6 +13,7 @@ from som_mc.sampling._designs import (
     DESIGNS,
     Design,
     block_bounds,
+    row_buffer,
     sample_block,
     sample_inputs,
 )
@@ -26,6 +27,7 @@ __all__ = [
     "block_bounds",
     "iman_conover",
     "normalize_seed",
+    "row_buffer",
     "sample_block",
     "sample_inputs",
     "spearman_matrix",

@@ -34,7 +34,18 @@ from som_mc.types import BLOCK_SIZE, DEFAULT_DESIGN, DESIGNS, Design
 
 qmc = lazy_module("scipy.stats.qmc")
 
-__all__ = ["BLOCK_SIZE", "DESIGNS", "Design", "block_bounds", "sample_block", "sample_inputs"]
+__all__ = [
+    "BLOCK_SIZE",
+    "DESIGNS",
+    "Design",
+    "block_bounds",
+    "row_buffer",
+    "sample_block",
+    "sample_inputs",
+]
+
+#: Spare values after each row of a :func:`row_buffer` (one 64-byte cache line).
+ROW_PAD = 8
 
 #: Sampling design names.
 
@@ -45,6 +56,19 @@ def block_bounds(n_draws: int, block: int) -> tuple[int, int]:
     """First and one-past-last draw of `block` in a run of `n_draws`."""
     start = block * BLOCK_SIZE
     return start, min(start + BLOCK_SIZE, n_draws)
+
+
+def row_buffer(n_rows: int, n: int) -> np.ndarray:
+    """Return an uninitialised (n_rows, n) array whose rows are contiguous, not 2^k bytes apart.
+
+    A kernel that reads a stretch of every row at once (the engine's tiles: 128 draws of
+    each of 69 inputs) finds rows whose starts lie a multiple of 4 KiB apart (a block's
+    16,384 draws: 128 KiB) in the same cache set, which holds only a few of them; each row
+    is therefore followed by :data:`ROW_PAD` spare values. The array is a view of a larger
+    buffer (``strides[1]`` is 8, ``strides[0]`` ``8 * (n + ROW_PAD)``); the numbers in it do
+    not depend on the layout.
+    """
+    return np.empty((n_rows, n + ROW_PAD))[:, :n]
 
 
 def _affine(u: np.ndarray, low: float, width: float) -> np.ndarray:
@@ -171,7 +195,8 @@ def sample_block(
         Rank correlations imposed by Iman–Conover within the block (marginals unchanged).
     inputs_major : bool
         Return the sample input by input, shape ``(len(dists), size)`` (the same numbers,
-        transposed; each input's draws are written as one contiguous row).
+        transposed; each input's draws are written as one contiguous row of a
+        :func:`row_buffer`).
     fast : FastSamplers, optional
         Draws the numbers of NumPy's beta, normal, lognormal and triangular samplers faster (the
         engine's compiled samplers); used for the inputs of the ``random`` design, whose
@@ -183,7 +208,7 @@ def sample_block(
         Draw-major sample (transposed with `inputs_major`).
     """
     n_in = len(dists)
-    rows = np.empty((n_in, size)) if inputs_major else None
+    rows = row_buffer(n_in, size) if inputs_major else None
     out = rows.T if rows is not None else np.empty((size, n_in))
     if design == "random":
         gens = streams(seed, names, block)
