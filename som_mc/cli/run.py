@@ -204,10 +204,11 @@ def command(args: argparse.Namespace) -> int:
     from som_mc.present.background import collector_paused, huge_pages_off
 
     # no cyclic collections walk the objects imports make (settle_imports freezes them);
-    # the blocks' arrays of several MB, touched once each, are faulted in as plain pages:
-    # with NumPy's huge-page hint the first touch waits while the kernel compacts memory
-    # (100,000 draws: the median of 12 fresh runs 0,11 s of marginal cost with the hint,
-    # 0,08 s without; the numbers do not change)
+    # the blocks' arrays of several MB are faulted in as plain pages: with NumPy's
+    # huge-page hint a process's first touch of 100 MB took 10-15 ms, now and then
+    # 0,1-0,36 s, on the virtual machine measured (without: 40-60 ms, steadily), and the
+    # median marginal cost of 80,000 more draws in fresh processes was 0,11 vs 0,08 s and
+    # 0,24 vs 0,17 s in two sets of 12-14 runs (the numbers do not change)
     with collector_paused(), huge_pages_off():
         if args.out is None and args.executor == "local":
             from som_mc.run.driver import xarray_without_dask
