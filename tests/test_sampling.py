@@ -134,3 +134,25 @@ def test_input_major_sample_is_laid_out_in_a_row_buffer_with_the_same_numbers():
     rows = sample_block(dists, names, seed=4, block=2, size=1000, inputs_major=True)
     assert rows.shape == (4, 1000) and rows.strides == (8 * (1000 + ROW_PAD), 8)
     np.testing.assert_array_equal(rows, draw_major.T)
+
+
+def test_input_major_sample_written_into_a_given_buffer():
+    dists = [
+        PERT(low=0.0, most_likely=0.3, high=1.0),
+        Normal(mu=2.0, sigma=0.5),
+        Poisson(mu=3.0),
+    ]
+    names = ["a", "b", "c"]
+    expected = sample_block(dists, names, seed=3, block=1, size=500, inputs_major=True)
+    run_buffer = np.full((3, 2000), -1.0)  # a run's inputs, input by input
+    into = run_buffer[:, 700:1200]
+    got = sample_block(dists, names, seed=3, block=1, size=500, inputs_major=True, into=into)
+    assert got is into
+    np.testing.assert_array_equal(run_buffer[:, 700:1200], expected)
+    assert (run_buffer[:, :700] == -1.0).all() and (run_buffer[:, 1200:] == -1.0).all()
+    kwargs = {"seed": 3, "block": 1, "size": 500, "inputs_major": True}
+    with pytest.raises(ValueError, match=r"into must be a float64 array of shape \(3, 500\)"):
+        sample_block(dists, names, **kwargs, into=into[:2])
+    draw_major = np.empty((500, 3)).T  # the right shape, but each row strided
+    with pytest.raises(ValueError, match="with contiguous rows"):
+        sample_block(dists, names, **kwargs, into=draw_major)

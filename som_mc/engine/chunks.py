@@ -129,11 +129,13 @@ def _block_data(
     correlations: list[CorrelationSpec],
     inputs_major: bool = False,
     compiled: bool | None = None,
+    into: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Sample block `block` and draw its outcome noise: ``(x, active)``.
 
     `x` is draw-major (n, U), or input-major (U, n) with `inputs_major` (what the kernel
-    reads; the same numbers).
+    reads; the same numbers), then written into `into` (U, n) when given (a block's slice
+    of a run's input buffer: no block array of its own, no copy).
     """
     start, stop = block_bounds(n_draws, block)
     dists = [model.inputs[j].dist for j in model.uncertain]
@@ -148,6 +150,7 @@ def _block_data(
         correlations=correlations,
         inputs_major=True,
         fast=CompiledSamplers() if compiled else None,  # NumPy's numbers, drawn in numba
+        into=into if inputs_major else None,
     )
     noise = model.case.outcome.noise
     if noise:
@@ -203,7 +206,12 @@ def _block_task(
     reduced; with `after` (the task of the block that prepares), the block is reduced only
     once that task has finished (its error, if any, is raised here instead).
     """
-    rows, active = _block_data(model, n_draws, block, seed, design, correlations, inputs_major=True)
+    # with a run's buffers the block is sampled straight into its slice of the inputs
+    x_dest = None if dest is None else dest["x"]
+    into = None if x_dest is None or x_dest.strides[0] != x_dest.itemsize else x_dest.T
+    rows, active = _block_data(
+        model, n_draws, block, seed, design, correlations, inputs_major=True, into=into
+    )
     views = None if dest is None else {k: v for k, v in dest.items() if k != "x"}
     noise = model.case.outcome.noise
     out = run_kernel(
@@ -221,9 +229,10 @@ def _block_task(
     )
     cell_rows = out.pop("rows") if "rows" in out else None
     break_even = out.pop("first") if "first" in out else None
-    if dest is not None:
-        x = dest["x"]
-        x[...] = rows.T  # input by input: row copies
+    if x_dest is not None:
+        x = x_dest
+        if into is None:
+            x[...] = rows.T  # input by input: row copies
     else:
         x = rows.T
     reduced: list[tuple[int, Any]] = []

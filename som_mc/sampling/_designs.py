@@ -171,6 +171,7 @@ def sample_block(
     correlations: Sequence[CorrelationSpec] = (),
     inputs_major: bool = False,
     fast: FastSamplers | None = None,
+    into: np.ndarray | None = None,
 ) -> np.ndarray:
     """Sample one block of draws of the given inputs.
 
@@ -201,6 +202,10 @@ def sample_block(
         Draws the numbers of NumPy's beta, normal, lognormal and triangular samplers faster (the
         engine's compiled samplers); used for the inputs of the ``random`` design, whose
         streams draw nothing else.
+    into : ndarray, shape (len(dists), size), optional
+        With `inputs_major`: write the sample here (float64, each row contiguous, e.g. a
+        block's slice of a run's input buffer) and return it, instead of a new
+        :func:`row_buffer`.
 
     Returns
     -------
@@ -208,7 +213,17 @@ def sample_block(
         Draw-major sample (transposed with `inputs_major`).
     """
     n_in = len(dists)
-    rows = row_buffer(n_in, size) if inputs_major else None
+    if into is not None and (
+        not inputs_major
+        or into.shape != (n_in, size)
+        or into.dtype != np.float64
+        or (size > 1 and into.strides[1] != into.itemsize)
+    ):
+        raise ValueError(
+            f"into must be a float64 array of shape {(n_in, size)} with contiguous rows, "
+            "with inputs_major"
+        )
+    rows = (into if into is not None else row_buffer(n_in, size)) if inputs_major else None
     out = rows.T if rows is not None else np.empty((size, n_in))
     if design == "random":
         gens = streams(seed, names, block)
