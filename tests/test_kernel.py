@@ -114,7 +114,14 @@ def test_kernel_takes_padded_rows_as_they_are_with_the_same_numbers():
             model, x, inputs_major=True, keep_consequences=True, kernel=func, summary=True
         )
 
-    padded, contiguous = run(rows, simulate_chunk), run(dense, simulate_chunk)
+    given = []
+
+    def recording(x, *args):
+        given.append(x)
+        return simulate_chunk(x, *args)
+
+    padded, contiguous = run(rows, recording), run(dense, simulate_chunk)
+    assert given[0] is rows  # read in place, not copied
     py = run(rows, simulate_chunk.py_func)
     assert set(padded) == set(contiguous) == set(py)
     for key in padded:

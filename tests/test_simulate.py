@@ -195,3 +195,31 @@ def test_streaming_summary_equals_the_summary_of_kept_draws():
     assert stream.attrs["quantile_method"] == exact.attrs["quantile_method"] == "exact"
     for var in stream.data_vars:
         np.testing.assert_array_equal(stream[var], exact[var], err_msg=var)
+
+
+def test_blocks_are_sampled_straight_into_the_runs_input_buffer(monkeypatch):
+    """A run that keeps its draws gives each block its slice of the input buffer to sample
+    into; the inputs are the same numbers as a run that copies them (summary only)."""
+    import som_mc.engine.chunks as chunks
+    from som_mc.model import compile_case
+
+    original = chunks.sample_block
+    given = []
+
+    def recording(*args, **kwargs):
+        given.append(kwargs.get("into"))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(chunks, "sample_block", recording)
+    case = load_case(CASES_DIR / "housing_first.toml")
+    ds = simulate(case, draws=40_000, seed=3)
+    assert len(given) == 3 and all(into is not None for into in given)
+    buffer = ds.inputs.values
+    assert all(np.shares_memory(into, buffer) for into in given)
+    monkeypatch.setattr(chunks, "sample_block", original)
+    model = compile_case(case)
+    blocks = [  # each block sampled into an array of its own, then put together
+        chunks._block_data(model, 40_000, b, 3, "random", chunks._correlations(case))[0]
+        for b in range(3)
+    ]
+    np.testing.assert_array_equal(ds.inputs.values, np.concatenate(blocks))

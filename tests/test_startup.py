@@ -95,6 +95,67 @@ def test_warm_up_leaves_every_kernel_compiled():
     assert kernels_cached()
 
 
+def test_warm_up_compiles_both_layouts_of_the_sample_that_runs_use(monkeypatch):
+    import numba
+
+    import som_mc.engine.kernel as kernel_module
+
+    real = kernel_module.compiled_kernels()
+    layouts: list[str] = []
+
+    class Recording:
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+        @staticmethod
+        def simulate_chunk(x, *args):
+            layouts.append(numba.typeof(x).layout)
+            return real.simulate_chunk(x, *args)
+
+    monkeypatch.setattr(kernel_module, "compiled_kernels", lambda: Recording())
+    from som_mc import load_case
+
+    for case in (parse_case(minimal_case()), load_case(CASE)):  # 0 and 69 sampled inputs
+        layouts.clear()
+        warm_up(RunSpec.make(case, draws=10, seed=1).model())
+        assert sorted(layouts) == ["A", "C"]
+
+
+def test_kernels_cached_needs_both_layouts_of_the_sample(monkeypatch):
+    """A cache with only one layout of simulate_chunk (written by an earlier version) is not
+    enough: the run would compile the other one without the notice."""
+    import types
+
+    import numba
+
+    import som_mc.engine.kernel as kernel_module
+
+    real = kernel_module.compiled_kernels()
+    c_rows, a_rows = numba.typeof(np.zeros((2, 2))), numba.typeof(np.zeros((2, 4))[:, :2])
+
+    def fake(index):
+        cache_file = types.SimpleNamespace(_load_index=lambda: index)
+        return types.SimpleNamespace(
+            overloads={}, _cache=types.SimpleNamespace(_cache_file=cache_file)
+        )
+
+    def module(index):
+        kernels = {name: fake({("sig",): "file"}) for name in kernel_module._KERNEL_NAMES}
+        kernels["simulate_chunk"] = fake(index)
+        return types.SimpleNamespace(**kernels)
+
+    target = ("cpu",)
+    only_c = {((c_rows, "int64"), target): "f1"}
+    both = {**only_c, ((a_rows, "int64"), target): "f2"}
+    monkeypatch.setattr(kernel_module, "compiled_kernels", lambda: module(only_c))
+    assert kernels_cached() is False
+    monkeypatch.setattr(kernel_module, "compiled_kernels", lambda: module(both))
+    assert kernels_cached() is True
+    monkeypatch.setattr(kernel_module, "compiled_kernels", lambda: module({}))
+    assert kernels_cached() is False
+    assert real is not None
+
+
 def test_draws_without_summary_equal_draws_with_summary():
     # three chunks, the last one short: each written into its slice of the buffers
     spec = RunSpec.make(parse_case(minimal_case()), draws=40_000, seed=4, chunk_draws=16_384)

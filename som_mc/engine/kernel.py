@@ -605,16 +605,30 @@ def draw_beta(gen: np.random.Generator, a: float, b: float, out: np.ndarray) -> 
     CompiledSamplers().beta(gen, a, b, out)
 
 
+#: Layouts of ``simulate_chunk``'s sample `x` that runs use (numba compiles each once): a
+#: block's sample in a row_buffer ("A") and rows already C-contiguous ("C": a block that is a
+#: run's whole input buffer, the sensitivity designs, a single input).
+_X_LAYOUTS = frozenset({"A", "C"})
+
+
+def _x_layouts(signatures: Iterator[tuple[object, ...]]) -> set[str]:
+    """Return the layouts of the first argument among numba signatures (tuples of types)."""
+    return {str(getattr(sig[0], "layout", "")) for sig in signatures if sig}
+
+
 def kernels_cached() -> bool:
     """Whether every kernel is compiled in this process or found in numba's on-disk cache.
 
     False means the next run compiles them (several seconds, once per installation and
-    numba version). Reads numba's cache index; answers True when that cannot be read.
+    numba version); for ``simulate_chunk`` both layouts of its sample (:data:`_X_LAYOUTS`)
+    must be there. Reads numba's cache index; answers True when that cannot be read.
     """
     kernels = compiled_kernels()
     for name in _KERNEL_NAMES:
         kernel = getattr(kernels, name)
-        if kernel.overloads:
+        wanted = _X_LAYOUTS if name == "simulate_chunk" else frozenset()
+        have = _x_layouts(iter(kernel.overloads))
+        if kernel.overloads and wanted <= have:
             continue
         try:
             index = kernel._cache._cache_file._load_index()
@@ -622,15 +636,25 @@ def kernels_cached() -> bool:
             return True
         if not index:
             return False
+        try:
+            have |= _x_layouts(key[0] for key in index)
+        except (TypeError, IndexError):  # another index format: assume cached
+            return True
+        if not wanted <= have:
+            return False
     return True
 
 
 def warm_up(model: CaseModel) -> None:
     """Compile (or load from the cache) every kernel with the argument types of a run."""
     n = 2
-    x = np.zeros((n, len(model.uncertain)))
     active = np.zeros((n, model.n_cohorts, model.chain_length))
-    out = run_kernel(model, x, active, noise=True, compiled=True)
+    # both layouts of the sample (_X_LAYOUTS): a row_buffer of at least two rows (the kernel
+    # reads only the model's rows) and C-contiguous rows
+    n_rows = max(2, len(model.uncertain))
+    for x in (row_buffer(n_rows, n), np.zeros((len(model.uncertain), n))):
+        x[...] = 0.0
+        out = run_kernel(model, x, active, noise=True, compiled=True, inputs_major=True)
     participants = np.ones((n, model.n_cohorts))
     rows, _ = cell_rows(out["net"], out["pv"], participants, compiled=True)
     cell_moments(rows, compiled=True)
