@@ -32,6 +32,7 @@ from som_mc.sampling import (
     CorrelationSpec,
     Design,
     block_bounds,
+    rows_in_place,
     sample_block,
     stream,
 )
@@ -208,7 +209,7 @@ def _block_task(
     """
     # with a run's buffers the block is sampled straight into its slice of the inputs
     x_dest = None if dest is None else dest["x"]
-    into = None if x_dest is None or x_dest.strides[0] != x_dest.itemsize else x_dest.T
+    into = None if x_dest is None or not rows_in_place(x_dest.T) else x_dest.T
     rows, active = _block_data(
         model, n_draws, block, seed, design, correlations, inputs_major=True, into=into
     )

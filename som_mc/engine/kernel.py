@@ -20,7 +20,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from types import ModuleType
@@ -37,7 +37,7 @@ from som_mc.engine.reference import (
     summary_rows_numpy,
 )
 from som_mc.model import CaseModel
-from som_mc.sampling import row_buffer
+from som_mc.sampling import row_buffer, rows_in_place
 
 __all__ = [
     "NUMPY_MAX_DRAWS",
@@ -205,7 +205,7 @@ def run_kernel(
     # the kernel reads each input's draws as one contiguous row; rows the sampler laid out
     # (a row_buffer) are taken as they are, others copied into one
     x = x if inputs_major else x.T
-    if x.dtype != np.float64 or x.strides[1] != x.itemsize:
+    if not rows_in_place(x):
         rows = row_buffer(*x.shape)
         rows[...] = x
         x = rows
@@ -611,7 +611,7 @@ def draw_beta(gen: np.random.Generator, a: float, b: float, out: np.ndarray) -> 
 _X_LAYOUTS = frozenset({"A", "C"})
 
 
-def _x_layouts(signatures: Iterator[tuple[object, ...]]) -> set[str]:
+def _x_layouts(signatures: Iterable[tuple[object, ...]]) -> set[str]:
     """Return the layouts of the first argument among numba signatures (tuples of types)."""
     return {str(getattr(sig[0], "layout", "")) for sig in signatures if sig}
 
@@ -627,7 +627,7 @@ def kernels_cached() -> bool:
     for name in _KERNEL_NAMES:
         kernel = getattr(kernels, name)
         wanted = _X_LAYOUTS if name == "simulate_chunk" else frozenset()
-        have = _x_layouts(iter(kernel.overloads))
+        have = _x_layouts(kernel.overloads)
         if kernel.overloads and wanted <= have:
             continue
         try:
@@ -651,9 +651,9 @@ def warm_up(model: CaseModel) -> None:
     active = np.zeros((n, model.n_cohorts, model.chain_length))
     # both layouts of the sample (_X_LAYOUTS): a row_buffer of at least two rows (the kernel
     # reads only the model's rows) and C-contiguous rows
-    n_rows = max(2, len(model.uncertain))
-    for x in (row_buffer(n_rows, n), np.zeros((len(model.uncertain), n))):
-        x[...] = 0.0
+    padded = row_buffer(max(2, len(model.uncertain)), n)
+    padded[...] = 0.0
+    for x in (padded, np.zeros((len(model.uncertain), n))):
         out = run_kernel(model, x, active, noise=True, compiled=True, inputs_major=True)
     participants = np.ones((n, model.n_cohorts))
     rows, _ = cell_rows(out["net"], out["pv"], participants, compiled=True)

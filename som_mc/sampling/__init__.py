@@ -14,6 +14,7 @@ from som_mc.sampling._designs import (
     Design,
     block_bounds,
     row_buffer,
+    rows_in_place,
     sample_block,
     sample_inputs,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "iman_conover",
     "normalize_seed",
     "row_buffer",
+    "rows_in_place",
     "sample_block",
     "sample_inputs",
     "spearman_matrix",

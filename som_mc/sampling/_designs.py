@@ -40,6 +40,7 @@ __all__ = [
     "Design",
     "block_bounds",
     "row_buffer",
+    "rows_in_place",
     "sample_block",
     "sample_inputs",
 ]
@@ -69,6 +70,15 @@ def row_buffer(n_rows: int, n: int) -> np.ndarray:
     not depend on the layout.
     """
     return np.empty((n_rows, n + ROW_PAD))[:, :n]
+
+
+def rows_in_place(a: np.ndarray) -> bool:
+    """Whether a 2-D array's rows can be read (or written) in place as the kernels do.
+
+    True for float64 arrays whose rows are each contiguous (a :func:`row_buffer`, a
+    C-contiguous array, a block's slice of a run's input-major buffer), however far apart.
+    """
+    return a.dtype == np.float64 and (a.shape[1] <= 1 or a.strides[1] == a.itemsize)
 
 
 def _affine(u: np.ndarray, low: float, width: float) -> np.ndarray:
@@ -214,10 +224,7 @@ def sample_block(
     """
     n_in = len(dists)
     if into is not None and (
-        not inputs_major
-        or into.shape != (n_in, size)
-        or into.dtype != np.float64
-        or (size > 1 and into.strides[1] != into.itemsize)
+        not inputs_major or into.shape != (n_in, size) or not rows_in_place(into)
     ):
         raise ValueError(
             f"into must be a float64 array of shape {(n_in, size)} with contiguous rows, "
