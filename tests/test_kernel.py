@@ -591,3 +591,41 @@ def test_order_statistics_equal_a_sort(n):
         out = np.empty((rows.shape[0], ks.size))
         _kernels.order_statistics.py_func(rows, ks, out)
         np.testing.assert_array_equal(out, expected)
+
+
+@pytest.mark.parametrize("path", sorted(CASES_DIR.glob("*.toml")), ids=lambda p: p.stem)
+def test_actor_rows_equal_the_numpy_twins_rows_and_py_func(path):
+    """One aktør's rows (and the total's) are summary_rows' rows of that aktør, bit for bit."""
+    from som_mc.engine import _kernels
+    from som_mc.engine.kernel import actor_cell_rows, actor_row_index
+    from som_mc.engine.reference import summary_rows_numpy
+
+    net, pv, participants = _kernel_outputs(path)
+    # a draw without participants and a negative zero: the per-deltager and sum branches
+    participants[7] = 0.0
+    net[11, 0, 0] = -0.0
+    n, n_t, n_a = net.shape
+    rows, first = summary_rows_numpy(net, pv, participants)
+    n_part = np.zeros(n)
+    for c in range(participants.shape[1]):
+        n_part += participants[:, c]
+    for actor in range(n_a + 1):
+        index = actor_row_index(n_t, n_a, actor)
+        assert len(set(index.tolist())) == 2 * n_t + 3
+        got_rows = np.full((2 * n_t + 3, n), np.nan)
+        got_first = np.full(n, -1, dtype=np.int64)
+        actor_cell_rows(net, pv, n_part, actor, got_rows, got_first)
+        assert got_rows.tobytes() == rows[index].tobytes()  # -0.0 too
+        np.testing.assert_array_equal(got_first, first[actor])
+        py_rows, py_first = np.full_like(got_rows, np.nan), np.full_like(got_first, -1)
+        _kernels.actor_rows.py_func(net, pv, n_part, actor, py_rows, py_first, 3, n - 2)
+        assert py_rows[:, 3 : n - 2].tobytes() == rows[index][:, 3 : n - 2].tobytes()
+        assert np.isnan(py_rows[:, :3]).all() and np.isnan(py_rows[:, n - 2 :]).all()
+        np.testing.assert_array_equal(py_first[3 : n - 2], first[actor, 3 : n - 2])
+    # every row of the layout belongs to exactly one aktør
+    every = np.concatenate([actor_row_index(n_t, n_a, a) for a in range(n_a + 1)])
+    np.testing.assert_array_equal(np.sort(every), np.arange(rows.shape[0]))
+    with pytest.raises(ValueError, match="actor must be in"):
+        actor_cell_rows(net, pv, n_part, n_a + 1, got_rows, got_first)
+    with pytest.raises(ValueError, match="rows must be C-contiguous"):
+        actor_cell_rows(net, pv, n_part, 0, got_rows[:, :-1], got_first)

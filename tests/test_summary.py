@@ -331,3 +331,21 @@ def test_local_sketched_run_whose_first_block_fails_raises_its_error(monkeypatch
             run(spec)
     finally:
         set_kernel_threads(None)
+
+
+@pytest.mark.parametrize("path", sorted(CASES_DIR.glob("*.toml")), ids=lambda p: p.stem)
+def test_summarize_aktor_by_aktor_equals_all_rows_at_once_bit_for_bit(path):
+    """summarize() of draws in memory lays out and reduces one aktør's rows at a time; the
+    numbers are those of all rows laid out at once and reduced as one part."""
+    ds = simulate(load_case(path), draws=BLOCK_SIZE + 1001, seed=6)
+    q = (0.0, 0.05, 0.5, 0.95, 1.0)
+    net = np.ascontiguousarray(ds.net_result.transpose("draw", "year", "actor").values)
+    whole = Summary(ds.year.values, [str(a) for a in ds.actor.values], q, "exact")
+    whole.merge(summary_part(0, net, ds.net_result_pv.values, ds.participants.values, edges=None))
+    expected = whole.result(dict(ds.attrs))
+    got = summarize(ds, quantiles=q)
+    assert got.attrs == expected.attrs
+    assert set(got.data_vars) == set(expected.data_vars)
+    for var in expected.data_vars:
+        assert got[var].dtype == expected[var].dtype, var
+        assert got[var].values.tobytes() == expected[var].values.tobytes(), var

@@ -20,6 +20,7 @@ import numba
 import numpy as np
 
 __all__ = [
+    "actor_rows",
     "beta_draws",
     "histogram_rows",
     "normal_draws",
@@ -697,6 +698,74 @@ def summary_rows(
                 for d in range(m):
                     net_tile[a, t, d] = net[i0 + d, t, a]
         _lay_out_tile(net_tile, pv_tile, n_part, i0, m, rows, first_break_even, scratch, first)
+
+
+@numba.njit(**_JIT)  # type: ignore[call-overload]
+def actor_rows(
+    net: np.ndarray,
+    pv: np.ndarray,
+    n_part: np.ndarray,
+    a: int,
+    rows: np.ndarray,
+    first_break_even: np.ndarray,
+    lo: int,
+    hi: int,
+) -> None:
+    """Lay out the summary rows of one aktør (or the total) alone: a part of :func:`summary_rows`.
+
+    The same numbers as :func:`summary_rows` gives for actor `a` (``a == A``: the total over
+    actors), in its own order: yearly net result (T rows), cumulative net result (T),
+    horizon total, discounted total and horizon total per participant (0 when a draw has no
+    participants). Each aktør's rows can then be summarised on their own, in a buffer a
+    quarter of the size of all rows.
+
+    Parameters
+    ----------
+    net : ndarray, shape (n, T, A)
+        Net result per draw, year and actor.
+    pv : ndarray, shape (n, A)
+        Discounted total per draw and actor.
+    n_part : ndarray, shape (n,)
+        Participants per draw (the sum over cohorts, in cohort order).
+    a : int
+        The actor, ``0 <= a <= A``.
+    rows : ndarray, shape (2·T + 3, n)
+        Output rows.
+    first_break_even : ndarray of int64, shape (n,)
+        Output: index of the first year whose cumulative result is >= 0, T when none.
+    lo, hi : int
+        The draws to lay out (``0 <= lo <= hi <= n``); other columns are left alone.
+    """
+    n_t, n_a = net.shape[1], net.shape[2]
+    tail = 2 * n_t
+    # Draw by draw: each draw's net result is read in one run, and the rows are written
+    # along (one stream per row); the sums run in the order of summary_rows.
+    for i in range(lo, hi):
+        first = n_t
+        running = 0.0
+        for t in range(n_t):
+            if a < n_a:
+                value = net[i, t, a]
+            else:
+                value = 0.0
+                for b in range(n_a):
+                    value += net[i, t, b]
+            running = value if t == 0 else running + value
+            rows[t, i] = value
+            rows[n_t + t, i] = running
+            if running >= 0 and first == n_t:
+                first = t
+        if a < n_a:
+            total = pv[i, a]
+        else:
+            total = 0.0
+            for b in range(n_a):
+                total += pv[i, b]
+        people = n_part[i]
+        rows[tail, i] = running
+        rows[tail + 1, i] = total
+        rows[tail + 2, i] = running / people if people > 0 else 0.0
+        first_break_even[i] = first
 
 
 @numba.njit(**_JIT)  # type: ignore[call-overload]

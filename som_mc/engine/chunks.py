@@ -404,9 +404,9 @@ def iter_chunks(
                 reduced = []
                 for block in range(first, last + 1):
                     reduced += [r for lo, r in fetch(block).result()[3] if c0 <= lo < c1]
+                successes: np.ndarray | None = None  # (n, C) realised successes, with noise
                 if not arrays:
                     chunk_arrays = _empty_arrays(model, keys)
-                    active = np.zeros((0, 0, 0))
                 elif (
                     buffers is None
                     and first == last
@@ -419,7 +419,8 @@ def iter_chunks(
                     # the chunk is one block: its arrays are the chunk's, no copy
                     bx, bact, bout, _ = pending[first].result()
                     chunk_arrays = {"x": bx, **bout}
-                    active = bact
+                    if noise:
+                        successes = bact[:, :, 0].copy()
                 else:
                     if buffers is not None:
                         chunk_arrays = {k: buffers[k][c0:c1] for k in keys}
@@ -429,9 +430,14 @@ def iter_chunks(
                         chunk_arrays = {k: v[:n] for k, v in spare.items()}
                     else:
                         chunk_arrays = _chunk_arrays(model, n, keys)
-                    active = chunk_arrays.pop("active", np.zeros((0, 0, 0)))
-                    if noise and active.shape[0] != n:
-                        active = np.empty((n, *_active_shape(model)))
+                    spare_successes = chunk_arrays.pop("successes", None)
+                    if noise:
+                        # only the first year's successes of each block's outcome chain
+                        successes = (
+                            spare_successes
+                            if spare_successes is not None and spare_successes.shape[0] == n
+                            else np.empty((n, model.n_cohorts))
+                        )
                     for block in range(first, last + 1):
                         bx, bact, bout, _ = fetch(block).result()
                         b0 = block * BLOCK_SIZE
@@ -442,8 +448,8 @@ def iter_chunks(
                             source = blocks[key][lo - b0 : hi - b0]
                             if target.ctypes.data != source.ctypes.data:  # not written in place
                                 target[...] = source
-                        if noise:
-                            active[lo - c0 : hi - c0] = bact[lo - b0 : hi - b0]
+                        if successes is not None:
+                            successes[lo - c0 : hi - c0] = bact[lo - b0 : hi - b0, :, 0]
                 for block in [b for b in pending if b < last]:
                     del pending[block]  # fully used; a chunk never goes back
                 x = chunk_arrays["x"]
@@ -451,7 +457,9 @@ def iter_chunks(
                     start=c0,
                     stop=c1,
                     x=x,
-                    successes=_successes(model, x, active, noise and arrays),
+                    successes=successes
+                    if successes is not None
+                    else _successes(model, x, np.zeros((0, 0, 0)), False),
                     participants=input_values(model, x, model.idx_participants),
                     cost=chunk_arrays["cost"],
                     value=chunk_arrays["value"],
@@ -483,7 +491,7 @@ def _chunk_arrays(model: CaseModel, n: int, keys: list[str]) -> dict[str, np.nda
     """Arrays for one chunk of `n` draws (the keys of :func:`allocate_buffers`)."""
     arrays = allocate_buffers(model, n, keep_consequences="value_k" in keys)
     if model.case.outcome.noise:
-        arrays["active"] = np.empty((n, *_active_shape(model)))
+        arrays["successes"] = np.empty((n, model.n_cohorts))
     return arrays
 
 
@@ -503,10 +511,6 @@ def allocate_buffers(
     if keep_consequences:
         buffers["value_k"] = np.empty((n_draws, model.cons_profile.shape[0], n_t, n_a))
     return buffers
-
-
-def _active_shape(model: CaseModel) -> tuple[int, int]:
-    return model.n_cohorts, model.chain_length
 
 
 def _successes(model: CaseModel, x: np.ndarray, active: np.ndarray, noise: bool) -> np.ndarray:

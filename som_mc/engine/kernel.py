@@ -42,6 +42,8 @@ from som_mc.sampling import row_buffer, rows_in_place
 __all__ = [
     "NUMPY_MAX_DRAWS",
     "CompiledSamplers",
+    "actor_cell_rows",
+    "actor_row_index",
     "cell_histograms",
     "cell_moments",
     "cell_order_statistics",
@@ -66,6 +68,7 @@ NUMPY_MAX_DRAWS = 10_000
 _KERNEL_NAMES = (
     "simulate_chunk",
     "summary_rows",
+    "actor_rows",
     "row_moments",
     "histogram_rows",
     "outcome_chain",
@@ -355,6 +358,55 @@ def cell_rows(
 
     split_work(part, n_b, threads)
     return rows, first
+
+
+def actor_row_index(n_years: int, n_actors: int, actor: int) -> np.ndarray:
+    """Where the rows of :func:`actor_cell_rows` of `actor` lie in :func:`cell_rows`' layout.
+
+    Returns the row index in :func:`cell_rows`' rows of each of the ``2·T + 3`` rows of one
+    aktør (``actor == n_actors``: the total): yearly, cumulative, horizon, discounted, per
+    deltager.
+    """
+    width = n_actors + 1
+    if not 0 <= actor < width:
+        raise ValueError(f"actor must be in 0..{n_actors}; received {actor}")
+    years = np.arange(n_years) * width + actor
+    tail = 2 * n_years * width + actor
+    return np.concatenate([years, n_years * width + years, [tail, tail + width, tail + 2 * width]])
+
+
+def actor_cell_rows(
+    net: np.ndarray,
+    pv: np.ndarray,
+    n_part: np.ndarray,
+    actor: int,
+    rows: np.ndarray,
+    first: np.ndarray,
+) -> None:
+    """Lay out the rows of :func:`cell_rows` of one aktør (``actor == A``: the total) here.
+
+    Parameters
+    ----------
+    net, pv : ndarray
+        Net result (n, T, A) and discounted total (n, A) per draw, C-contiguous float64.
+    n_part : ndarray, shape (n,)
+        Participants per draw, summed over cohorts in cohort order.
+    actor : int
+        ``0 <= actor <= A``.
+    rows : ndarray, shape (2·T + 3, n)
+        Output (C-contiguous): the aktør's rows of :func:`cell_rows` in the order of
+        :func:`actor_row_index` (the same numbers).
+    first : ndarray of int64, shape (n,)
+        Output: the aktør's first break-even year index (T when never).
+    """
+    n, n_t, n_a = net.shape
+    if not 0 <= actor <= n_a:
+        raise ValueError(f"actor must be in 0..{n_a}; received {actor}")
+    if rows.shape != (2 * n_t + 3, n) or not rows.flags.c_contiguous:
+        raise ValueError(f"rows must be C-contiguous of shape {(2 * n_t + 3, n)}")
+    if first.shape != (n,) or first.dtype != np.int64:
+        raise ValueError(f"first must be int64 of shape {(n,)}")
+    compiled_kernels().actor_rows(net, pv, n_part, actor, rows, first, 0, n)
 
 
 def cell_moments(
@@ -657,6 +709,14 @@ def warm_up(model: CaseModel) -> None:
         out = run_kernel(model, x, active, noise=True, compiled=True, inputs_major=True)
     participants = np.ones((n, model.n_cohorts))
     rows, _ = cell_rows(out["net"], out["pv"], participants, compiled=True)
+    actor_cell_rows(
+        out["net"],
+        out["pv"],
+        participants.sum(axis=1),
+        0,
+        np.empty((2 * model.n_years + 3, n)),
+        np.empty(n, dtype=np.int64),
+    )
     cell_moments(rows, compiled=True)
     cell_histograms(rows, np.zeros(rows.shape[0]), np.ones(rows.shape[0]), 4, compiled=True)
     cell_order_statistics(rows, np.array([0, 1]), compiled=True)

@@ -145,7 +145,10 @@ def merge_pieces(pieces: Sequence[Piece]) -> tuple[int, np.ndarray, np.ndarray, 
 
 
 def exact_quantiles(
-    rows: np.ndarray | Sequence[np.ndarray], q: Sequence[float] | np.ndarray
+    rows: np.ndarray | Sequence[np.ndarray],
+    q: Sequence[float] | np.ndarray,
+    *,
+    threads: int | None = None,
 ) -> np.ndarray:
     """Quantiles of each row (NumPy's default linear method), shape ``(len(q), R)``.
 
@@ -153,7 +156,8 @@ def exact_quantiles(
     the order statistics come from a selection kernel (the values a sort would give, without
     sorting), the rows split over :func:`~som_mc.engine.kernel.kernel_threads` threads.
     `rows` (R, n) may be given as its column pieces in draw order (a run's blocks, never
-    put together in one copy); it is not modified.
+    put together in one copy); it is not modified. `threads`: as many as
+    :func:`~som_mc.engine.kernel.cell_order_statistics` takes.
     """
     n = rows.shape[1] if isinstance(rows, np.ndarray) else sum(p.shape[1] for p in rows)
     pos = (n - 1) * np.asarray(q, dtype=np.float64)
@@ -161,7 +165,7 @@ def exact_quantiles(
     hi = np.minimum(lo + 1, n - 1)
     frac = pos - lo
     ks, index = np.unique(np.concatenate([lo, hi]), return_inverse=True)
-    values = cell_order_statistics(rows, ks)
+    values = cell_order_statistics(rows, ks, threads=threads)
     at_lo, at_hi = values[:, index[: lo.size]], values[:, index[lo.size :]]
     return (at_lo + frac * (at_hi - at_lo)).T
 
