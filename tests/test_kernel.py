@@ -629,3 +629,38 @@ def test_actor_rows_equal_the_numpy_twins_rows_and_py_func(path):
         actor_cell_rows(net, pv, n_part, n_a + 1, got_rows, got_first)
     with pytest.raises(ValueError, match="rows must be C-contiguous"):
         actor_cell_rows(net, pv, n_part, 0, got_rows[:, :-1], got_first)
+
+
+@pytest.mark.parametrize("n", [0, 1, 3, 4, 5, 8, 9, 1001])
+def test_pcg64_raw_equals_random_raw_and_py_func(n):
+    """The compiled PCG64 outputs are random_raw's, four states at a time or one by one,
+    and leave the generator where random_raw leaves it."""
+    from som_mc.engine import _kernels
+    from som_mc.engine.kernel import raw_outputs
+
+    ours, numpy_bits = np.random.PCG64(2024 + n), np.random.PCG64(2024 + n)
+    for bits in (ours, numpy_bits):
+        bits.advance(2**100 + 7)  # a state with both halves busy
+    expected = numpy_bits.random_raw(n)
+    got = raw_outputs(ours, n)
+    assert got.dtype == np.uint64
+    np.testing.assert_array_equal(got, expected)
+    assert ours.state == numpy_bits.state
+    np.testing.assert_array_equal(raw_outputs(ours, 6), numpy_bits.random_raw(6))
+    # the same from the kernel's Python function (Python's integers for the 128-bit steps)
+    bits = np.random.PCG64(99)
+    inner = bits.state["state"]
+    s, inc = inner["state"], inner["inc"]
+    state = np.array([s >> 64, s & (2**64 - 1), inc >> 64, inc & (2**64 - 1)], dtype=np.uint64)
+    out = np.empty(min(n, 40), dtype=np.uint64)
+    _kernels.pcg64_raw.py_func(state, _kernels.PCG64_CONSTANTS, out)
+    np.testing.assert_array_equal(out, bits.random_raw(out.size))
+    assert (int(state[0]) << 64 | int(state[1])) == bits.state["state"]["state"]
+
+
+def test_raw_outputs_of_other_bit_generators_are_their_own():
+    from som_mc.engine.kernel import raw_outputs
+
+    a, b = np.random.SFC64(5), np.random.SFC64(5)
+    np.testing.assert_array_equal(raw_outputs(a, 10), b.random_raw(10))
+    np.testing.assert_array_equal(a.random_raw(3), b.random_raw(3))  # left in the same state

@@ -16,15 +16,22 @@ threads spin between calls, and one thread per core is all that runs.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numba
 import numpy as np
+from llvmlite import ir  # type: ignore[import-untyped]
+from numba.core import types
+from numba.extending import intrinsic, overload
 
 __all__ = [
+    "PCG64_CONSTANTS",
     "actor_rows",
     "beta_draws",
     "histogram_rows",
     "normal_draws",
     "outcome_chain",
+    "pcg64_raw",
     "row_moments",
     "simulate_chunk",
     "summary_rows",
@@ -441,6 +448,128 @@ def _binomials4(
     active[i + 2, c, 0] = n2 - x2 if f2 else x2
     active[i + 3, c, 0] = n3 - x3 if f3 else x3
     return True
+
+
+_U64 = (1 << 64) - 1
+_U128 = (1 << 128) - 1
+#: PCG64's multiplier (O'Neill's PCG_DEFAULT_MULTIPLIER_128, as in NumPy's PCG64).
+_PCG_MULT = (2549297995355413924 << 64) | 4865540595714422341
+_PCG_MULT4 = pow(_PCG_MULT, 4, 1 << 128)  # four steps at once: s' = M^4 s + (1+M+M²+M³) inc
+_PCG_SUM4 = (1 + _PCG_MULT + _PCG_MULT**2 + _PCG_MULT**3) & _U128
+#: ``pcg64_raw``'s constants as 64-bit halves (high, low): M, M^4 and 1 + M + M² + M³.
+PCG64_CONSTANTS = np.array(
+    [h for c in (_PCG_MULT, _PCG_MULT4, _PCG_SUM4) for h in (c >> 64, c & _U64)], dtype=np.uint64
+)
+
+
+def _mul_add_128(
+    a_hi: np.uint64,
+    a_lo: np.uint64,
+    b_hi: np.uint64,
+    b_lo: np.uint64,
+    c_hi: np.uint64,
+    c_lo: np.uint64,
+) -> tuple[np.uint64, np.uint64]:
+    """``a·b + c`` modulo 2^128 on 128-bit numbers given as 64-bit halves ``(high, low)``.
+
+    Python's integers here; in compiled code one 128-bit multiply and add (LLVM's ``i128``).
+    """
+    a = (int(a_hi) << 64) | int(a_lo)
+    b = (int(b_hi) << 64) | int(b_lo)
+    c = (int(c_hi) << 64) | int(c_lo)
+    r = (a * b + c) & _U128
+    return np.uint64(r >> 64), np.uint64(r & _U64)
+
+
+@intrinsic
+def _mul_add_i128(
+    typingctx: Any, a_hi: Any, a_lo: Any, b_hi: Any, b_lo: Any, c_hi: Any, c_lo: Any
+) -> Any:
+    """``a·b + c`` modulo 2^128 on six 64-bit halves, in LLVM's ``i128`` arithmetic."""
+    u64 = types.uint64
+    sig = types.UniTuple(u64, 2)(u64, u64, u64, u64, u64, u64)
+
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        i128 = ir.IntType(128)
+        shift = ir.Constant(i128, 64)
+        wide = [builder.zext(v, i128) for v in args]
+        a, b, c = (builder.or_(builder.shl(wide[k], shift), wide[k + 1]) for k in (0, 2, 4))
+        r = builder.add(builder.mul(a, b), c)
+        hi = builder.trunc(builder.lshr(r, shift), ir.IntType(64))
+        lo = builder.trunc(r, ir.IntType(64))
+        return context.make_tuple(builder, signature.return_type, [hi, lo])
+
+    return sig, codegen
+
+
+@overload(_mul_add_128)
+def _mul_add_128_compiled(
+    a_hi: Any, a_lo: Any, b_hi: Any, b_lo: Any, c_hi: Any, c_lo: Any
+) -> Any:
+    """Compiled :func:`_mul_add_128`: one 128-bit multiply and add."""
+
+    def impl(a_hi: Any, a_lo: Any, b_hi: Any, b_lo: Any, c_hi: Any, c_lo: Any) -> Any:
+        u = np.uint64
+        return _mul_add_i128(u(a_hi), u(a_lo), u(b_hi), u(b_lo), u(c_hi), u(c_lo))  # type: ignore[call-arg]
+
+    return impl
+
+
+@numba.njit(inline="always", **_JIT)  # type: ignore[call-overload]
+def _pcg_output(hi: np.uint64, lo: np.uint64) -> np.uint64:
+    """PCG64's output of a state (XSL-RR): ``(hi ^ lo)`` rotated right by ``hi >> 58``."""
+    x = hi ^ lo
+    r = hi >> np.uint64(58)
+    return (x >> r) | (x << ((np.uint64(64) - r) & np.uint64(63)))
+
+
+@numba.njit(**_JIT)  # type: ignore[call-overload]
+def pcg64_raw(state: np.ndarray, constants: np.ndarray, out: np.ndarray) -> None:
+    """Fill `out` with PCG64's next raw outputs (``random_raw``'s numbers), advancing `state`.
+
+    Four states are stepped at once (each by four steps, ``s' = M^4·s + (1 + M + M² + M³)·inc``),
+    so four independent multiplications overlap in the processor instead of waiting on one
+    another; the outputs are those of stepping one state at a time.
+
+    Parameters
+    ----------
+    state : ndarray of uint64, shape (4,)
+        The state and increment as 64-bit halves: ``[state_hi, state_lo, inc_hi, inc_lo]``
+        (NumPy's ``PCG64.state``); updated in place to the state after the last output.
+    constants : ndarray of uint64, shape (6,)
+        :data:`PCG64_CONSTANTS`.
+    out : ndarray of uint64, shape (n,)
+        Output.
+    """
+    n = out.shape[0]
+    s_hi, s_lo, i_hi, i_lo = state[0], state[1], state[2], state[3]
+    m_hi, m_lo = constants[0], constants[1]
+    m4_hi, m4_lo = constants[2], constants[3]
+    c4_hi, c4_lo = _mul_add_128(i_hi, i_lo, constants[4], constants[5], np.uint64(0), np.uint64(0))
+    k = 0
+    if n >= 4:
+        a_hi, a_lo = _mul_add_128(s_hi, s_lo, m_hi, m_lo, i_hi, i_lo)
+        b_hi, b_lo = _mul_add_128(a_hi, a_lo, m_hi, m_lo, i_hi, i_lo)
+        c_hi, c_lo = _mul_add_128(b_hi, b_lo, m_hi, m_lo, i_hi, i_lo)
+        d_hi, d_lo = _mul_add_128(c_hi, c_lo, m_hi, m_lo, i_hi, i_lo)
+        while True:
+            out[k] = _pcg_output(a_hi, a_lo)
+            out[k + 1] = _pcg_output(b_hi, b_lo)
+            out[k + 2] = _pcg_output(c_hi, c_lo)
+            out[k + 3] = _pcg_output(d_hi, d_lo)
+            s_hi, s_lo = d_hi, d_lo  # the state after out[k + 3]
+            k += 4
+            if k + 4 > n:
+                break
+            a_hi, a_lo = _mul_add_128(a_hi, a_lo, m4_hi, m4_lo, c4_hi, c4_lo)
+            b_hi, b_lo = _mul_add_128(b_hi, b_lo, m4_hi, m4_lo, c4_hi, c4_lo)
+            c_hi, c_lo = _mul_add_128(c_hi, c_lo, m4_hi, m4_lo, c4_hi, c4_lo)
+            d_hi, d_lo = _mul_add_128(d_hi, d_lo, m4_hi, m4_lo, c4_hi, c4_lo)
+    while k < n:
+        s_hi, s_lo = _mul_add_128(s_hi, s_lo, m_hi, m_lo, i_hi, i_lo)
+        out[k] = _pcg_output(s_hi, s_lo)
+        k += 1
+    state[0], state[1] = s_hi, s_lo
 
 
 @numba.njit(inline="always", **_JIT)  # type: ignore[call-overload]
