@@ -80,12 +80,21 @@ _KERNEL_NAMES = (
 # Threads per kernel call; None: NUMBA_NUM_THREADS if set, else the CPUs.
 _threads: list[int | None] = [None]
 
+# The kernels' module once it has been imported (fully) by compiled_kernels.
+_loaded: list[ModuleType] = []
+
 
 def compiled_kernels() -> ModuleType:
     """Return the numba kernels' module (imports numba and loads the kernels on first use)."""
+    if _loaded:  # a few thousand calls per run: no import machinery after the first
+        return _loaded[0]
     import importlib
 
-    return importlib.import_module("som_mc.engine._kernels")
+    # the import lock makes a thread that comes while another imports wait for the module
+    kernels = importlib.import_module("som_mc.engine._kernels")
+    if not _loaded:
+        _loaded.append(kernels)
+    return kernels
 
 
 def use_compiled(n_draws: int) -> bool:
