@@ -231,3 +231,40 @@ def test_the_run_command_draws_without_the_huge_page_hint_and_restores_it(monkey
     finally:
         setter(before)
     assert json.loads(capsys.readouterr().out)["draws"] == 2000
+
+
+@pytest.mark.parametrize("cached", [True, False])
+def test_the_run_command_loads_the_kernels_before_it_draws_and_freezes_them(
+    monkeypatch, capsys, cached
+):
+    """With compiled draws and a warm cache, `som-mc run` loads the kernels (warm_up) before
+    run_many, with the collector off, and freezes what that made; with an empty cache it
+    leaves compiling (and its notice) to run_many."""
+    import gc
+
+    import som_mc.engine.kernel as kernel_module
+    import som_mc.run
+    from som_mc.cli import main
+
+    calls: list[str] = []
+    original_run_many, original_warm_up = som_mc.run.run_many, kernel_module.warm_up
+
+    def warm_up(model):
+        calls.append(f"warm_up, collector {'on' if gc.isenabled() else 'off'}")
+        original_warm_up(model)
+
+    def run_many(*args, **kwargs):
+        calls.append(f"run_many, frozen {gc.get_freeze_count() > 0}")
+        return original_run_many(*args, **kwargs)
+
+    monkeypatch.setattr(kernel_module, "warm_up", warm_up)
+    monkeypatch.setattr(kernel_module, "kernels_cached", lambda: cached)
+    monkeypatch.setattr(som_mc.run, "run_many", run_many)
+    draws = kernel_module.NUMPY_MAX_DRAWS + 1
+    assert main(["run", str(CASE), "--draws", str(draws), "--seed", "1", "--json"]) == 0
+    if cached:
+        assert calls == ["warm_up, collector off", "run_many, frozen True"]
+    else:
+        assert calls == ["run_many, frozen True"]
+    assert gc.isenabled()
+    assert json.loads(capsys.readouterr().out)["draws"] == draws
