@@ -627,8 +627,16 @@ def test_actor_rows_equal_the_numpy_twins_rows_and_py_func(path):
     np.testing.assert_array_equal(np.sort(every), np.arange(rows.shape[0]))
     with pytest.raises(ValueError, match="actor must be in"):
         actor_cell_rows(net, pv, n_part, n_a + 1, got_rows, got_first)
-    with pytest.raises(ValueError, match="rows must be C-contiguous"):
+    with pytest.raises(ValueError, match="rows must be a C-contiguous float64"):
         actor_cell_rows(net, pv, n_part, 0, got_rows[:, :-1], got_first)
+    with pytest.raises(ValueError, match="pv must be a C-contiguous float64 array of shape"):
+        actor_cell_rows(net, pv[:-1], n_part, 0, got_rows, got_first)
+    with pytest.raises(ValueError, match="n_part must be"):
+        actor_cell_rows(net, pv, n_part[:, None], 0, got_rows, got_first)
+    with pytest.raises(ValueError, match=r"net must be .* received >f8"):
+        actor_cell_rows(net.astype(">f8"), pv, n_part, 0, got_rows, got_first)
+    with pytest.raises(ValueError, match="first must be int64"):
+        actor_cell_rows(net, pv, n_part, 0, got_rows, got_first.astype(np.int32))
 
 
 @pytest.mark.parametrize("n", [0, 1, 3, 4, 5, 8, 9, 1001])
@@ -664,3 +672,30 @@ def test_raw_outputs_of_other_bit_generators_are_their_own():
     a, b = np.random.SFC64(5), np.random.SFC64(5)
     np.testing.assert_array_equal(raw_outputs(a, 10), b.random_raw(10))
     np.testing.assert_array_equal(a.random_raw(3), b.random_raw(3))  # left in the same state
+
+
+def test_raw_outputs_of_a_generator_shared_by_threads_are_distinct():
+    """Like random_raw, two threads drawing from one generator get different outputs: between
+    them the generator's next outputs, each call a run of them."""
+    import threading
+
+    from som_mc.engine.kernel import raw_outputs
+
+    shared, reference = np.random.PCG64(77), np.random.PCG64(77)
+    n = 200_000
+    got: list[np.ndarray] = []
+
+    def draw() -> None:
+        got.append(raw_outputs(shared, n))
+
+    workers = [threading.Thread(target=draw) for _ in range(2)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    expected = reference.random_raw(2 * n)
+    assert {a[0] for a in got} == {expected[0], expected[n]}
+    for a in got:
+        start = 0 if a[0] == expected[0] else n
+        np.testing.assert_array_equal(a, expected[start : start + n])
+    assert shared.state == reference.state

@@ -333,19 +333,70 @@ def test_local_sketched_run_whose_first_block_fails_raises_its_error(monkeypatch
         set_kernel_threads(None)
 
 
-@pytest.mark.parametrize("path", sorted(CASES_DIR.glob("*.toml")), ids=lambda p: p.stem)
-def test_summarize_aktor_by_aktor_equals_all_rows_at_once_bit_for_bit(path):
+def _one_aktor_noise_case():
+    return parse_case(
+        minimal_case(
+            actors=["kommune"],
+            success_rate={"dist": "beta", "alpha": 2, "beta": 3},
+            participants={"per_year": [{"dist": "poisson", "mean": 30}, 25]},
+            outcome={"noise": True, "dropoff_rate": 0.1},
+            consequences=[
+                {
+                    "name": "herberg",
+                    "unit": "døgn",
+                    "profile": [-2, -1],
+                    "scale": {"dist": "normal", "mean": 1.0, "sd": 0.2},
+                    "price": {"kommune": {"dist": "pert", "low": 80, "mode": 100, "high": 150}},
+                }
+            ],
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    "case",
+    [*sorted(CASES_DIR.glob("*.toml")), "one aktør, noise"],
+    ids=lambda p: getattr(p, "stem", p),
+)
+@pytest.mark.parametrize("threads", [None, 1, 5])
+def test_summarize_aktor_by_aktor_equals_all_rows_at_once_bit_for_bit(case, threads):
     """summarize() of draws in memory lays out and reduces one aktør's rows at a time; the
-    numbers are those of all rows laid out at once and reduced as one part."""
-    ds = simulate(load_case(path), draws=BLOCK_SIZE + 1001, seed=6)
+    numbers are those of all rows laid out at once and reduced as one part, with any number
+    of threads (fewer and more than the aktører)."""
+    loaded = _one_aktor_noise_case() if isinstance(case, str) else load_case(case)
+    ds = simulate(loaded, draws=BLOCK_SIZE + 1001, seed=6)
     q = (0.0, 0.05, 0.5, 0.95, 1.0)
     net = np.ascontiguousarray(ds.net_result.transpose("draw", "year", "actor").values)
     whole = Summary(ds.year.values, [str(a) for a in ds.actor.values], q, "exact")
     whole.merge(summary_part(0, net, ds.net_result_pv.values, ds.participants.values, edges=None))
     expected = whole.result(dict(ds.attrs))
-    got = summarize(ds, quantiles=q)
+    try:
+        set_kernel_threads(threads)
+        got = summarize(ds, quantiles=q)
+    finally:
+        set_kernel_threads(None)
     assert got.attrs == expected.attrs
     assert set(got.data_vars) == set(expected.data_vars)
     for var in expected.data_vars:
         assert got[var].dtype == expected[var].dtype, var
         assert got[var].values.tobytes() == expected[var].values.tobytes(), var
+
+
+def test_summarize_takes_big_endian_and_float32_draws():
+    """Draws read back from a file may be big-endian or another type: the same summary as
+    of the native float64 draws they hold."""
+    ds = simulate(load_case(CASES_DIR / "housing_first.toml"), draws=BLOCK_SIZE + 5, seed=2)
+    native = summarize(ds)
+    for dtype in (">f8", "float32"):
+        other = ds.copy()
+        for name in ("net_result", "net_result_pv", "participants"):
+            other[name] = ds[name].astype(dtype)
+        got = summarize(other)
+        expected = native if dtype == ">f8" else None
+        if expected is None:  # float32: the summary of the rounded draws
+            rounded = ds.copy()
+            for name in ("net_result", "net_result_pv", "participants"):
+                rounded[name] = ds[name].astype("float32").astype("float64")
+            expected = summarize(rounded)
+        for var in native.data_vars:
+            assert got[var].values.tobytes() == expected[var].values.tobytes(), (dtype, var)

@@ -845,8 +845,8 @@ def actor_rows(
     The same numbers as :func:`summary_rows` gives for actor `a` (``a == A``: the total over
     actors), in its own order: yearly net result (T rows), cumulative net result (T),
     horizon total, discounted total and horizon total per participant (0 when a draw has no
-    participants). Each aktør's rows can then be summarised on their own, in a buffer a
-    quarter of the size of all rows.
+    participants). Each aktør's rows can then be summarised on their own, in a buffer of
+    1 / (A + 1) of all rows.
 
     Parameters
     ----------

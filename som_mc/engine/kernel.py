@@ -413,8 +413,17 @@ def actor_cell_rows(
     n, n_t, n_a = net.shape
     if not 0 <= actor <= n_a:
         raise ValueError(f"actor must be in 0..{n_a}; received {actor}")
-    if rows.shape != (2 * n_t + 3, n) or not rows.flags.c_contiguous:
-        raise ValueError(f"rows must be C-contiguous of shape {(2 * n_t + 3, n)}")
+    for name, array, shape in (
+        ("net", net, (n, n_t, n_a)),
+        ("pv", pv, (n, n_a)),
+        ("n_part", n_part, (n,)),
+        ("rows", rows, (2 * n_t + 3, n)),
+    ):
+        if array.shape != shape or array.dtype != np.float64 or not array.flags.c_contiguous:
+            raise ValueError(
+                f"{name} must be a C-contiguous float64 array of shape {shape} (native byte "
+                f"order); received {array.dtype} of shape {array.shape}"
+            )
     if first.shape != (n,) or first.dtype != np.int64:
         raise ValueError(f"first must be int64 of shape {(n,)}")
     compiled_kernels().actor_rows(net, pv, n_part, actor, rows, first, 0, n)
@@ -598,15 +607,16 @@ def raw_outputs(bits: np.random.BitGenerator, n: int) -> np.ndarray:
     if type(bits) is not np.random.PCG64:
         return np.asarray(bits.random_raw(n), dtype=np.uint64)
     kernels = compiled_kernels()
-    full = bits.state
-    inner = full["state"]
-    s, inc = int(inner["state"]), int(inner["inc"])
-    mask = (1 << 64) - 1
-    state = np.array([s >> 64, s & mask, inc >> 64, inc & mask], dtype=np.uint64)
     out = np.empty(n, dtype=np.uint64)
-    kernels.pcg64_raw(state, kernels.PCG64_CONSTANTS, out)
-    inner["state"] = (int(state[0]) << 64) | int(state[1])
-    bits.state = full
+    mask = (1 << 64) - 1
+    with bits.lock:  # as random_raw: threads sharing the generator get distinct outputs
+        full = bits.state
+        inner = full["state"]
+        s, inc = int(inner["state"]), int(inner["inc"])
+        state = np.array([s >> 64, s & mask, inc >> 64, inc & mask], dtype=np.uint64)
+        kernels.pcg64_raw(state, kernels.PCG64_CONSTANTS, out)
+        inner["state"] = (int(state[0]) << 64) | int(state[1])
+        bits.state = full
     return out
 
 

@@ -7,8 +7,9 @@ break-even year. Every statistic comes from :mod:`som_mc.stats.cells`.
 
 A run is summarised from :class:`SummaryPart` objects, one per chunk of draws, computed
 wherever the chunk ran and merged in any order by :class:`Summary`; :func:`summarize` does the
-same for a results dataset held in memory. Both cut the draws into the same blocks, so a
-summary depends only on the case, seed, design, number of draws and quantile levels.
+same for a results dataset held in memory (with exact quantiles and the compiled kernels, one
+aktør's rows at a time instead: the same numbers). All cut the draws into the same blocks, so
+a summary depends only on the case, seed, design, number of draws and quantile levels.
 """
 
 from __future__ import annotations
@@ -412,9 +413,10 @@ def summarize(
         draw does not break even within the horizon). Attributes: the run's provenance,
         ``n_draws``, ``quantile_method`` and ``quantile_max_error``.
     """
-    net = np.ascontiguousarray(ds.net_result.transpose("draw", "year", "actor").values)
-    pv = np.ascontiguousarray(ds.net_result_pv.transpose("draw", "actor").values)
-    participants = np.ascontiguousarray(ds.participants.transpose("draw", "cohort").values)
+    # native float64 (a store or netCDF file may hold big-endian or other types)
+    net = np.ascontiguousarray(ds.net_result.transpose("draw", "year", "actor").values, float)
+    pv = np.ascontiguousarray(ds.net_result_pv.transpose("draw", "actor").values, float)
+    participants = np.ascontiguousarray(ds.participants.transpose("draw", "cohort").values, float)
     n = net.shape[0]
     if n == 0:
         raise ValueError("no draws to summarise")
@@ -457,9 +459,10 @@ def _summarize_exact(
     Each aktør's (and the total's) rows are laid out on their own (:func:`actor_cell_rows`)
     and summarised while they are fresh in the cache: per block moments merged in draw
     order and selected order statistics, row by row as over all rows at once. The aktører
-    are shared among :func:`~som_mc.engine.kernel.kernel_threads` threads, each with one
-    buffer for its aktører's rows: a quarter of the memory of all rows (case with 3
-    aktører).
+    (and the total) are shared among up to :func:`~som_mc.engine.kernel.kernel_threads`
+    workers, each with one buffer of one aktør's rows (1 / (A + 1) of all rows) and its
+    share of the threads for the reductions: with 2 workers and 3 aktører, half the memory
+    of all rows at once.
     """
     n, n_t, n_a = net.shape
     width = n_a + 1
@@ -476,13 +479,15 @@ def _summarize_exact(
         first = np.empty(n, dtype=np.int64)
         for actor in range(worker, width, workers):
             actor_cell_rows(net, pv, n_part, actor, rows, first)
-            _, mu, dev, pos = merge_pieces(block_pieces(0, rows, threads=1, compiled=True))
+            pieces = block_pieces(0, rows, threads=threads_each, compiled=True)
+            _, mu, dev, pos = merge_pieces(pieces)
             index = actor_row_index(n_t, n_a, actor)
             mean[index], m2[index], positive[index] = mu, dev, pos
-            quant[:, index] = exact_quantiles(rows, summary.quantiles, threads=1)
+            quant[:, index] = exact_quantiles(rows, summary.quantiles, threads=threads_each)
             break_even[:, actor] = np.bincount(first, minlength=n_t + 1)
 
     workers = max(1, min(kernel_threads(), width))
+    threads_each = max(1, kernel_threads() // workers)  # (more threads than aktører)
     if workers == 1:
         share(0, 1)
     else:
