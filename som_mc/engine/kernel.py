@@ -75,6 +75,9 @@ _KERNEL_NAMES = (
     "outcome_chain",
     "order_statistics",
     "pcg64_raw",
+    "beta_draws",
+    "normal_draws",
+    "triangular_draws",
 )
 
 # Threads per kernel call; None: NUMBA_NUM_THREADS if set, else the CPUs.
