@@ -13,7 +13,8 @@ numba's on-disk cache and memory are what a user gets. Timings are wall-clock se
 :func:`time.perf_counter` (in-process figures) or around :func:`subprocess.run` (whole
 commands); peak memory is ``/usr/bin/time -f %M``. Each timing is the best of ``--repeats``
 (default 3; the CLI marginals' runs ``--cli-repeats``, default 7; the sensitivity commands
-once) after a warm-up; som_mc and the NumPy script are
+once) after a warm-up, except the CLI marginals, which are medians of ``--cli-repeats``
+paired differences (a base run and a big run in turn); som_mc and the NumPy script are
 measured in turns (A B A B …), and every ratio compares figures taken in this same run,
 because the machine's timings vary a lot with other work (the load average is printed at the
 start and the end).
@@ -30,6 +31,7 @@ import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -91,6 +93,34 @@ def interleaved(
         a.append(first())
         b.append(second())
     return min(a), min(b)
+
+
+def paired_marginals(
+    pairs: Sequence[tuple[Callable[[], float], Callable[[], float]]], repeats: int
+) -> list[tuple[float, float]]:
+    """Per pair ``(base, big)``: the median of `repeats` paired differences ``big - base``,
+    and the best big time minus the best base time.
+
+    Each round runs every pair's base and big command in turn (base, big, base, big, …), so
+    each difference is taken within a second or two of the machine's life; the median of the
+    paired differences is the typical cost of the extra draws. The difference of the two
+    best times subtracts two minima of noisy start-ups (it moved by ±50 ms here for the same
+    code) and is printed beside it for comparison.
+    """
+    diffs: list[list[float]] = [[] for _ in pairs]
+    bases: list[list[float]] = [[] for _ in pairs]
+    bigs: list[list[float]] = [[] for _ in pairs]
+    for _ in range(repeats):
+        for k, (base, big) in enumerate(pairs):
+            t_base = base()
+            t_big = big()
+            bases[k].append(t_base)
+            bigs[k].append(t_big)
+            diffs[k].append(t_big - t_base)
+    return [
+        (statistics.median(d), min(g) - min(b))
+        for d, b, g in zip(diffs, bases, bigs, strict=True)
+    ]
 
 
 def ratio(a: float, b: float) -> float:
@@ -274,32 +304,34 @@ def main(argv: list[str] | None = None) -> int:
         base_draws = 20_000
         run_child(som_run(base_draws))  # warms numba's cache and the OS's file cache
         run_child(base_run(base_draws))
-        cli_base, bcli_base = interleaved(
-            lambda: run_child(som_run(base_draws))[0],
-            lambda: run_child(base_run(base_draws))[0],
-            cli_repeats,
-        )
         cli_start, _ = interleaved(
             lambda: run_child(som_run(1000))[0], lambda: run_child(base_run(1000))[0], repeats
         )
-        cli_small, bcli_small = interleaved(
-            lambda: run_child(som_run(small))[0],
-            lambda: run_child(base_run(small))[0],
+
+        def timed(command: list[str]) -> Callable[[], float]:
+            return lambda: run_child(command)[0]
+
+        # medians of paired differences (see paired_marginals), som_mc and NumPy in turns
+        (som_small, best_small), (base_small_m, _), (som_large, best_large), (
+            base_large_m,
+            _,
+        ) = paired_marginals(
+            [
+                (timed(som_run(base_draws)), timed(som_run(small))),
+                (timed(base_run(base_draws)), timed(base_run(small))),
+                (timed(som_run(base_draws)), timed(som_run(large))),
+                (timed(base_run(base_draws)), timed(base_run(large))),
+            ],
             cli_repeats,
         )
-        cli_large, bcli_large = interleaved(
-            lambda: run_child(som_run(large))[0],
-            lambda: run_child(base_run(large))[0],
-            cli_repeats,
-        )
-        for n, som, base in (
-            (small, cli_small - cli_base, bcli_small - bcli_base),
-            (large, cli_large - cli_base, bcli_large - bcli_base),
+        for n, som, base, best in (
+            (small, som_small, base_small_m, best_small),
+            (large, som_large, base_large_m, best_large),
         ):
             rows.append(
                 Row(
                     f"CLI run, marginal {n:,} - {base_draws:,} draws",
-                    fmt_s(som),
+                    f"{fmt_s(som)} (best-best {fmt_s(best)})",
                     f"NumPy script {fmt_s(base)} = {ratio(base, som):.1f}x"
                     if som > 0
                     else f"NumPy script {fmt_s(base)}; ours below the start-up's jitter",
@@ -307,7 +339,7 @@ def main(argv: list[str] | None = None) -> int:
                     ratio(base, som) >= 5,
                 )
             )
-        marginal = f"{cli_small - cli_base:.2f} / {cli_large - cli_base:.2f} s"
+        marginal = f"{som_small:.2f} / {som_large:.2f} s (medians of paired differences)"
         print(f"  [1] CLI marginal {marginal}", flush=True)
 
         # -- 2. per-draw cost and memory flat ---------------------------------------------
@@ -325,15 +357,15 @@ def main(argv: list[str] | None = None) -> int:
         # 10x the draws: compare their costs per draw, as the time of `large` draws over
         # the time of `small` draws at those costs (flat per-draw cost: large / small).
         per_draw = ratio(
-            (cli_large - cli_base) / (large - base_draws),
-            (cli_small - cli_base) / (small - base_draws),
+            som_large / (large - base_draws),
+            som_small / (small - base_draws),
         )
         cli_growth = per_draw * large / small
         rows.append(
             Row(
                 f"CLI marginal per draw, {large:,} vs {small:,} draws",
-                f"{cli_growth:.1f}x" if cli_small > cli_base else "n/a",
-                f"per draw {per_draw:.2f}x" if cli_small > cli_base else "small marginal <= 0",
+                f"{cli_growth:.1f}x" if som_small > 0 else "n/a",
+                f"per draw {per_draw:.2f}x" if som_small > 0 else "small marginal <= 0",
                 "<= 11x",
                 cli_growth <= 11,
             )
