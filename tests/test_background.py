@@ -268,3 +268,55 @@ def test_the_run_command_loads_the_kernels_before_it_draws_and_freezes_them(
         assert calls == ["run_many, frozen True"]
     assert gc.isenabled()
     assert json.loads(capsys.readouterr().out)["draws"] == draws
+
+
+def test_fault_in_ahead_runs_a_thread_only_when_there_is_memory_to_touch():
+    from som_mc.present.background import fault_in_ahead
+
+    assert fault_in_ahead(0) is None
+    thread = fault_in_ahead(8 << 20)
+    if sys.platform.startswith("linux"):
+        assert thread is not None and thread.daemon
+        thread.join(timeout=30)
+        assert not thread.is_alive()
+
+
+@pytest.mark.parametrize("draws", [20_000, 5_000])
+def test_the_run_command_faults_in_the_rows_it_keeps_before_it_draws(monkeypatch, capsys, draws):
+    """An exact-quantile run on the compiled kernels keeps one float64 per summary row and
+    draw (92 rows for the reference case: 2·10·4 + 3·4); the command has that memory faulted
+    in (plus a tenth) by a thread it joins before drawing. A run on the NumPy twins keeps
+    nothing to fault in."""
+    import som_mc.present.background as background
+    import som_mc.run
+    from som_mc.cli import main
+
+    events: list[str] = []
+
+    class Recorded(threading.Thread):
+        def join(self, timeout=None):
+            events.append("joined")
+            super().join(timeout)
+
+    def fault_in_ahead(nbytes):
+        events.append(f"fault in {nbytes}")
+        if nbytes <= 0:
+            return None
+        thread = Recorded(target=lambda: None)
+        thread.start()
+        return thread
+
+    original = som_mc.run.run_many
+
+    def run_many(*args, **kwargs):
+        events.append("run_many")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(background, "fault_in_ahead", fault_in_ahead)
+    monkeypatch.setattr(som_mc.run, "run_many", run_many)
+    assert main(["run", str(CASE), "--draws", str(draws), "--seed", "1", "--json"]) == 0
+    if draws > 10_000:
+        assert events == [f"fault in {int(1.1 * 92 * draws * 8)}", "joined", "run_many"]
+    else:
+        assert events == ["fault in 0", "run_many"]
+    assert json.loads(capsys.readouterr().out)["draws"] == draws

@@ -14,7 +14,7 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from som_mc.cli.options import (
     add_catalog,
@@ -27,6 +27,9 @@ from som_mc.cli.options import (
 )
 from som_mc.cli.update import add_prior, evidence_case
 from som_mc.types import BLOCK_SIZE, DEFAULT_CHUNK, EXECUTORS
+
+if TYPE_CHECKING:
+    from som_mc.run import RunSpec
 
 __all__ = ["command", "progress_bar", "register"]
 
@@ -272,7 +275,7 @@ def _monte_carlo(args: argparse.Namespace) -> int:
     from som_mc.case import load_case_file as load_case
     from som_mc.engine.kernel import kernels_cached, use_compiled, warm_up
     from som_mc.errors import SomMcError
-    from som_mc.present.background import keep_freed_memory, settle_imports
+    from som_mc.present.background import fault_in_ahead, keep_freed_memory, settle_imports
     from som_mc.results import save_results
     from som_mc.results.store import is_som_mc_store
     from som_mc.run import RunSpec, run_many
@@ -357,6 +360,11 @@ def _monte_carlo(args: argparse.Namespace) -> int:
     if out is not None and not netcdf:
         args.interrupt_hint = "; continue with the same command plus --resume"
     locks = _lock_outputs([*stores, out if netcdf else None])
+    # the summary rows that exact-quantile runs keep, faulted in on the idle core while the
+    # kernels load (fault_in_ahead); joined before the draws
+    ahead = fault_in_ahead(
+        int(1.1 * sum(_kept_rows_bytes(s) for s in specs)) if args.executor == "local" else 0
+    )
     if any(use_compiled(s.draws) for s in specs) and kernels_cached():
         # Load the compiled kernels from numba's cache now, as the run would, and freeze
         # what that made with the imports: else the collector's first pass after the draws
@@ -364,6 +372,8 @@ def _monte_carlo(args: argparse.Namespace) -> int:
         gc.disable()
         warm_up(specs[0].model())
         settle_imports()
+    if ahead is not None:
+        ahead.join()
     bar, progress = progress_bar(sum(s.draws for s in specs), args.quiet)
     try:
         results = run_many(
@@ -387,6 +397,20 @@ def _monte_carlo(args: argparse.Namespace) -> int:
             bar.close()
         locks.close()
     return _print(args, results, labels, table, out)
+
+
+def _kept_rows_bytes(spec: RunSpec) -> int:
+    """Bytes of the summary rows a local run of `spec` keeps for exact quantiles (else 0).
+
+    One row per summary cell (``2·T·(A+1) + 3·(A+1)``) and draw, float64, for runs with
+    exact quantiles on the compiled kernels.
+    """
+    from som_mc.engine.kernel import use_compiled
+
+    if spec.quantile_method != "exact" or not use_compiled(spec.draws):
+        return 0
+    width = len(spec.case.actors) + 1
+    return (2 * spec.model().n_years * width + 3 * width) * spec.draws * 8
 
 
 def _lock_outputs(paths: list[Path | None]) -> contextlib.ExitStack:
