@@ -402,15 +402,16 @@ def _monte_carlo(args: argparse.Namespace) -> int:
 def _kept_rows_bytes(spec: RunSpec) -> int:
     """Bytes of the summary rows a local run of `spec` keeps for exact quantiles (else 0).
 
-    One row per summary cell (``2·T·(A+1) + 3·(A+1)``) and draw, float64, for runs with
-    exact quantiles on the compiled kernels.
+    One row per summary cell (the layout of :func:`som_mc.stats.summary.segments`) and draw,
+    float64, for runs with exact quantiles on the compiled kernels.
     """
     from som_mc.engine.kernel import use_compiled
+    from som_mc.stats.summary import segments
 
     if spec.quantile_method != "exact" or not use_compiled(spec.draws):
         return 0
-    width = len(spec.case.actors) + 1
-    return (2 * spec.model().n_years * width + 3 * width) * spec.draws * 8
+    n_rows = segments(spec.model().n_years, len(spec.case.actors) + 1)["per_participant"][1]
+    return n_rows * spec.draws * 8
 
 
 def _lock_outputs(paths: list[Path | None]) -> contextlib.ExitStack:

@@ -913,7 +913,9 @@ def _lay_out_tile(
 
     `net` (A, T, tile), `pv` (A, tile) and `n_part` (tile,) hold the tile's net result,
     discounted total and participants, draws innermost; `scratch` (3, tile) and `first`
-    (tile,) are work space. One definition of the row layout for both kernels.
+    (tile,) are work space. One definition of the row layout for both kernels
+    (:func:`actor_rows` repeats its arithmetic for one aktør, draw by draw, for another
+    memory layout of `net`; tests keep the two equal bit for bit).
     """
     n_a, n_t = net.shape[0], net.shape[1]
     width = n_a + 1

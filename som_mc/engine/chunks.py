@@ -420,7 +420,7 @@ def iter_chunks(
                     bx, bact, bout, _ = pending[first].result()
                     chunk_arrays = {"x": bx, **bout}
                     if noise:
-                        successes = bact[:, :, 0].copy()
+                        successes = _successes(model, bx, bact, True)
                 else:
                     if buffers is not None:
                         chunk_arrays = {k: buffers[k][c0:c1] for k in keys}
@@ -457,9 +457,7 @@ def iter_chunks(
                     start=c0,
                     stop=c1,
                     x=x,
-                    successes=successes
-                    if successes is not None
-                    else _successes(model, x, np.zeros((0, 0, 0)), False),
+                    successes=successes if successes is not None else _expected_successes(model, x),
                     participants=input_values(model, x, model.idx_participants),
                     cost=chunk_arrays["cost"],
                     value=chunk_arrays["value"],
@@ -516,6 +514,11 @@ def allocate_buffers(
 def _successes(model: CaseModel, x: np.ndarray, active: np.ndarray, noise: bool) -> np.ndarray:
     if noise:
         return active[:, :, 0].copy()
+    return _expected_successes(model, x)
+
+
+def _expected_successes(model: CaseModel, x: np.ndarray) -> np.ndarray:
+    """Succesrate × participants per draw and cohort (no outcome noise)."""
     s = input_values(model, x, np.array([model.idx_success]))
     return s * input_values(model, x, model.idx_participants)
 
