@@ -9,6 +9,9 @@ empty kernel cache says that it compiles.
 from __future__ import annotations
 
 import io
+import json
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -17,10 +20,11 @@ import pytest
 import xarray as xr
 from conftest import cli_imports, minimal_case
 
-from som_mc import parse_case
+from som_mc import load_case, parse_case, simulate, summarize
 from som_mc.engine.kernel import compile_notice, kernels_cached, warm_up
+from som_mc.results.schema import xarray_without_dask
 from som_mc.run import RunSpec
-from som_mc.run.driver import run, xarray_without_dask
+from som_mc.run.driver import run
 
 ROOT = Path(__file__).resolve().parents[1]
 CASE = ROOT / "benchmarks" / "reference.toml"
@@ -61,6 +65,32 @@ def test_local_run_without_store_does_not_import_dask_array():
     assert got["status"] == 0
     assert got["dask_array"] is False
     assert got["dask"] is False  # not even dask.base, to ask what is a dask collection
+
+
+def test_library_simulate_and_summarize_do_not_import_dask():
+    # a notebook's first simulate + summarize: every dataset is made of NumPy arrays
+    code = (
+        "import json, sys\n"
+        "import som_mc\n"
+        f"case = som_mc.load_case({str(CASE)!r})\n"
+        "for n in (200, 20_000):  # the NumPy twins, then the compiled kernels\n"
+        "    summary = som_mc.summarize(som_mc.simulate(case, draws=n, seed=1))\n"
+        "print(json.dumps({'dask': 'dask' in sys.modules,"
+        " 'n': int(summary.attrs['n_draws']),"
+        " 'mean': float(summary.cumulative_mean.isel(year=-1).sel(actor='total'))}))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr
+    got = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert got["dask"] is False
+    assert got["n"] == 20_000
+    # the same summary as in this process (where dask may be imported): nothing changes
+    case = load_case(CASE)
+    here = summarize(simulate(case, draws=20_000, seed=1))
+    assert got["mean"] == float(here.cumulative_mean.isel(year=-1).sel(actor="total"))
 
 
 def test_xarray_without_dask_builds_datasets_and_restores_xarray():

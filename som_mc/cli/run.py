@@ -215,7 +215,7 @@ def command(args: argparse.Namespace) -> int:
     # 0,24 vs 0,17 s in two sets of 12-14 runs (the numbers do not change)
     with collector_paused(), huge_pages_off():
         if args.out is None and args.executor == "local":
-            from som_mc.run.driver import xarray_without_dask
+            from som_mc.results.schema import xarray_without_dask
 
             with xarray_without_dask():  # no dask array is made: skip importing dask
                 return _monte_carlo(args)

@@ -36,7 +36,7 @@ from som_mc.present.plotting.sensitivity import (
     plot_tornado,
 )
 from som_mc.present.tables import render_table, safe_csv_text
-from som_mc.run.driver import xarray_without_dask
+from som_mc.results.schema import xarray_without_dask
 from som_mc.sampling import normalize_seed
 from som_mc.sensitivity import (
     check_actors,

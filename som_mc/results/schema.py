@@ -8,6 +8,9 @@ provenance: seed, design, draws, the case's SHA-256, som_mc/numpy/numba/xarray v
 from __future__ import annotations
 
 import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -28,6 +31,7 @@ __all__ = [
     "provenance",
     "provenance_attrs",
     "validate_results",
+    "xarray_without_dask",
 ]
 
 SCHEMA_VERSION = 1
@@ -314,3 +318,50 @@ def check_against_case(ds: xr.Dataset, case: Case, *, source: str = "<dataset>")
 def _short(values: list[Any]) -> str:
     text = repr(values)
     return text if len(text) <= 120 else text[:120] + "…]"
+
+
+@contextmanager
+def xarray_without_dask() -> Iterator[None]:
+    """Within the block, xarray does not import dask to check whether arrays are dask arrays.
+
+    xarray imports ``dask.array`` (≈ 0,5–1 s with its scipy imports) the first time it builds
+    a variable, only to check that the NumPy arrays it was given are not dask arrays. A run
+    on the local executor without a Zarr store never makes a dask array, so there the check
+    is answered "dask absent" without importing it. Nothing changes when dask is already
+    imported, or when xarray's internals differ from what is expected here.
+
+    Likewise xarray imports ``dask.base`` (≈ 0,25 s) to ask whether an index or array is a
+    dask collection (``xarray.namedarray.utils.is_dask_collection``); while dask is not
+    imported nothing can be one, so the question is answered without importing it.
+    """
+    if "dask" in sys.modules:
+        yield
+        return
+    try:
+        from xarray.namedarray import pycompat, utils
+
+        original = utils.is_dask_collection
+        cache = pycompat._cached_duck_array_modules
+        absent = object.__new__(pycompat.DuckArrayModule)
+        absent.module = None
+        absent.version = pycompat.Version("0.0.0")
+        absent.type = ()
+        absent.available = False
+    except (ImportError, AttributeError, TypeError):
+        yield
+        return
+    if "dask" in cache:
+        yield
+        return
+    cache["dask"] = absent
+
+    def is_dask_collection(x: object) -> bool:
+        return "dask" in sys.modules and bool(original(x))
+
+    utils.is_dask_collection = is_dask_collection  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        utils.is_dask_collection = original
+        if cache.get("dask") is absent:
+            del cache["dask"]

@@ -27,7 +27,6 @@ import gc
 import json
 import shutil
 import signal
-import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -44,6 +43,7 @@ from som_mc.engine.kernel import kernels_cached, set_kernel_threads, use_compile
 from som_mc.errors import SomMcError
 from som_mc.model import CaseModel
 from som_mc.results import build_dataset
+from som_mc.results.schema import xarray_without_dask
 from som_mc.results.store import (
     check_resumable,
     check_store,
@@ -66,7 +66,6 @@ __all__ = [
     "run",
     "run_chunk",
     "run_many",
-    "xarray_without_dask",
 ]
 
 
@@ -105,53 +104,6 @@ class RunResult:
     draws: xr.Dataset | None
     store: Path | None
     n_draws: int
-
-
-@contextmanager
-def xarray_without_dask() -> Iterator[None]:
-    """Within the block, xarray does not import dask to check whether arrays are dask arrays.
-
-    xarray imports ``dask.array`` (≈ 0,5–1 s with its scipy imports) the first time it builds
-    a variable, only to check that the NumPy arrays it was given are not dask arrays. A run
-    on the local executor without a Zarr store never makes a dask array, so there the check
-    is answered "dask absent" without importing it. Nothing changes when dask is already
-    imported, or when xarray's internals differ from what is expected here.
-
-    Likewise xarray imports ``dask.base`` (≈ 0,25 s) to ask whether an index or array is a
-    dask collection (``xarray.namedarray.utils.is_dask_collection``); while dask is not
-    imported nothing can be one, so the question is answered without importing it.
-    """
-    if "dask" in sys.modules:
-        yield
-        return
-    try:
-        from xarray.namedarray import pycompat, utils
-
-        original = utils.is_dask_collection
-        cache = pycompat._cached_duck_array_modules
-        absent = object.__new__(pycompat.DuckArrayModule)
-        absent.module = None
-        absent.version = pycompat.Version("0.0.0")
-        absent.type = ()
-        absent.available = False
-    except (ImportError, AttributeError, TypeError):
-        yield
-        return
-    if "dask" in cache:
-        yield
-        return
-    cache["dask"] = absent
-
-    def is_dask_collection(x: object) -> bool:
-        return "dask" in sys.modules and bool(original(x))
-
-    utils.is_dask_collection = is_dask_collection  # type: ignore[assignment]
-    try:
-        yield
-    finally:
-        utils.is_dask_collection = original
-        if cache.get("dask") is absent:
-            del cache["dask"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -596,12 +548,13 @@ def run_many(
         n_used = job.n_used
         attrs = job.spec.provenance()
         attrs["draws"] = n_used
-        draws = job.draws.dataset(n_used, attrs) if job.draws is not None else None
-        final = (
-            check_summary_finite(job.summary.result(attrs), job.spec.case.name)
-            if job.summarize
-            else None
-        )
+        with xarray_without_dask():  # datasets of NumPy arrays: no dask array is made
+            draws = job.draws.dataset(n_used, attrs) if job.draws is not None else None
+            final = (
+                check_summary_finite(job.summary.result(attrs), job.spec.case.name)
+                if job.summarize
+                else None
+            )
         out.append(
             RunResult(
                 spec=job.spec,

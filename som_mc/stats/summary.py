@@ -29,6 +29,7 @@ from som_mc.engine.kernel import (
     use_compiled,
 )
 from som_mc.model import TOTAL
+from som_mc.results.schema import xarray_without_dask
 from som_mc.sampling import BLOCK_SIZE
 from som_mc.stats.cells import (
     HISTOGRAM_BINS,
@@ -413,6 +414,14 @@ def summarize(
         draw does not break even within the horizon). Attributes: the run's provenance,
         ``n_draws``, ``quantile_method`` and ``quantile_max_error``.
     """
+    # datasets of NumPy arrays only: xarray need not import dask to rule out dask arrays
+    # (where `ds` holds dask arrays, dask is imported and nothing changes)
+    with xarray_without_dask():
+        return _summarize(ds, quantiles)
+
+
+def _summarize(ds: xr.Dataset, quantiles: Sequence[float]) -> xr.Dataset:
+    """:func:`summarize` itself."""
     # native float64 (a store or netCDF file may hold big-endian or other types)
     net = np.ascontiguousarray(ds.net_result.transpose("draw", "year", "actor").values, float)
     pv = np.ascontiguousarray(ds.net_result_pv.transpose("draw", "actor").values, float)
