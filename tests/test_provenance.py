@@ -378,3 +378,34 @@ def test_partial_price_warning_in_a_workbook_names_the_sheet(tmp_path, capsys):
     assert "names only kommune" in lines[0]
     with pytest.raises(CaseFileError, match=r"Konsekvenser.*names only kommune"):
         load_case_file(xlsx, strict=True)
+
+
+def test_case_provenance_is_built_once_per_case_and_forgotten_with_it(monkeypatch):
+    import gc
+
+    from som_mc.results import schema
+
+    calls: list[str] = []
+    real = schema.provenance_attrs
+
+    def counting(case):
+        calls.append(case.name)
+        return real(case)
+
+    monkeypatch.setattr(schema, "provenance_attrs", counting)
+    case = parse_case(minimal_case(name="Én gang"))
+    first = schema.provenance(case, seed=1)
+    second = schema.provenance(case, seed=2, draws=10)
+    assert calls == ["Én gang"]
+    assert first["seed"] == 1 and second["seed"] == 2 and second["draws"] == 10
+    assert "draws" not in first  # each call its own dict: run settings never leak
+    first["case_name"] = "changed"
+    assert schema.provenance(case)["case_name"] == "Én gang"
+    # a different case (even an equal one) is built afresh; a dropped case leaves no entry
+    other = parse_case(minimal_case(name="Én gang"))
+    assert schema.provenance(other)["provenance_line"] == second["provenance_line"]
+    assert len(calls) == 2
+    key = id(other)
+    del other
+    gc.collect()
+    assert key not in schema._CASE_PROVENANCE
