@@ -2,7 +2,7 @@
 
 One command, from the repository root::
 
-    python benchmarks/run_all.py            # full run (best of 3), ~6-10 min on 2 busy cores
+    python benchmarks/run_all.py            # full run (best of 5), ~4-10 min on 2 busy cores
     python benchmarks/run_all.py --quick    # best of 1, fewer draws: a smoke test
     python benchmarks/run_all.py --no-sensitivity   # without the two sensitivity rows
     make bench                              # the same as the full run
@@ -12,12 +12,15 @@ small ``python -c`` script), with this checkout first on ``PYTHONPATH``, so impo
 numba's on-disk cache and memory are what a user gets. Timings are wall-clock seconds from
 :func:`time.perf_counter` (in-process figures) or around :func:`subprocess.run` (whole
 commands); peak memory is ``/usr/bin/time -f %M``. Each timing is the best of ``--repeats``
-(default 3; the CLI marginals' runs ``--cli-repeats``, default 7; the sensitivity commands
+(default 5; the CLI marginals' runs ``--cli-repeats``, default 7; the sensitivity commands
 once) after a warm-up, except the CLI marginals, which are medians of ``--cli-repeats``
 paired differences (a base run and a big run in turn); som_mc and the NumPy script are
 measured in turns (A B A B …), and every ratio compares figures taken in this same run,
 because the machine's timings vary a lot with other work (the load average is printed at the
-start and the end).
+start and the end). Five rather than three: a timed library run of 100,000 draws takes
+≈ 150 MB of fresh memory (its results), and on the virtual machines measured here the first
+touch of fresh memory costs ≈ 0,05 ms per MB in one process and up to ≈ 2,5 ms in the next
+(memory the guest had handed back to the host), for som_mc and the NumPy script alike.
 
 The plain NumPy alternative is ``benchmarks/numpy_baseline.py`` (its own TOML reading,
 NumPy generators, vectorised arithmetic, ``np.quantile``); ``benchmarks/check_baseline.py``
@@ -229,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-sensitivity", action="store_true", help="skip the sensitivity rows (slowest)"
     )
-    parser.add_argument("--repeats", type=int, default=None, help="timed repeats (default 3)")
+    parser.add_argument("--repeats", type=int, default=None, help="timed repeats (default 5)")
     parser.add_argument(
         "--cli-repeats",
         type=int,
@@ -237,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
         help="timed repeats of the CLI marginal runs (default 7)",
     )
     args = parser.parse_args(argv)
-    repeats = args.repeats or (1 if args.quick else 3)
+    repeats = args.repeats or (1 if args.quick else 5)
     # A marginal is the difference of two whole commands whose start-up (≈ 0,4 s) jitters
     # by more than the 80,000 draws of the small marginal cost (≈ 0,05 s on 2 cores): its
     # minima need more runs than a timing of seconds does.

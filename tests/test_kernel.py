@@ -481,6 +481,27 @@ def test_summary_kernels_equal_their_numpy_twins_and_py_func(path):
         np.testing.assert_array_equal(hist, counts)
 
 
+def test_histogram_counts_past_16_bits_and_with_more_bins_than_values():
+    """The 16-bit counts of ``_count_row``: runs of more values than a 16-bit count holds
+    (all in one bin), and the 32-bit path for few values in many bins; the NumPy twin's
+    counts, compiled and ``.py_func``, added to counts already there."""
+    from som_mc.engine import _kernels
+    from som_mc.engine.reference import histogram_rows_numpy
+
+    gen = np.random.default_rng(5)
+    n = 2 * _kernels._COUNT16_MAX + 10
+    rows = np.vstack([np.full(n, 0.25), gen.normal(size=n), np.linspace(-9.0, 9.0, n)])
+    edge_lo, width = np.array([0.0, -3.0, -2.0]), np.array([1.0, 0.01, 0.5])
+    cases = [(rows, 8), (rows[:, :7], 4096)]  # 16-bit counts (and runs); 32-bit path
+    for values, bins in cases:
+        expected = histogram_rows_numpy(values, edge_lo, width, bins)
+        for func in (_kernels.histogram_rows, _kernels.histogram_rows.py_func):
+            got = np.full((3, bins), 3, dtype=np.int64)
+            func(values, edge_lo, width, got)
+            np.testing.assert_array_equal(got, expected + 3)
+    assert histogram_rows_numpy(rows, edge_lo, width, 8)[0, 0] == n  # one bin, > 2^16
+
+
 @pytest.mark.parametrize("path", sorted(CASES_DIR.glob("*.toml")), ids=lambda p: p.stem)
 def test_kernel_lays_out_the_summary_rows_of_its_net_results(path):
     """``run_kernel(summary=True)``: the rows the summary kernel lays out from net and pv.
