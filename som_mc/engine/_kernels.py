@@ -1074,8 +1074,7 @@ def _moments4(
 
 @numba.njit(**_JIT)  # type: ignore[call-overload]
 def _count_scratch(bins: int) -> tuple[np.ndarray, np.ndarray]:
-    """Return the scratch of :func:`_count_row`: the bins of 256 values at a time, and one
-    row of 16-bit counts (``bins``)."""
+    """Return the scratch of :func:`_count_row`: 256 values' bins, one row of 16-bit counts."""
     return np.empty(256, dtype=np.int64), np.empty(bins, dtype=np.uint16)
 
 
