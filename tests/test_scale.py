@@ -128,7 +128,7 @@ def test_force_replaces_a_store_but_never_a_foreign_folder(case, tmp_path):
 
 
 def test_killed_worker_does_not_corrupt_the_store(case, client, tmp_path):
-    n_chunks = 6
+    n_chunks = 16  # enough that some are still queued when the first is reported, under load
     spec = RunSpec.make(case, draws=n_chunks * BLOCK_SIZE, seed=5, chunk_draws=BLOCK_SIZE)
     pids = client.run(os.getpid)  # worker address -> process id
     first_done = threading.Event()
