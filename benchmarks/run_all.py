@@ -12,7 +12,7 @@ small ``python -c`` script), with this checkout first on ``PYTHONPATH``, so impo
 numba's on-disk cache and memory are what a user gets. Timings are wall-clock seconds from
 :func:`time.perf_counter` (in-process figures) or around :func:`subprocess.run` (whole
 commands); peak memory is ``/usr/bin/time -f %M``. Each timing is the best of ``--repeats``
-(default 5; the CLI marginals' runs ``--cli-repeats``, default 7; the sensitivity commands
+(default 5; the CLI marginals' runs ``--cli-repeats``, default 11; the sensitivity commands
 once) after a warm-up, except the CLI marginals, which are medians of ``--cli-repeats``
 paired differences (a base run and a big run in turn); som_mc and the NumPy script are
 measured in turns (A B A B …), and every ratio compares figures taken in this same run,
@@ -100,9 +100,9 @@ def interleaved(
 
 def paired_marginals(
     pairs: Sequence[tuple[Callable[[], float], Callable[[], float]]], repeats: int
-) -> list[tuple[float, float]]:
+) -> list[tuple[float, float, tuple[float, float]]]:
     """Per pair ``(base, big)``: the median of `repeats` paired differences ``big - base``,
-    and the best big time minus the best base time.
+    the best big time minus the best base time, and the differences' quartiles.
 
     Each round runs every pair's base and big command in turn (base, big, base, big, …), so
     each difference is taken within a second or two of the machine's life; the median of the
@@ -121,9 +121,17 @@ def paired_marginals(
             bigs[k].append(t_big)
             diffs[k].append(t_big - t_base)
     return [
-        (statistics.median(d), min(g) - min(b))
+        (statistics.median(d), min(g) - min(b), _quartiles(d))
         for d, b, g in zip(diffs, bases, bigs, strict=True)
     ]
+
+
+def _quartiles(values: Sequence[float]) -> tuple[float, float]:
+    """First and third quartile (the values themselves when there are fewer than two)."""
+    if len(values) < 2:
+        return min(values), max(values)
+    q = statistics.quantiles(values, n=4)
+    return q[0], q[2]
 
 
 def ratio(a: float, b: float) -> float:
@@ -237,14 +245,14 @@ def main(argv: list[str] | None = None) -> int:
         "--cli-repeats",
         type=int,
         default=None,
-        help="timed repeats of the CLI marginal runs (default 7)",
+        help="timed repeats of the CLI marginal runs (default 11)",
     )
     args = parser.parse_args(argv)
     repeats = args.repeats or (1 if args.quick else 5)
     # A marginal is the difference of two whole commands whose start-up (≈ 0,4 s) jitters
     # by more than the 80,000 draws of the small marginal cost (≈ 0,05 s on 2 cores): its
     # minima need more runs than a timing of seconds does.
-    cli_repeats = args.cli_repeats or (1 if args.quick else max(repeats, 7))
+    cli_repeats = args.cli_repeats or (1 if args.quick else max(repeats, 11))
     small, large = (30_000, 100_000) if args.quick else (100_000, 1_000_000)
     tmp = Path(tempfile.mkdtemp(prefix="som_mc_bench_"))
     started = time.perf_counter()
@@ -315,10 +323,7 @@ def main(argv: list[str] | None = None) -> int:
             return lambda: run_child(command)[0]
 
         # medians of paired differences (see paired_marginals), som_mc and NumPy in turns
-        (som_small, best_small), (base_small_m, _), (som_large, best_large), (
-            base_large_m,
-            _,
-        ) = paired_marginals(
+        marginals = paired_marginals(
             [
                 (timed(som_run(base_draws)), timed(som_run(small))),
                 (timed(base_run(base_draws)), timed(base_run(small))),
@@ -327,6 +332,19 @@ def main(argv: list[str] | None = None) -> int:
             ],
             cli_repeats,
         )
+        (som_small, best_small, q_small), (base_small_m, _, qb_small) = marginals[:2]
+        (som_large, best_large, q_large), (base_large_m, _, qb_large) = marginals[2:]
+        for who, n, (q1, q3) in (
+            ("som_mc", small, q_small),
+            ("NumPy script", small, qb_small),
+            ("som_mc", large, q_large),
+            ("NumPy script", large, qb_large),
+        ):
+            print(
+                f"  [1] CLI marginal {n:,} - {base_draws:,}, {who}: quartiles of the paired"
+                f" differences {q1:.3f} .. {q3:.3f} s",
+                flush=True,
+            )
         for n, som, base, best in (
             (small, som_small, base_small_m, best_small),
             (large, som_large, base_large_m, best_large),
