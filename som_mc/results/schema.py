@@ -348,9 +348,10 @@ def xarray_without_dask() -> Iterator[None]:
     """Within the block, xarray does not import dask to check whether arrays are dask arrays.
 
     xarray imports ``dask.array`` (≈ 0,5–1 s with its scipy imports) the first time it builds
-    a variable, only to check that the NumPy arrays it was given are not dask arrays. A run
-    on the local executor without a Zarr store never makes a dask array, so there the check
-    is answered "dask absent" without importing it. Nothing changes when dask is already
+    a variable, only to check that the NumPy arrays it was given are not dask arrays. While
+    dask is not imported no dask array can exist (a local run without a Zarr store,
+    ``simulate``, ``summarize`` of such results), so the check is answered "dask absent"
+    without importing it. Nothing changes when dask is already
     imported, or when xarray's internals differ from what is expected here.
 
     Likewise xarray imports ``dask.base`` (≈ 0,25 s) to ask whether an index or array is a
