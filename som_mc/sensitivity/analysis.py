@@ -801,14 +801,28 @@ def _sobol_estimates(
     draws = np.random.default_rng(seed).integers(n, size=(n, num_resamples))
     flat = (np.arange(num_resamples)[:, None] * n + draws.T).ravel()
     counts = np.bincount(flat, minlength=num_resamples * n).reshape(num_resamples, n) / n
+    # One product per output, of the same shape however many outputs there are: BLAS
+    # chooses its kernel, and with it the order of its sums, by the operands' shapes
+    # (OpenBLAS's SkylakeX kernels, on an AVX-512 machine, give a block of outputs other
+    # last bits than all outputs at once), so an output computed with others meets the
+    # same product as one computed alone.
+    g = n_groups
+    terms = np.empty((n, 2 * g + 4))  # a, b, a², b², the first- and total-order terms
+    m1, m2 = np.empty((num_resamples, m)), np.empty((num_resamples, m))
+    s1_r, st_r = np.empty((num_resamples, g, m)), np.empty((num_resamples, g, m))
     with threadpool_limits(limits=1, user_api="blas"):
-        m1 = 0.5 * (counts @ a + counts @ b)  # (R, M)
-        m2 = 0.5 * (counts @ (a * a) + counts @ (b * b))
-        var_r = (m2 - m1 * m1)[:, None, :]  # (R, 1, M)
-        s1_r = counts @ first_t.reshape(n, -1)
-        st_r = counts @ total_t.reshape(n, -1)
-    s1_r = ratio(s1_r.reshape(num_resamples, n_groups, m), var_r)
-    st_r = ratio(st_r.reshape(num_resamples, n_groups, m), var_r)
+        for j in range(m):
+            terms[:, 0], terms[:, 1] = a[:, j], b[:, j]
+            np.multiply(a[:, j], a[:, j], out=terms[:, 2])
+            np.multiply(b[:, j], b[:, j], out=terms[:, 3])
+            terms[:, 4 : 4 + g], terms[:, 4 + g :] = first_t[:, :, j], total_t[:, :, j]
+            sums = counts @ terms  # (R, 2 G + 4)
+            m1[:, j] = 0.5 * (sums[:, 0] + sums[:, 1])
+            m2[:, j] = 0.5 * (sums[:, 2] + sums[:, 3])
+            s1_r[:, :, j], st_r[:, :, j] = sums[:, 4 : 4 + g], sums[:, 4 + g :]
+    var_r = (m2 - m1 * m1)[:, None, :]  # (R, 1, M)
+    s1_r = ratio(s1_r, var_r)
+    st_r = ratio(st_r, var_r)
     zq = special.ndtri(0.5 + conf_level / 2)  # the normal quantile (scipy.stats' norm.ppf)
     out["S1_conf"] = zq * s1_r.std(axis=0, ddof=1)
     out["ST_conf"] = zq * st_r.std(axis=0, ddof=1)
