@@ -223,3 +223,56 @@ def test_blocks_are_sampled_straight_into_the_runs_input_buffer(monkeypatch):
         for b in range(3)
     ]
     np.testing.assert_array_equal(ds.inputs.values, np.concatenate(blocks))
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_blocks_reuse_each_workers_memory_for_what_dies_with_them(threads):
+    """With ``arrays=False`` each worker samples, draws the outcome noise and (with
+    ``reuse_rows``) lays out the summary rows of its blocks in the same memory, block after
+    block: the same numbers as in fresh arrays, and one buffer per worker."""
+    from pathlib import Path
+
+    from som_mc.engine.chunks import iter_chunks
+    from som_mc.model import compile_case
+
+    case = load_case(Path(__file__).resolve().parents[1] / "benchmarks" / "reference.toml")
+    assert case.outcome.noise  # outcome noise drawn, and its first year kept per block
+    model = compile_case(case)
+    draws = 5 * BLOCK_SIZE + 77  # six blocks, the last one short
+    where: dict[str, set[int]] = {"x": set(), "rows": set()}
+
+    def reduce(chunk):
+        where["x"].add(chunk.x.T.__array_interface__["data"][0])
+        where["rows"].add(chunk.rows.__array_interface__["data"][0])
+        return chunk.x.sum(axis=0), chunk.rows.sum(axis=1), chunk.first.sum(axis=1)
+
+    def run(reuse_rows: bool, arrays: bool) -> list:
+        chunks = iter_chunks(
+            model,
+            draws,
+            seed=3,
+            chunk_size=2 * BLOCK_SIZE,
+            reduce=reduce,
+            arrays=arrays,
+            summary_rows=True,
+            reuse_rows=reuse_rows,
+        )
+        return [(c.successes, *r) for c in chunks for r in c.reduced]
+
+    try:
+        set_kernel_threads(threads)
+        fresh = run(False, True)  # every block in arrays of its own (the chunks keep them)
+        where = {"x": set(), "rows": set()}
+        reused = run(True, False)
+    finally:
+        set_kernel_threads(None)
+    assert len(fresh) == len(reused) == 6
+    for a, b in zip(fresh, reused, strict=True):
+        for u, v in zip(a[1:], b[1:], strict=True):
+            np.testing.assert_array_equal(u, v)
+    # a chunk without its arrays has no successes; with them, the blocks' first years
+    assert all(r[0].shape[0] == 0 for r in reused)
+    assert sum(f[0].shape[0] for f in fresh[::2]) == draws
+    assert 1 <= len(where["x"]) <= threads and 1 <= len(where["rows"]) <= threads
+    with pytest.raises(ValueError, match="reuse_rows=True needs arrays=False"):
+        next(iter_chunks(model, 10, seed=3, reduce=reduce, arrays=True, reuse_rows=True))

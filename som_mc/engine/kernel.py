@@ -59,6 +59,7 @@ __all__ = [
     "run_kernel",
     "set_kernel_threads",
     "split_work",
+    "summary_row_count",
     "use_compiled",
     "warm_up",
 ]
@@ -194,7 +195,8 @@ def run_kernel(
         kernel, or its NumPy twin for at most :data:`NUMPY_MAX_DRAWS` draws (see
         `compiled`).
     out : dict of ndarray, optional
-        C-contiguous arrays to write into instead of new ones (keys as returned).
+        C-contiguous arrays to write into instead of new ones (keys as returned; with
+        `summary` also ``rows`` and ``first``, which the compiled kernel writes into).
     threads : int, optional
         Threads to split the draws over (default :func:`kernel_threads`).
     inputs_major : bool
@@ -238,9 +240,10 @@ def run_kernel(
         "value_k": (n, n_k, n_t, n_a) if keep_consequences else (0, 0, 0, 0),
     }
     width = n_a + 1
-    rows = np.empty((2 * n_t * width + 3 * width, n) if summary else (0, 0))
-    first = np.empty((width, n) if summary else (0, 0), dtype=np.int64)
     given = out or {}
+    summary_shape = (summary_row_count(model), n) if summary else (0, 0)
+    rows = _given_or_new(given, "rows", summary_shape, np.float64)
+    first = _given_or_new(given, "first", (width, n) if summary else (0, 0), np.int64)
     out = {}
     for key, shape in shapes.items():
         array = given.get(key)
@@ -309,6 +312,28 @@ def run_kernel(
     if summary:
         out["rows"], out["first"] = rows, first
     return out
+
+
+def _given_or_new(
+    given: dict[str, np.ndarray], key: str, shape: tuple[int, int], dtype: type
+) -> np.ndarray:
+    """``given[key]`` checked to be C-contiguous of `shape` and `dtype`, or a new array."""
+    array = given.get(key)
+    if array is None:
+        return np.empty(shape, dtype=dtype)
+    if array.shape != shape or array.dtype != dtype or not array.flags.c_contiguous:
+        raise ValueError(f"out[{key!r}] must be a C-contiguous {dtype.__name__} of {shape}")
+    return array
+
+
+def summary_row_count(model: CaseModel) -> int:
+    """Return how many summary rows :func:`run_kernel` lays out (see :func:`cell_rows`).
+
+    Per aktør and the total: the yearly and cumulative result per year, the horizon total,
+    the discounted total and the total per deltager.
+    """
+    width = len(model.case.actors) + 1
+    return 2 * model.n_years * width + 3 * width
 
 
 def input_values(model: CaseModel, x: np.ndarray, positions: np.ndarray) -> np.ndarray:

@@ -667,6 +667,8 @@ def _local_results(job: _Job, keep_draws: bool) -> Iterator[ChunkResult]:
             counts_into=tally.counts() if tally is not None else None,
         )
 
+    # the draws themselves are wanted only to store or keep them
+    arrays = store is not None or keep_draws or not job.summarize
     for lo, hi in _ranges(job.todo):
         chunks = iter_chunks(
             job.model,
@@ -681,9 +683,10 @@ def _local_results(job: _Job, keep_draws: bool) -> Iterator[ChunkResult]:
             # a chunk is summarised (and stored) before the next is simulated
             reuse=not keep_draws,
             reduce=reduce if job.summarize else None,
-            # the draws themselves are wanted only to store or keep them
-            arrays=store is not None or keep_draws or not job.summarize,
+            arrays=arrays,
             summary_rows=job.summarize,  # laid out by the kernel, for `reduce`
+            # a sketched summary keeps no rows: the workers lay out each block in one buffer
+            reuse_rows=not arrays and spec.quantile_method != "exact",
             # a sketched run's bins from its first block, simulated once (run_edges' pilot)
             prepare=(
                 take_edges

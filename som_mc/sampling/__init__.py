@@ -11,6 +11,7 @@ from som_mc.sampling._correlation import CorrelationSpec, iman_conover, spearman
 from som_mc.sampling._designs import (
     BLOCK_SIZE,
     DESIGNS,
+    ROW_PAD,
     Design,
     block_bounds,
     row_buffer,
@@ -23,6 +24,7 @@ from som_mc.sampling._streams import normalize_seed, stream, streams
 __all__ = [
     "BLOCK_SIZE",
     "DESIGNS",
+    "ROW_PAD",
     "CorrelationSpec",
     "Design",
     "block_bounds",

@@ -37,6 +37,7 @@ qmc = lazy_module("scipy.stats.qmc")
 __all__ = [
     "BLOCK_SIZE",
     "DESIGNS",
+    "ROW_PAD",
     "Design",
     "block_bounds",
     "row_buffer",
