@@ -586,13 +586,17 @@ def test_order_statistics_equal_a_sort(n):
     from som_mc.engine.reference import order_statistics_numpy
 
     rng = np.random.default_rng(n)
-    rows = rng.normal(size=(8, n)) * 1e6
+    rows = rng.normal(size=(9, n)) * 1e6
     rows[1] = 5.0  # all equal
     rows[2, : n // 2] = -1.0  # many ties
     rows[3] = rng.integers(0, 3, n)  # three values
     rows[4] = rng.lognormal(0.0, 3.0, n)  # long right tail: most values in the first bins
     rows[5] = 1.0 + rng.integers(0, 2, n) * 1e-300  # a range too narrow to bin
     rows[6] = rng.normal(size=n) * 1e-308  # subnormal spacing
+    rows[7, ::150] = 1.7e308  # a few values far beyond the middle ones (clamped to the
+    rows[7, 75::150] = -1.7e308  # bins' range: their distances from it would overflow)
+    rows[8, ::7] = 1.7e308  # so many that the middle's range is wider than a float: sorted
+    rows[8, 3::11] = -1.7e308
     pos = (n - 1) * np.array([0.0, 0.05, 0.1, 0.5, 0.9, 0.95, 1.0])
     ks = np.unique(np.concatenate([np.floor(pos), np.minimum(np.floor(pos) + 1, n - 1)]))
     ks = ks.astype(np.int64)
@@ -608,6 +612,11 @@ def test_order_statistics_equal_a_sort(n):
             got = cell_order_statistics(pieces, ks, compiled=compiled, threads=threads)
             np.testing.assert_array_equal(got, expected)
     np.testing.assert_array_equal(rows, before)  # not reordered
+    # the middle positions alone: the bins span only the sample's middle, the tails clamp
+    mid = ks[(ks > 0) & (ks < n - 1)]
+    if mid.size:
+        got = cell_order_statistics(rows, mid, compiled=True)
+        np.testing.assert_array_equal(got, np.sort(rows, axis=1)[:, mid])
     if n <= 1000:
         out = np.empty((rows.shape[0], ks.size))
         _kernels.order_statistics.py_func(rows, ks, out)

@@ -1152,10 +1152,14 @@ def histogram_rows(rows: np.ndarray, lo: np.ndarray, width: np.ndarray, counts: 
 def order_statistics(rows: np.ndarray, ks: np.ndarray, out: np.ndarray) -> None:
     """Find the `ks`-th smallest value of each row, exactly, without sorting the rows.
 
-    Each row is counted into bins over its range; only the values in the bins that hold the
-    wanted order statistics are gathered and sorted. Binning is monotone, so the k-th
-    smallest value of the row is the (k − values in lower bins)-th smallest of its bin: the
-    value a full sort puts at position k.
+    Each row is counted into bins (its bin of every value kept), and only the values in the
+    bins that hold the wanted order statistics are gathered and sorted. Binning is monotone,
+    so the k-th smallest value of the row is the (k − values in lower bins)-th smallest of
+    its bin: the value a full sort puts at position k. The bins span a range a little wider
+    than the wanted positions, read off a sorted sample of about 1,024 of the row's values;
+    values outside it fall into the first or the last bin (still monotone), and a sample too
+    narrow to bin falls back to the row's whole range (a row still too narrow, or with
+    values beyond ±4e307, is sorted).
 
     Parameters
     ----------
@@ -1168,33 +1172,51 @@ def order_statistics(rows: np.ndarray, ks: np.ndarray, out: np.ndarray) -> None:
     """
     n_rows, n = rows.shape
     n_k = ks.shape[0]
-    bins = max(1, min(4096, n // 8))
+    bins = max(1, min(4096, n // 8))  # a bin index fits 16 bits
     counts = np.empty(bins, dtype=np.int64)
     slot = np.empty(bins, dtype=np.int64)
     bin_of = np.empty(n_k, dtype=np.int64)
     rank_of = np.empty(n_k, dtype=np.int64)
+    index = np.empty(n, dtype=np.uint16)
+    stride = max(1, n // 1024)
+    m = (n + stride - 1) // stride
+    sample = np.empty(m)
+    # sample positions beyond the first and last wanted ones (≈ 4σ of a sample quantile's
+    # position at P5 with 1,024 values): the bins hold the wanted values all but surely
+    margin = 32
     for r in range(n_rows):
         row = rows[r]
-        lo = row[0]
-        hi = row[0]
-        for i in range(n):
-            if row[i] < lo:
-                lo = row[i]
-            if row[i] > hi:
-                hi = row[i]
-        span = hi - lo
-        if not span > bins * 1e-290:
-            ordered = np.sort(row)  # all equal, or a range too narrow to bin
+        for s in range(m):
+            sample[s] = row[s * stride]
+        sample.sort()
+        lo = sample[max(0, ks[0] * m // n - margin)]
+        hi = sample[min(m - 1, ks[n_k - 1] * m // n + margin)]
+        # a range too narrow to bin (or one whose width might overflow): the row's
+        if not (-4e307 < lo and hi < 4e307 and hi - lo > bins * 1e-290):
+            lo = row[0]
+            hi = row[0]
+            for i in range(n):
+                if row[i] < lo:
+                    lo = row[i]
+                if row[i] > hi:
+                    hi = row[i]
+        if not (-4e307 < lo and hi < 4e307 and hi - lo > bins * 1e-290):
+            ordered = np.sort(row)  # all equal, or a range too narrow (or wide) to bin
             for j in range(n_k):
                 out[r, j] = ordered[ks[j]]
             continue
+        span = hi - lo
         scale = bins / span
+        top = bins - 0.5
+        # each value's bin (values beyond the range are clamped to it first), in a loop
+        # of its own that runs branch-free on SIMD lanes (far faster than one loop that also
+        # counts: 0,17 against 1,95 ns per value here, a throw-away measurement); then the
+        # counts
+        for i in range(n):
+            index[i] = np.uint16(min((min(max(row[i], lo), hi) - lo) * scale, top))
         counts[:] = 0
         for i in range(n):
-            b = int((row[i] - lo) * scale)
-            if b > bins - 1:
-                b = bins - 1
-            counts[b] += 1
+            counts[index[i]] += 1
         # the bin of each wanted position and its rank there
         below = 0
         j = 0
@@ -1213,10 +1235,7 @@ def order_statistics(rows: np.ndarray, ks: np.ndarray, out: np.ndarray) -> None:
         gathered = np.empty(size)
         fill = np.zeros(size, dtype=np.int64)  # next free place per slot start
         for i in range(n):
-            b = int((row[i] - lo) * scale)
-            if b > bins - 1:
-                b = bins - 1
-            start = slot[b]
+            start = slot[index[i]]
             if start >= 0:
                 gathered[start + fill[start]] = row[i]
                 fill[start] += 1
