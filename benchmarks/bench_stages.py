@@ -13,7 +13,11 @@ same numbers first):
 - kernel: ``simulate_chunk`` laying out the summary rows (the streamed path);
 - moments: ``row_moments`` of the 94 summary rows (exact-quantile runs) vs its NumPy twin;
 - moments + histogram: ``row_moments`` with the quantile sketch's counts (runs of more than
-  250,000 draws) vs the NumPy twins (``row_moments_numpy`` + ``histogram_rows_numpy``).
+  250,000 draws) vs the NumPy twins (``row_moments_numpy`` + ``histogram_rows_numpy``);
+- order statistics: ``order_statistics`` of the positions of P5, P10, P50, P90 and P95 in
+  the 92 summary rows of a 100,000-draw run (exact quantiles, runs of at most 250,000
+  draws, are taken over the run's whole rows), per draw of that run, vs ``np.partition``;
+  not part of the sketched run's sum.
 
 Every figure is the minimum over ``--repeats`` rounds after a warm-up, CPU time of this
 thread (``time.thread_time``), so other work on the machine inflates it less than wall time;
@@ -155,6 +159,41 @@ def main(argv: list[str] | None = None) -> int:
         row_moments_numpy(cells, 0, n)
         histogram_rows_numpy(cells, edges.lo, edges.width, edges.bins)
 
+    # exact quantiles (runs of at most 250,000 draws) are selected in the rows of the whole
+    # run: the positions of P5 ... P95 (linear interpolation) in 92 rows of 100,000 draws,
+    # the rows of the run's first blocks laid out by the kernel as above
+    whole = 100_000
+    parts = []
+    for b in range(-(-whole // n)):
+        b_rows, b_active = _block_data(
+            model, whole, b, SEED, "random", _correlations(model.case), inputs_major=True
+        )
+        parts.append(
+            run_kernel(
+                model,
+                b_rows,
+                b_active,
+                noise=True,
+                threads=1,
+                inputs_major=True,
+                net_only=True,
+                summary=True,
+                compiled=True,
+            )["rows"]
+        )
+    run_rows = np.ascontiguousarray(np.concatenate(parts, axis=1)[:, :whole])
+    pos = (whole - 1) * np.array([0.05, 0.10, 0.50, 0.90, 0.95])
+    ks = np.unique(np.concatenate([np.floor(pos), np.ceil(pos)])).astype(np.int64)
+    selected = np.empty((r, ks.size))
+    _kernels.order_statistics(run_rows, ks, selected)
+    np.testing.assert_array_equal(selected, np.sort(run_rows, axis=1)[:, ks])
+
+    def order_statistics() -> None:
+        _kernels.order_statistics(run_rows, ks, selected)
+
+    def order_statistics_numpy() -> None:
+        np.partition(run_rows, ks, axis=1)
+
     stages: list[tuple[str, Callable[[], Any], Callable[[], Any] | None]] = [
         ("sampling (69 inputs)", lambda: sample(CompiledSamplers()), lambda: sample(None)),
         (
@@ -171,20 +210,23 @@ def main(argv: list[str] | None = None) -> int:
             moments_histogram,
             moments_histogram_numpy,
         ),
+        (f"order statistics ({r} rows of {whole:,})", order_statistics, order_statistics_numpy),
     ]
     print(f"one block of {n:,} draws of {CASE.name}, one thread, CPU ns per draw")
     print(f"  {'stage':<36} {'som_mc':>9} {'NumPy':>9} {'ratio':>7}")
     total = 0.0
     alone = 0.0
     for label, ours, numpy_way in stages:
+        scale = 1e9 / whole if ours is order_statistics else per  # ns per draw
         if numpy_way is None:
             (t,) = best_cpu(ours, repeats=args.repeats)
-            t *= per
+            t *= scale
             print(f"  {label:<36} {t:9.0f}")
         else:
-            t, ref = (v * per for v in best_cpu(ours, numpy_way, repeats=args.repeats))
+            t, ref = (v * scale for v in best_cpu(ours, numpy_way, repeats=args.repeats))
             print(f"  {label:<36} {t:9.0f} {ref:9.0f} {ref / t:6.1f}x")
-        total += t
+        if ours is not order_statistics:  # an exact-quantile run's stage, not a sketched one's
+            total += t
         if ours is moments:
             alone = t
     sketched = total - alone

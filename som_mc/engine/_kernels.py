@@ -1156,7 +1156,7 @@ def order_statistics(rows: np.ndarray, ks: np.ndarray, out: np.ndarray) -> None:
     bins that hold the wanted order statistics are gathered and sorted. Binning is monotone,
     so the k-th smallest value of the row is the (k − values in lower bins)-th smallest of
     its bin: the value a full sort puts at position k. The bins span a range a little wider
-    than the wanted positions, read off a sorted sample of about 1,024 of the row's values;
+    than the wanted positions, read off a sorted sample of up to 256 of the row's values;
     values outside it fall into the first or the last bin (still monotone), and a sample too
     narrow to bin falls back to the row's whole range (a row still too narrow, or with
     values beyond ±4e307, is sorted).
@@ -1178,12 +1178,13 @@ def order_statistics(rows: np.ndarray, ks: np.ndarray, out: np.ndarray) -> None:
     bin_of = np.empty(n_k, dtype=np.int64)
     rank_of = np.empty(n_k, dtype=np.int64)
     index = np.empty(n, dtype=np.uint16)
-    stride = max(1, n // 1024)
+    # a sample of 16-256 values (sorting it costs far less than a pass over the row)
+    stride = max(1, n // min(256, max(16, n // 64)))
     m = (n + stride - 1) // stride
     sample = np.empty(m)
-    # sample positions beyond the first and last wanted ones (≈ 4σ of a sample quantile's
-    # position at P5 with 1,024 values): the bins hold the wanted values all but surely
-    margin = 32
+    # sample positions beyond the first and last wanted ones (≥ 4σ of a sample quantile's
+    # position at P5): the bins hold the wanted values all but surely
+    margin = max(4, int(np.sqrt(m)))
     for r in range(n_rows):
         row = rows[r]
         for s in range(m):
