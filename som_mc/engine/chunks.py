@@ -203,9 +203,10 @@ class _Scratch:
     the process has never touched (the allocator hands freed blocks back to the system), and
     the first touch of fresh memory is the kernel's page clearing on every block. Here each
     thread of one :func:`iter_chunks` call keeps one buffer per kind and hands out views of
-    it, block after block; the memory goes with the call. Only for blocks whose arrays
-    nothing keeps after their `reduce` (``arrays=False``, and a `reduce` that keeps no
-    rows).
+    it, block after block; the memory goes with the call. Only for arrays that nothing
+    reads after the block's task: its outcome noise and break-even years (the task copies
+    out the first-year successes, all a chunk takes from them), its sample when the chunks
+    carry no arrays, and its summary rows when `reduce` keeps none (``reuse_rows``).
     """
 
     def __init__(self) -> None:
