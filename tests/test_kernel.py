@@ -617,6 +617,8 @@ def test_order_statistics_equal_a_sort(n):
     if mid.size:
         got = cell_order_statistics(rows, mid, compiled=True)
         np.testing.assert_array_equal(got, np.sort(rows, axis=1)[:, mid])
+    none = np.empty(0, dtype=np.int64)  # no positions wanted: nothing is read or written
+    assert cell_order_statistics(rows, none, compiled=True).shape == (rows.shape[0], 0)
     if n <= 1000:
         out = np.empty((rows.shape[0], ks.size))
         _kernels.order_statistics.py_func(rows, ks, out)

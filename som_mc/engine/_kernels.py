@@ -1172,6 +1172,8 @@ def order_statistics(rows: np.ndarray, ks: np.ndarray, out: np.ndarray) -> None:
     """
     n_rows, n = rows.shape
     n_k = ks.shape[0]
+    if n_k == 0:  # nothing wanted (the sample's range needs a first and a last position)
+        return
     bins = max(1, min(4096, n // 8))  # a bin index fits 16 bits
     counts = np.empty(bins, dtype=np.int64)
     slot = np.empty(bins, dtype=np.int64)
