@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     numpy_active = outcome_chain_numpy(outcome_gen(), participants, s, keep, False, n_chain)
     np.testing.assert_array_equal(numba_active, numpy_active)
 
-    def kernel() -> dict[str, np.ndarray]:
+    def laid_out(rows: np.ndarray, active: np.ndarray) -> dict[str, np.ndarray]:
         # the streamed path: only the summary rows, laid out by the kernel
         return run_kernel(
             model,
@@ -134,6 +134,9 @@ def main(argv: list[str] | None = None) -> int:
             summary=True,
             compiled=True,
         )
+
+    def kernel() -> dict[str, np.ndarray]:
+        return laid_out(rows, active)
 
     cells = np.ascontiguousarray(kernel()["rows"])
     edges = HistogramEdges.from_rows(cells, HISTOGRAM_BINS)
@@ -168,19 +171,7 @@ def main(argv: list[str] | None = None) -> int:
         b_rows, b_active = _block_data(
             model, whole, b, SEED, "random", _correlations(model.case), inputs_major=True
         )
-        parts.append(
-            run_kernel(
-                model,
-                b_rows,
-                b_active,
-                noise=True,
-                threads=1,
-                inputs_major=True,
-                net_only=True,
-                summary=True,
-                compiled=True,
-            )["rows"]
-        )
+        parts.append(laid_out(b_rows, b_active)["rows"])
     run_rows = np.ascontiguousarray(np.concatenate(parts, axis=1)[:, :whole])
     pos = (whole - 1) * np.array([0.05, 0.10, 0.50, 0.90, 0.95])
     ks = np.unique(np.concatenate([np.floor(pos), np.ceil(pos)])).astype(np.int64)

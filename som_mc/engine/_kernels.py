@@ -1148,6 +1148,12 @@ def histogram_rows(rows: np.ndarray, lo: np.ndarray, width: np.ndarray, counts: 
         _count_row(rows, r, 0, rows.shape[1], lo[r], width[r], counts, scratch)
 
 
+@numba.njit(inline="always", **_JIT)  # type: ignore[call-overload]
+def _binnable(lo: float, hi: float, bins: int) -> bool:
+    """Whether ``[lo, hi]`` can be cut into `bins` bins: wide enough, and its width finite."""
+    return -4e307 < lo and hi < 4e307 and hi - lo > bins * 1e-290
+
+
 @numba.njit(**_JIT)  # type: ignore[call-overload]
 def order_statistics(rows: np.ndarray, ks: np.ndarray, out: np.ndarray) -> None:
     """Find the `ks`-th smallest value of each row, exactly, without sorting the rows.
@@ -1195,7 +1201,7 @@ def order_statistics(rows: np.ndarray, ks: np.ndarray, out: np.ndarray) -> None:
         lo = sample[max(0, ks[0] * m // n - margin)]
         hi = sample[min(m - 1, ks[n_k - 1] * m // n + margin)]
         # a range too narrow to bin (or one whose width might overflow): the row's
-        if not (-4e307 < lo and hi < 4e307 and hi - lo > bins * 1e-290):
+        if not _binnable(lo, hi, bins):
             lo = row[0]
             hi = row[0]
             for i in range(n):
@@ -1203,7 +1209,7 @@ def order_statistics(rows: np.ndarray, ks: np.ndarray, out: np.ndarray) -> None:
                     lo = row[i]
                 if row[i] > hi:
                     hi = row[i]
-        if not (-4e307 < lo and hi < 4e307 and hi - lo > bins * 1e-290):
+        if not _binnable(lo, hi, bins):
             ordered = np.sort(row)  # all equal, or a range too narrow (or wide) to bin
             for j in range(n_k):
                 out[r, j] = ordered[ks[j]]

@@ -313,6 +313,8 @@ def _block_task(
             x[...] = rows.T  # input by input: row copies
     else:
         x = rows.T
+    # the first year's realised successes: all that outlives the block of its outcome chain
+    successes = active[:, :, 0].copy() if noise else np.empty((0, 0))
     reduced: list[tuple[int, Any]] = []
     if reduce is not None:
         if after is not None:
@@ -325,7 +327,7 @@ def _block_task(
                 start=lo,
                 stop=hi,
                 x=xs,
-                successes=_successes(model, xs, active[i:j], noise),
+                successes=successes[i:j] if noise else _expected_successes(model, xs),
                 participants=input_values(model, xs, model.idx_participants),
                 cost=out["cost"][i:j],
                 value=out["value"][i:j],
@@ -338,7 +340,6 @@ def _block_task(
             if prepare is not None and lo == segments[0][0]:
                 prepare(share)
             reduced.append((lo, reduce(share)))
-    successes = active[:, :, 0].copy() if noise else np.empty((0, 0))
     return x, successes, out, reduced
 
 
@@ -599,12 +600,6 @@ def allocate_buffers(
     if keep_consequences:
         buffers["value_k"] = np.empty((n_draws, model.cons_profile.shape[0], n_t, n_a))
     return buffers
-
-
-def _successes(model: CaseModel, x: np.ndarray, active: np.ndarray, noise: bool) -> np.ndarray:
-    if noise:
-        return active[:, :, 0].copy()
-    return _expected_successes(model, x)
 
 
 def _expected_successes(model: CaseModel, x: np.ndarray) -> np.ndarray:
