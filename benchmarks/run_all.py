@@ -76,13 +76,20 @@ def run_child(
     return wall, proc
 
 
+def walls(
+    args: Sequence[str], repeats: int, *, env: dict[str, str] | None = None, warm: bool = True
+) -> list[float]:
+    """Wall times of `repeats` runs of a command, after one warm-up run (`warm`)."""
+    if warm:
+        run_child(args, env=env)
+    return [run_child(args, env=env)[0] for _ in range(repeats)]
+
+
 def best_wall(
     args: Sequence[str], repeats: int, *, env: dict[str, str] | None = None, warm: bool = True
 ) -> float:
     """Best wall time of `repeats` runs of a command, after one warm-up run (`warm`)."""
-    if warm:
-        run_child(args, env=env)
-    return min(run_child(args, env=env)[0] for _ in range(repeats))
+    return min(walls(args, repeats, env=env, warm=warm))
 
 
 def interleaved(
@@ -469,8 +476,7 @@ def main(argv: list[str] | None = None) -> int:
                 str(out),
                 "--force",
             ]
-            run_child(command)  # warm-up
-            times = [run_child(command)[0] for _ in range(sens_repeats)]
+            times = walls(command, sens_repeats)
             t = min(times)
             rows.append(
                 Row(
