@@ -239,7 +239,17 @@ def test_plot_tornado_artists():
     tor = tornado(_linear_case())
     ax = plot_tornado(tor)
     bars = [c for c in ax.containers if isinstance(c, BarContainer)]
-    assert len(bars) == 2 * 3
+    # one container of low bars and one of high bars, an input per bar, largest swing on top
+    assert [len(b) for b in bars] == [3, 3]
+    sel = tor.sel(actor="total")
+    order = np.argsort(-sel.swing.values, kind="stable")
+    base = float(sel.base)
+    for side, container in enumerate(bars):
+        np.testing.assert_allclose(
+            [r.get_width() for r in container], sel.result.values[order, side] - base
+        )
+        assert [r.get_x() for r in container] == [base] * 3
+        assert [r.get_y() + r.get_height() / 2 for r in container] == [2, 1, 0]
     ticks = sorted(zip(ax.get_yticks(), (t.get_text() for t in ax.get_yticklabels()), strict=True))
     # largest swing at the top (highest y)
     assert [label for _, label in ticks[::-1]] == [

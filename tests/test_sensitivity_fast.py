@@ -221,6 +221,27 @@ def test_one_layout_gives_the_pixels_of_constrained_layout_at_each_save(tmp_path
     assert svg.count("<use ") > 100  # text drawn as glyph paths, as before
 
 
+def test_a_title_moved_clear_of_top_ticks_stays_where_matplotlib_puts_it(tmp_path):
+    # the title is placed once for the fixed layout and kept: where matplotlib, placing it
+    # anew at each save, puts it above tick labels on top of the Axes
+    from som_mc.present.plotting._style import new_axes
+
+    def top_ticks(_data=None, **_kw):
+        ax = new_axes(None, (4.0, 3.0))
+        ax.plot([0.0, 1.0], [0.0, 1.0])
+        ax.xaxis.tick_top()
+        ax.set_title("Titel over tallene")
+        return ax
+
+    ax = top_ticks()
+    ax.figure.savefig(tmp_path / "each.png", dpi=150, format="png")
+    once = top_ticks()
+    save_figure(once, tmp_path, "once")
+    assert once._autotitlepos is False  # placed once, then kept
+    assert once.title.get_position()[1] > 1.0  # moved up, clear of the top tick labels
+    assert _same_pixels(tmp_path / "each.png", tmp_path / "once.png")
+
+
 def _engine_layout(fig, dpi):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 

@@ -64,14 +64,15 @@ def plot_tornado(
     ax = new_axes(ax, (9.0, 0.45 * len(order) + 1.8))
     base = float(sel.base)
     y = np.arange(len(order))[::-1]
+    result = sel.result.values[order]  # (inputs shown, low/high)
+    # the low bars, then the high ones (over the low bar of the same input where they
+    # overlap, as when drawn input by input): two bar containers instead of one per bar
+    for side in (0, 1):
+        ax.barh(y, result[:, side] - base, left=base, color=OKABE_ITO[side], height=0.7)
     labels = []
     for yi, i in zip(y, order, strict=True):
         low, high = sel.result.values[i]
-        for value, color, text_v in (
-            (low, OKABE_ITO[0], tor.value_low.values[i]),
-            (high, OKABE_ITO[1], tor.value_high.values[i]),
-        ):
-            ax.barh(yi, value - base, left=base, color=color, height=0.7)
+        for value, text_v in ((low, tor.value_low.values[i]), (high, tor.value_high.values[i])):
             ax.annotate(
                 _value_text(text_v),
                 (value, yi),
