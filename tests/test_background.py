@@ -100,6 +100,48 @@ def test_close_stops_a_running_process():
         assert not proc.is_alive()
 
 
+def _big_after_a_while() -> bytes:
+    time.sleep(0.5)
+    return b"x" * (1 << 20)  # more than a pipe holds: sent only while the parent reads
+
+
+class _Stopped(KeyboardInterrupt):
+    pass
+
+
+def _raise_stopped(signum, frame):  # type: ignore[no-untyped-def]
+    raise _Stopped  # as the command's SIGTERM handler does (the forked process inherits it)
+
+
+@linux
+@pytest.mark.parametrize("wait", [0.0, 0.2, 1.5])
+def test_close_ends_the_process_whatever_it_is_doing_under_the_commands_sigterm_handler(wait):
+    # the command ends early (e.g. an unknown --actor) while the forked process computes a
+    # job or sends a large value: stopped by SIGTERM under the handler the command had
+    # installed, it must neither take the signal for a failed job and go on to the next
+    # one, nor wait for ever to send a value nobody reads
+    import signal
+
+    previous = signal.signal(signal.SIGTERM, _raise_stopped)
+    try:
+        job = Background(
+            {"a": (_big_after_a_while, ()), "b": (_big_after_a_while, ())}, fork=True
+        )
+        proc = job._proc
+        time.sleep(wait)
+        closing = threading.Thread(target=job.close, daemon=True)
+        closing.start()
+        closing.join(30)
+        hung = closing.is_alive()
+        if hung and proc is not None:
+            proc.kill()  # free the test run
+        assert not hung, "close() waited for a process that never ended"
+        if proc is not None:
+            assert not proc.is_alive()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 @linux
 def test_sobol_base_values_from_the_forked_process_are_the_same_bit_for_bit():
     case = load_case(CASE)

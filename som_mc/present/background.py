@@ -31,6 +31,9 @@ __all__ = [
     "spare_cpu",
 ]
 
+#: How long :meth:`Background.close` waits for a stopped process before it kills it.
+_JOIN_SECONDS = 5.0
+
 #: A job: a module-level function and its arguments.
 Job = tuple[Callable[..., Any], tuple[Any, ...]]
 
@@ -173,13 +176,24 @@ def settle_imports() -> None:
     gc.enable()
 
 
-def _child(conn: Connection, jobs: Mapping[str, Job]) -> None:
-    """In the forked process: run the jobs in order, sending ``(name, ok, value)`` for each."""
+def _child(conn: Connection, jobs: Mapping[str, Job], other_end: Connection | None = None) -> None:
+    """In the forked process: run the jobs in order, sending ``(name, ok, value)`` for each.
+
+    The process ends at once when the parent stops it (``SIGTERM``, whatever handler the
+    parent had installed: the command's ends the command) or stops listening: it holds no
+    read end of the pipe (`other_end`, the parent's, is closed here), so a value it is
+    sending when the parent closes its end fails instead of waiting for ever.
+    """
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if other_end is not None:
+        other_end.close()
     try:
         for name, (fn, args) in jobs.items():
             try:
                 value = fn(*args)
-            except BaseException:  # the parent computes it again and reports the error
+            except Exception:  # the parent computes it again and reports the error
                 conn.send((name, False, None))
             else:
                 conn.send((name, True, value))
@@ -218,7 +232,7 @@ class Background:
             try:
                 ctx = multiprocessing.get_context("fork")
                 recv, send = ctx.Pipe(duplex=False)
-                proc = ctx.Process(target=_child, args=(send, self._jobs), daemon=True)
+                proc = ctx.Process(target=_child, args=(send, self._jobs, recv), daemon=True)
                 proc.start()
             except (OSError, RuntimeError, ValueError):  # no process: compute them here
                 return
@@ -263,4 +277,7 @@ class Background:
         if proc is not None:
             if proc.is_alive():
                 proc.terminate()
-            proc.join()
+            proc.join(_JOIN_SECONDS)
+            if proc.is_alive():  # pragma: no cover - SIGTERM is not handled in the child
+                proc.kill()
+                proc.join()
