@@ -176,7 +176,7 @@ def settle_imports() -> None:
     gc.enable()
 
 
-def _child(conn: Connection, jobs: Mapping[str, Job], other_end: Connection | None = None) -> None:
+def _child(conn: Connection, jobs: Mapping[str, Job], other_end: Connection) -> None:
     """In the forked process: run the jobs in order, sending ``(name, ok, value)`` for each.
 
     The process ends at once when the parent stops it (``SIGTERM``, whatever handler the
@@ -187,8 +187,7 @@ def _child(conn: Connection, jobs: Mapping[str, Job], other_end: Connection | No
     import signal
 
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    if other_end is not None:
-        other_end.close()
+    other_end.close()
     try:
         for name, (fn, args) in jobs.items():
             try:

@@ -107,7 +107,7 @@ def _fix_titles(fig: Figure) -> None:
     matplotlib places a title anew on every draw (clear of the ticks and labels on top,
     measuring the y axis' tick labels for that); once the layout is fixed that finds the
     same place each time, so it is done here once and the place kept: the same pixels,
-    each save ≈ 10 ms faster for a tornado figure.
+    without measuring the tick labels again at each save.
     """
     renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
     for ax in fig.axes:

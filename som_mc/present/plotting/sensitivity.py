@@ -70,8 +70,7 @@ def plot_tornado(
     for side in (0, 1):
         ax.barh(y, result[:, side] - base, left=base, color=OKABE_ITO[side], height=0.7)
     labels = []
-    for yi, i in zip(y, order, strict=True):
-        low, high = sel.result.values[i]
+    for yi, i, (low, high) in zip(y, order, result, strict=True):
         for value, text_v in ((low, tor.value_low.values[i]), (high, tor.value_high.values[i])):
             ax.annotate(
                 _value_text(text_v),
