@@ -404,3 +404,118 @@ def test_fonts_read_from_memory_give_the_same_files_and_stay_inside_the_block(tm
     for ext in ("png", "svg"):
         assert (tmp_path / f"path.{ext}").read_bytes() == (tmp_path / f"memory.{ext}").read_bytes()
     assert (tmp_path / "memory.svg").read_text(encoding="utf-8").count("<use ") > 30
+
+
+_EARLY_WRITER = """
+import os, sys
+from pathlib import Path
+
+from som_mc.present.figure_files import FigureWriter, PlotRef
+
+out, alone, marks = (Path(p) for p in sys.argv[1:4])
+figs = FigureWriter(out, helper=True)
+figs.start(warm=("xarray", "som_mc.present.plotting.sensitivity"))
+assert "matplotlib" not in sys.modules  # the helper imports it; this process not yet
+
+from early_plots import plot  # imported after the fork: the helper imports it by name
+
+from som_mc import load_case
+from som_mc.results.schema import xarray_without_dask
+from som_mc.sensitivity import tornado
+
+with xarray_without_dask():  # as the command does
+    tor = tornado(load_case(sys.argv[4]))
+with figs:
+    for actor in ("kommune", "region", "stat", "total"):
+        figs.add(plot, tor, f"tornado_{actor}", actor=actor, run="helper", marks=marks)
+with FigureWriter(alone, helper=False) as one:
+    for actor in ("kommune", "region", "stat", "total"):
+        one.add(plot, tor, f"tornado_{actor}", actor=actor, run="alone", marks=marks)
+print(os.getpid())
+"""
+
+_EARLY_PLOTS = """
+import os, sys
+
+from som_mc.present.figure_files import PlotRef
+
+
+def plot(data, *, actor, run, marks):
+    ax = PlotRef("som_mc.present.plotting.sensitivity", "plot_tornado")(data, actor=actor)
+    (marks / f"{run}-{actor}-{os.getpid()}-{'dask' in sys.modules}").touch()
+    return ax
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the helper forks (Linux)")
+def test_a_writer_started_before_the_imports_draws_the_same_files_without_dask(tmp_path):
+    import subprocess
+
+    out, alone, marks = tmp_path / "out", tmp_path / "alone", tmp_path / "marks"
+    for folder in (out, alone, marks):
+        folder.mkdir()
+    script = tmp_path / "early.py"
+    script.write_text(_EARLY_WRITER)
+    (tmp_path / "early_plots.py").write_text(_EARLY_PLOTS)
+    proc = subprocess.run(
+        [sys.executable, str(script), str(out), str(alone), str(marks), str(CASE)],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    parent = proc.stdout.split()[-1]
+    drawn = [p.name.split("-") for p in marks.iterdir()]
+    # 4 figures with the helper, 4 without; the helper drew at least the first one
+    assert sorted(run for run, *_ in drawn) == ["alone"] * 4 + ["helper"] * 4
+    assert any(pid != parent for run, _, pid, _ in drawn if run == "helper")
+    assert {dask for *_, dask in drawn} == {"False"}  # neither process imported dask
+    names = sorted(p.name for p in alone.iterdir())
+    assert names == sorted(p.name for p in out.iterdir()) and len(names) == 8
+    for name in names:
+        if name.endswith(".png"):
+            assert (out / name).read_bytes() == (alone / name).read_bytes()
+
+
+def test_a_plot_reference_pickles_and_draws_what_its_function_draws():
+    import pickle
+
+    from som_mc.present.figure_files import PlotRef
+
+    ref = PlotRef("som_mc.present.plotting.sensitivity", "plot_tornado")
+    again = pickle.loads(pickle.dumps(ref))
+    assert again == ref
+    tor = tornado(_grouped_case())
+    ax = again(tor, actor="kommune")
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels == [t.get_text() for t in plot_tornado(tor, actor="kommune").get_yticklabels()]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the helper forks (Linux)")
+def test_a_started_writer_stopped_before_any_figure_ends_its_helper_and_writes_nothing(
+    tmp_path,
+):
+    figs = FigureWriter(tmp_path, helper=True)
+    figs.start(warm=("json",))
+    pid = figs.run(os.getpid)()  # the helper's (this process's when nothing forked)
+    figs.stop()
+    assert list(tmp_path.iterdir()) == []
+    if pid != os.getpid():
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)  # ended and reaped
+
+
+def test_the_sensitivity_files_module_imports_no_matplotlib_until_a_figure_is_drawn():
+    import subprocess
+
+    code = "import sys, som_mc.present.sensitivity_files; print('matplotlib' in sys.modules)"
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["False"]

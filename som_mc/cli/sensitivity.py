@@ -181,7 +181,7 @@ def command(args: argparse.Namespace) -> int:
 
 def _command(args: argparse.Namespace) -> int:
     from som_mc.case import load_case_file as load_case
-    from som_mc.present.background import Background, keep_freed_memory
+    from som_mc.present.background import Background, keep_freed_memory, spare_cpu
     from som_mc.sampling import normalize_seed
 
     keep_freed_memory()  # arrays of tens of MB made and freed again and again
@@ -209,6 +209,16 @@ def _command(args: argparse.Namespace) -> int:
                 "rank_analysis": (_rank_analysis, (case, args.draws, seed, actors)),
             }
         )
+    figures = None
+    if args.method == "tornado" and spare_cpu():
+        # the process that draws the figures starts now and imports what they need
+        # (matplotlib, xarray) on the second CPU while this one imports the analyses and
+        # runs them (≈ 0,1 s); this one imports matplotlib only when it draws its share.
+        # (The Sobol analysis keeps its helper for later: the process above has that CPU.)
+        from som_mc.present.figure_files import FigureWriter
+
+        figures = FigureWriter(out)
+        figures.start(warm=("xarray", "som_mc.present.plotting.sensitivity"))
     try:
         from som_mc.present.background import settle_imports
         from som_mc.present.sensitivity_files import run_sensitivity
@@ -228,8 +238,11 @@ def _command(args: argparse.Namespace) -> int:
             level=args.level,
             overwrite=args.force,
             background=background if background is not None and background.forked else None,
+            figures=figures,
         )
     finally:
+        if figures is not None:
+            figures.stop()  # closed by run_sensitivity when it ended well
         if background is not None:
             background.close()
     print(report)

@@ -14,11 +14,13 @@ added after it).
 
 from __future__ import annotations
 
+import importlib
 import threading
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from types import TracebackType
@@ -26,10 +28,8 @@ from typing import Any
 
 from som_mc._io import atomic_write
 from som_mc.present.background import spare_cpu
-from som_mc.present.plotting._fonts import fonts_in_memory
-from som_mc.present.plotting._style import PNG_OPTIONS, fix_layout
 
-__all__ = ["DPI", "FigureWriter", "save_figure"]
+__all__ = ["DPI", "FigureWriter", "PlotRef", "save_figure"]
 
 #: Resolution of the PNG files.
 DPI = 150
@@ -44,6 +44,9 @@ def save_figure(ax: Any, out: Path, name: str) -> None:
     The figure is laid out once for both files (:func:`fix_layout`), with the font files
     read from memory (:func:`~som_mc.present.plotting._fonts.fonts_in_memory`).
     """
+    from som_mc.present.plotting._fonts import fonts_in_memory
+    from som_mc.present.plotting._style import fix_layout
+
     fig = ax.figure
     with fonts_in_memory():
         fix_layout(fig, DPI)
@@ -52,11 +55,33 @@ def save_figure(ax: Any, out: Path, name: str) -> None:
 
 
 def _savefig(fig: Any, fmt: str, path: Path) -> None:
+    from som_mc.present.plotting._style import PNG_OPTIONS
+
     fig.savefig(path, dpi=DPI, format=fmt, **(PNG_OPTIONS if fmt == "png" else {}))
 
 
+@dataclass(frozen=True)
+class PlotRef:
+    """A plot function named by module and name, imported where (and when) it is called.
+
+    A command can hand figures to :class:`FigureWriter` without importing matplotlib
+    itself until it draws one: the helper process, started early, imports it meanwhile.
+    """
+
+    module: str
+    name: str
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Call the function (importing its module)."""
+        return getattr(importlib.import_module(self.module), self.name)(*args, **kwargs)
+
+
 def _draw(plot: Plot, data: Any, kwargs: dict[str, Any], out: Path, name: str) -> None:
-    with fonts_in_memory():
+    from som_mc.present.plotting._fonts import fonts_in_memory
+    from som_mc.results.schema import xarray_without_dask
+
+    # selecting from the data must not import dask to learn there are no dask arrays
+    with xarray_without_dask(), fonts_in_memory():
         save_figure(plot(data, **kwargs), out, name)
 
 
@@ -65,6 +90,42 @@ def _one_blas_thread() -> None:
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(limits=1)
+
+
+def _rehearse() -> None:
+    """Draw a small figure to memory, as PNG and SVG, and throw it away.
+
+    What the first figure of a process loads lazily (matplotlib's backends, Pillow's PNG
+    encoder, the fonts) is loaded then, before the figures wait for it.
+    """
+    import io
+
+    from matplotlib.figure import Figure
+
+    from som_mc.present.plotting._fonts import fonts_in_memory
+    from som_mc.present.plotting._style import PNG_OPTIONS, fix_layout
+
+    fig: Any = Figure(figsize=(2, 1.5))
+    ax = fig.add_subplot()
+    ax.barh([0, 1], [1.0, -1.0])
+    ax.set_title("Æøå 1.234,5")
+    ax.set_xlabel("kr.")
+    with fonts_in_memory():
+        fix_layout(fig, DPI)
+        for ext in ("png", "svg"):
+            fig.savefig(io.BytesIO(), dpi=DPI, format=ext, **(PNG_OPTIONS if ext == "png" else {}))
+
+
+def _warm(modules: tuple[str, ...]) -> None:
+    """In the helper: import `modules` (what its figures will need), then settle them."""
+    import gc
+
+    for module in modules:
+        importlib.import_module(module)
+    _rehearse()
+    # what the helper imported lives to its end: frozen, no collections walk it
+    gc.freeze()
+    gc.enable()
 
 
 class FigureWriter:
@@ -99,6 +160,19 @@ class FigureWriter:
             feed = self._helper and not self._busy
         if feed and self._ensure_pool():
             self._feed()
+
+    def start(self, warm: tuple[str, ...] = ()) -> None:
+        """Start the helper now and have it import `warm` (modules) before any figure.
+
+        A command that starts it before its own heavy imports gets them done on the second
+        CPU meanwhile; nothing happens without a helper.
+        """
+        if self._ensure_pool():
+            assert self._pool is not None
+            try:
+                self._pool.submit(_warm, warm)
+            except (OSError, RuntimeError, BrokenProcessPool):
+                self._helper = False
 
     def _ensure_pool(self) -> bool:
         if self._pool is None and self._helper and threading.active_count() > 1:
@@ -188,6 +262,10 @@ class FigureWriter:
                     _draw(*job)
         finally:
             self._shutdown()
+
+    def stop(self) -> None:
+        """Stop the helper without drawing what is left (after an error elsewhere)."""
+        self._shutdown()
 
     def _shutdown(self) -> None:
         with self._lock:

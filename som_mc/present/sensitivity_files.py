@@ -26,15 +26,8 @@ from som_mc.case import Case, case_hash
 from som_mc.errors import SomMcError
 from som_mc.model import TOTAL, compile_case
 from som_mc.present.background import Background
-from som_mc.present.figure_files import FigureWriter
+from som_mc.present.figure_files import FigureWriter, PlotRef
 from som_mc.present.format import format_number, format_pct
-from som_mc.present.plotting.sensitivity import (
-    plot_scenarios,
-    plot_sobol,
-    plot_sobol_by_year,
-    plot_spider,
-    plot_tornado,
-)
 from som_mc.present.tables import render_table, safe_csv_text
 from som_mc.results.schema import xarray_without_dask
 from som_mc.sampling import normalize_seed
@@ -51,6 +44,14 @@ from som_mc.sensitivity import (
     switching_values,
     tornado,
 )
+
+#: The module of the plot functions (imported where a figure is drawn, when it is drawn).
+PLOTS = "som_mc.present.plotting.sensitivity"
+plot_scenarios = PlotRef(PLOTS, "plot_scenarios")
+plot_sobol = PlotRef(PLOTS, "plot_sobol")
+plot_sobol_by_year = PlotRef(PLOTS, "plot_sobol_by_year")
+plot_spider = PlotRef(PLOTS, "plot_spider")
+plot_tornado = PlotRef(PLOTS, "plot_tornado")
 
 __all__ = [
     "METHODS",
@@ -246,6 +247,7 @@ def run_sensitivity(
     level: float | None = None,
     overwrite: bool = False,
     background: Background | None = None,
+    figures: FigureWriter | None = None,
 ) -> str:
     """Run the analyses, write their files to `out`, and return a readable report.
 
@@ -320,7 +322,7 @@ def run_sensitivity(
     with (
         xarray_without_dask(),  # no dask array is made: skip importing dask
         threadpool_limits(limits=1, user_api="blas"),
-        FigureWriter(out) as figs,
+        FigureWriter(out) if figures is None else figures as figs,
     ):
         if "tornado" in parts:
             lines += _tornado_part(
