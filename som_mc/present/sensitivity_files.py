@@ -9,6 +9,7 @@ analysis (the chosen aktører only) and one figure per analysis and aktør
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -316,6 +317,11 @@ def run_sensitivity(
     out.mkdir(parents=True, exist_ok=True)
     lines = [f"Følsomhedsanalyse: {case.name}", ""]
     years = f"{case.start_year}–{case.start_year + case.horizon_years - 1}"
+    if figures is None and parts != ["breakeven"]:
+        # the helper forked at the first figure then has matplotlib (and the plot
+        # functions) without importing them itself; a writer started earlier (`figures`)
+        # has its helper import them while this process works
+        importlib.import_module(PLOTS)
     # figures are drawn while the analyses go on (on a second CPU when there is one)
     # BLAS on one thread: its products here are small, and its spinning threads would fight
     # the figure helper for the CPUs (a 10.000 × 69 regression then takes seconds)
