@@ -12,7 +12,7 @@ small ``python -c`` script), with this checkout first on ``PYTHONPATH``, so impo
 numba's on-disk cache and memory are what a user gets. Timings are wall-clock seconds from
 :func:`time.perf_counter` (in-process figures) or around :func:`subprocess.run` (whole
 commands); peak memory is ``/usr/bin/time -f %M``. Each timing is the best of ``--repeats``
-(default 5; the CLI marginals' runs ``--cli-repeats``, default 11; the sensitivity commands
+(default 5; the CLI marginals' runs ``--cli-repeats``, default 13; the sensitivity commands
 ``--sensitivity-repeats``, default 3) after a warm-up, except the CLI marginals, which are
 medians of ``--cli-repeats`` paired differences (a base run and a big run in turn); som_mc
 and the NumPy script are measured in turns (A B A B …), and every ratio compares figures
@@ -259,14 +259,14 @@ def main(argv: list[str] | None = None) -> int:
         "--cli-repeats",
         type=int,
         default=None,
-        help="timed repeats of the CLI marginal runs (default 11)",
+        help="timed repeats of the CLI marginal runs (default 13)",
     )
     args = parser.parse_args(argv)
     repeats = args.repeats or (1 if args.quick else 5)
     # A marginal is the difference of two whole commands whose start-up (≈ 0,4 s) jitters
     # by more than the 80,000 draws of the small marginal cost (≈ 0,05 s on 2 cores): its
     # minima need more runs than a timing of seconds does.
-    cli_repeats = args.cli_repeats or (1 if args.quick else max(repeats, 11))
+    cli_repeats = args.cli_repeats or (1 if args.quick else max(repeats, 13))
     # A sensitivity command takes seconds, and one run of the same command on the same tree
     # read 2,6–3,8 s on this machine (the slowest with three times the system time of the
     # others: fresh memory): its best of a few runs, like every other row's
@@ -340,11 +340,18 @@ def main(argv: list[str] | None = None) -> int:
         def timed(command: list[str]) -> Callable[[], float]:
             return lambda: run_child(command)[0]
 
-        # medians of paired differences (see paired_marginals), som_mc and NumPy in turns
+        # medians of paired differences (see paired_marginals), som_mc and NumPy in turns;
+        # the small marginals in rounds of their own, then the large ones: a run of a
+        # million draws (the NumPy script's takes ≈ 8 s and frees GBs) between the short
+        # runs of a small pair moved that pair's differences by ±0,2 s here
         marginals = paired_marginals(
             [
                 (timed(som_run(base_draws)), timed(som_run(small))),
                 (timed(base_run(base_draws)), timed(base_run(small))),
+            ],
+            cli_repeats,
+        ) + paired_marginals(
+            [
                 (timed(som_run(base_draws)), timed(som_run(large))),
                 (timed(base_run(base_draws)), timed(base_run(large))),
             ],

@@ -9,7 +9,9 @@ figure is drawn in exactly one of them (a process running other threads, e.g. a 
 kernel, is not forked: it draws them all itself). The files are the same whichever process
 draws them. A helper that fails to start or dies leaves its figures to this process.
 :meth:`FigureWriter.run` gives the helper other work too (it runs before the figures
-added after it).
+added after it). :meth:`FigureWriter.start` forks the helper early and has it import what
+the figures need meanwhile; with plot functions named by :class:`PlotRef` this process
+imports matplotlib only when it draws its own share.
 """
 
 from __future__ import annotations
@@ -120,12 +122,14 @@ def _warm(modules: tuple[str, ...]) -> None:
     """In the helper: import `modules` (what its figures will need), then settle them."""
     import gc
 
-    for module in modules:
-        importlib.import_module(module)
-    _rehearse()
-    # what the helper imported lives to its end: frozen, no collections walk it
-    gc.freeze()
-    gc.enable()
+    try:
+        for module in modules:
+            importlib.import_module(module)
+        _rehearse()
+    finally:  # (a failure here is the figures' to report: they need the same)
+        # what the helper imported lives to its end: frozen, no collections walk it
+        gc.freeze()
+        gc.enable()
 
 
 class FigureWriter:
