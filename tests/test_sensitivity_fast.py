@@ -519,3 +519,25 @@ def test_the_sensitivity_files_module_imports_no_matplotlib_until_a_figure_is_dr
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["False"]
+
+
+def _raise_on_sigterm(signum, frame):  # pragma: no cover - never called
+    raise KeyboardInterrupt
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the helper forks (Linux)")
+def test_the_figure_helper_ends_on_sigterm_whatever_handler_the_command_had(tmp_path):
+    import signal
+
+    previous = signal.signal(signal.SIGTERM, _raise_on_sigterm)  # as the CLI's does
+    try:
+        figs = FigureWriter(tmp_path, helper=True)
+        handler = figs.run(signal.getsignal, signal.SIGTERM)()
+        pid = figs.run(os.getpid)()
+        figs.stop()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    if pid != os.getpid():  # a helper ran them (no other threads here)
+        assert handler == signal.SIG_DFL
+    else:  # pragma: no cover - computed here: this process's handler
+        assert handler is _raise_on_sigterm

@@ -87,10 +87,18 @@ def _draw(plot: Plot, data: Any, kwargs: dict[str, Any], out: Path, name: str) -
         save_figure(plot(data, **kwargs), out, name)
 
 
-def _one_blas_thread() -> None:
-    """In the helper: BLAS on one thread (it must not spin against the main process)."""
+def _helper_setup() -> None:
+    """In the helper: SIGTERM ends it, and BLAS runs on one thread.
+
+    The helper is forked from the command, whose SIGTERM handler raises an interrupt; in
+    the helper that would be taken for a failed figure and the process would go on, so
+    SIGTERM gets its default action here. BLAS must not spin against the main process.
+    """
+    import signal
+
     from threadpoolctl import threadpool_limits
 
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     threadpool_limits(limits=1)
 
 
@@ -188,7 +196,7 @@ class FigureWriter:
                 self._pool = ProcessPoolExecutor(
                     max_workers=1,
                     mp_context=multiprocessing.get_context("fork"),
-                    initializer=_one_blas_thread,
+                    initializer=_helper_setup,
                 )
             except (OSError, RuntimeError, ValueError):  # no helper: draw here
                 self._helper = False
