@@ -541,3 +541,25 @@ def test_the_figure_helper_ends_on_sigterm_whatever_handler_the_command_had(tmp_
         assert handler == signal.SIG_DFL
     else:  # pragma: no cover - computed here: this process's handler
         assert handler is _raise_on_sigterm
+
+
+def _slow_in_helper(data, *, actor):
+    import time
+
+    if os.getpid() != _PARENT:
+        time.sleep(30)  # the helper is busy for a long while
+    return plot_tornado(data, actor=actor)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the helper forks (Linux)")
+def test_stop_ends_a_busy_helper_at_once_and_writes_nothing(tmp_path):
+    import time
+
+    figs = FigureWriter(tmp_path, helper=True)
+    figs.add(_slow_in_helper, tornado(_grouped_case()), "slow", actor="kommune")
+    time.sleep(0.5)  # the helper has taken the figure
+    stopping = threading.Thread(target=figs.stop, daemon=True)
+    stopping.start()
+    stopping.join(10)
+    assert not stopping.is_alive(), "stop() waited for the helper's figure"
+    assert list(tmp_path.iterdir()) == []

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from som_mc.cli.options import add_catalog, add_draws, add_force, add_seed, positive_int
 from som_mc.cli.update import add_prior, evidence_case
+
+if TYPE_CHECKING:
+    from som_mc.present.figure_files import FigureWriter
 
 __all__ = ["register"]
 
@@ -180,17 +183,38 @@ def command(args: argparse.Namespace) -> int:
 
 
 def _command(args: argparse.Namespace) -> int:
-    from som_mc.case import load_case_file as load_case
-    from som_mc.present.background import Background, keep_freed_memory, spare_cpu
-    from som_mc.sampling import normalize_seed
+    from som_mc.present.background import keep_freed_memory, spare_cpu
 
     keep_freed_memory()  # arrays of tens of MB made and freed again and again
+
+    out = Path(args.out) if args.out else Path(f"sensitivity_{Path(args.case).stem}")
+    figures = None
+    if args.method == "tornado" and spare_cpu():
+        # the process that draws the figures starts now and imports what they need
+        # (matplotlib, xarray) on the second CPU while this one loads the case, imports
+        # the analyses and runs them (≈ 0,1 s); this one imports matplotlib only when it
+        # draws its share. (The Sobol analysis keeps its helper for later: the process it
+        # forks for the Sobol values has that CPU.)
+        from som_mc.present.figure_files import FigureWriter
+
+        figures = FigureWriter(out)
+        figures.start(warm=("xarray", "som_mc.present.plotting.sensitivity"))
+    try:
+        return _analyses(args, out, figures)
+    finally:
+        if figures is not None:
+            figures.stop()  # closed by run_sensitivity when it ended well
+
+
+def _analyses(args: argparse.Namespace, out: Path, figures: FigureWriter | None) -> int:
+    from som_mc.case import load_case_file as load_case
+    from som_mc.present.background import Background
+    from som_mc.sampling import normalize_seed
 
     case = evidence_case(
         load_case(args.case, catalog=args.catalog, strict=args.strict), args, args.case
     )
     _check_size(case, args)
-    out = Path(args.out) if args.out else Path(f"sensitivity_{Path(args.case).stem}")
     seed = normalize_seed(args.seed)
     background = None
     if args.method in ("sobol", "all"):
@@ -209,16 +233,6 @@ def _command(args: argparse.Namespace) -> int:
                 "rank_analysis": (_rank_analysis, (case, args.draws, seed, actors)),
             }
         )
-    figures = None
-    if args.method == "tornado" and spare_cpu():
-        # the process that draws the figures starts now and imports what they need
-        # (matplotlib, xarray) on the second CPU while this one imports the analyses and
-        # runs them (≈ 0,1 s); this one imports matplotlib only when it draws its share.
-        # (The Sobol analysis keeps its helper for later: the process above has that CPU.)
-        from som_mc.present.figure_files import FigureWriter
-
-        figures = FigureWriter(out)
-        figures.start(warm=("xarray", "som_mc.present.plotting.sensitivity"))
     try:
         from som_mc.present.background import settle_imports
         from som_mc.present.sensitivity_files import run_sensitivity
@@ -241,8 +255,6 @@ def _command(args: argparse.Namespace) -> int:
             figures=figures,
         )
     finally:
-        if figures is not None:
-            figures.stop()  # closed by run_sensitivity when it ended well
         if background is not None:
             background.close()
     print(report)

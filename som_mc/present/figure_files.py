@@ -276,7 +276,15 @@ class FigureWriter:
             self._shutdown()
 
     def stop(self) -> None:
-        """Stop the helper without drawing what is left (after an error elsewhere)."""
+        """Stop the helper at once, drawing nothing more (after an error elsewhere).
+
+        A helper still importing or drawing is ended (SIGTERM) rather than waited for, so
+        an error (e.g. in the case file) is reported without waiting for its imports.
+        """
+        pool = self._pool
+        if pool is not None:
+            for proc in list((getattr(pool, "_processes", None) or {}).values()):
+                proc.terminate()
         self._shutdown()
 
     def _shutdown(self) -> None:
