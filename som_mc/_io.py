@@ -27,6 +27,7 @@ __all__ = [
     "atomic_write_text",
     "check_writable",
     "ensure_numba_cache",
+    "forget_active_parts",
     "output_lock",
     "read_capped",
     "remove_active_parts",
@@ -49,6 +50,11 @@ def remove_active_parts() -> None:
         with contextlib.suppress(OSError):
             path.unlink()
         _ACTIVE.discard(path)
+
+
+def forget_active_parts() -> None:
+    """In a forked process: forget the parent's writes in progress (they are not ours)."""
+    _ACTIVE.clear()
 
 
 def _max_input_bytes() -> int:

@@ -538,28 +538,73 @@ def test_the_figure_helper_ends_on_sigterm_whatever_handler_the_command_had(tmp_
     finally:
         signal.signal(signal.SIGTERM, previous)
     if pid != os.getpid():  # a helper ran them (no other threads here)
-        assert handler == signal.SIG_DFL
+        from som_mc.present.figure_files import _end_helper
+
+        assert handler == _end_helper
     else:  # pragma: no cover - computed here: this process's handler
         assert handler is _raise_on_sigterm
 
 
-def _slow_in_helper(data, *, actor):
-    import time
+_STOP_MID_FILE = """
+import os, sys, threading, time
+from pathlib import Path
 
-    if os.getpid() != _PARENT:
-        time.sleep(30)  # the helper is busy for a long while
-    return plot_tornado(data, actor=actor)
+import matplotlib.artist
+
+from som_mc import load_case
+from som_mc.present.figure_files import FigureWriter
+from som_mc.present.plotting.sensitivity import plot_tornado
+from som_mc.sensitivity import tornado
+
+PARENT = os.getpid()
+out, started = Path(sys.argv[1]), Path(sys.argv[2])
+
+
+class SlowWhileWriting(matplotlib.artist.Artist):
+    def draw(self, renderer):
+        if list(out.glob(".*.part*")):  # inside the atomic write: a part file exists
+            started.touch()
+            time.sleep(30)
+
+
+def slow_in_helper(data, *, actor):
+    ax = plot_tornado(data, actor=actor)
+    if os.getpid() != PARENT:
+        ax.add_artist(SlowWhileWriting())
+    return ax
+
+
+figs = FigureWriter(out, helper=True)
+figs.add(slow_in_helper, tornado(load_case(sys.argv[3])), "slow", actor="kommune")
+assert figs._pool is not None, "no helper"
+for _ in range(300):  # until the helper is inside the file's write
+    if started.exists():
+        break
+    time.sleep(0.1)
+assert started.exists(), "the helper never wrote"
+stopping = threading.Thread(target=figs.stop, daemon=True)
+stopping.start()
+stopping.join(10)
+assert not stopping.is_alive(), "stop() waited for the helper's figure"
+print(sorted(p.name for p in out.iterdir()))
+"""
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the helper forks (Linux)")
-def test_stop_ends_a_busy_helper_at_once_and_writes_nothing(tmp_path):
-    import time
+def test_stop_ends_a_helper_mid_file_at_once_and_leaves_no_part_or_lock(tmp_path):
+    import subprocess
 
-    figs = FigureWriter(tmp_path, helper=True)
-    figs.add(_slow_in_helper, tornado(_grouped_case()), "slow", actor="kommune")
-    time.sleep(0.5)  # the helper has taken the figure
-    stopping = threading.Thread(target=figs.stop, daemon=True)
-    stopping.start()
-    stopping.join(10)
-    assert not stopping.is_alive(), "stop() waited for the helper's figure"
-    assert list(tmp_path.iterdir()) == []
+    out = tmp_path / "out"
+    out.mkdir()
+    script = tmp_path / "stop_mid_file.py"
+    script.write_text(_STOP_MID_FILE)
+    proc = subprocess.run(
+        [sys.executable, str(script), str(out), str(tmp_path / "started"), str(CASE)],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["[]"]  # no figure, no part file, no lock

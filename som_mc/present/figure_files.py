@@ -17,6 +17,7 @@ imports matplotlib only when it draws its own share.
 from __future__ import annotations
 
 import importlib
+import os
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -25,10 +26,10 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from types import TracebackType
+from types import FrameType, TracebackType
 from typing import Any
 
-from som_mc._io import atomic_write
+from som_mc._io import atomic_write, forget_active_parts, remove_active_parts
 from som_mc.present.background import spare_cpu
 
 __all__ = ["DPI", "FigureWriter", "PlotRef", "save_figure"]
@@ -87,18 +88,27 @@ def _draw(plot: Plot, data: Any, kwargs: dict[str, Any], out: Path, name: str) -
         save_figure(plot(data, **kwargs), out, name)
 
 
+def _end_helper(signum: int, frame: FrameType | None) -> None:
+    """End the helper at once on SIGTERM, removing its files in progress first."""
+    remove_active_parts()
+    os._exit(128 + signum)
+
+
 def _helper_setup() -> None:
-    """In the helper: SIGTERM ends it, and BLAS runs on one thread.
+    """In the helper: SIGTERM ends it (removing its files in progress); BLAS on one thread.
 
     The helper is forked from the command, whose SIGTERM handler raises an interrupt; in
-    the helper that would be taken for a failed figure and the process would go on, so
-    SIGTERM gets its default action here. BLAS must not spin against the main process.
+    the helper that would be taken for a failed figure and the process would go on. Here
+    SIGTERM removes the temporary files and locks of the helper's own writes (none of the
+    parent's, forgotten at the fork) and ends the process. BLAS must not spin against the
+    main process.
     """
     import signal
 
     from threadpoolctl import threadpool_limits
 
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    forget_active_parts()
+    signal.signal(signal.SIGTERM, _end_helper)
     threadpool_limits(limits=1)
 
 
@@ -177,7 +187,10 @@ class FigureWriter:
         """Start the helper now and have it import `warm` (modules) before any figure.
 
         A command that starts it before its own heavy imports gets them done on the second
-        CPU meanwhile; nothing happens without a helper.
+        CPU meanwhile; nothing happens without a helper. The helper then gets each plot
+        function by name: a :class:`PlotRef` or a function of an importable module (not
+        one defined in ``__main__`` after this call; the helper would fail on it, and this
+        process draw its figures).
         """
         if self._ensure_pool():
             assert self._pool is not None
@@ -203,8 +216,16 @@ class FigureWriter:
         return self._pool is not None
 
     def _feed(self, done: Future[None] | None = None) -> None:
-        """Give the helper the next figure (also the callback of its finished one)."""
+        """Give the helper the next figure (also the callback of its finished one).
+
+        A figure that failed because the helper died gives nothing more to it: the pool is
+        broken, and the callback may run in the pool's thread while it holds the pool's
+        lock (Python ≥ 3.12), where submitting would wait for ever.
+        """
+        broken = done is not None and isinstance(done.exception(), BrokenProcessPool)
         with self._lock:
+            if broken:
+                self._helper = False
             if not (self._pending and self._helper and self._pool is not None):
                 self._busy = False
                 self._lock.notify_all()
@@ -281,8 +302,11 @@ class FigureWriter:
         A helper still importing or drawing is ended (SIGTERM) rather than waited for, so
         an error (e.g. in the case file) is reported without waiting for its imports.
         """
-        pool = self._pool
+        with self._lock:
+            self._helper = False  # no more feeding
+            pool = self._pool
         if pool is not None:
+            # (the executor has no public way to end its workers before Python 3.14)
             for proc in list((getattr(pool, "_processes", None) or {}).values()):
                 proc.terminate()
         self._shutdown()
@@ -306,5 +330,5 @@ class FigureWriter:
     ) -> None:
         if exc_type is None:
             self.close()
-        else:  # an error elsewhere: stop drawing
-            self._shutdown()
+        else:  # an error elsewhere: stop drawing, at once
+            self.stop()
