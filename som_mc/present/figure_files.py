@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from types import FrameType, TracebackType
-from typing import Any
+from typing import Any, BinaryIO
 
 from som_mc._io import atomic_write, forget_active_parts, remove_active_parts
 from som_mc.present.background import spare_cpu
@@ -57,7 +57,7 @@ def save_figure(ax: Any, out: Path, name: str) -> None:
             atomic_write(out / f"{name}.{ext}", partial(_savefig, fig, ext), overwrite=True)
 
 
-def _savefig(fig: Any, fmt: str, path: Path) -> None:
+def _savefig(fig: Any, fmt: str, path: Path | BinaryIO) -> None:
     from som_mc.present.plotting._style import PNG_OPTIONS
 
     fig.savefig(path, dpi=DPI, format=fmt, **(PNG_OPTIONS if fmt == "png" else {}))
@@ -123,9 +123,9 @@ def _rehearse() -> None:
     from matplotlib.figure import Figure
 
     from som_mc.present.plotting._fonts import fonts_in_memory
-    from som_mc.present.plotting._style import PNG_OPTIONS, fix_layout
+    from som_mc.present.plotting._style import fix_layout
 
-    fig: Any = Figure(figsize=(2, 1.5))
+    fig = Figure(figsize=(2, 1.5))
     ax = fig.add_subplot()
     ax.barh([0, 1], [1.0, -1.0])
     ax.set_title("Æøå 1.234,5")
@@ -133,7 +133,7 @@ def _rehearse() -> None:
     with fonts_in_memory():
         fix_layout(fig, DPI)
         for ext in ("png", "svg"):
-            fig.savefig(io.BytesIO(), dpi=DPI, format=ext, **(PNG_OPTIONS if ext == "png" else {}))
+            _savefig(fig, ext, io.BytesIO())
 
 
 def _warm(modules: tuple[str, ...]) -> None:

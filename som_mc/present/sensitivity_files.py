@@ -283,6 +283,10 @@ def run_sensitivity(
         ``"rank_analysis"``, ``rank_analysis(case, draws=draws, seed=seed, actors=…)`` of
         the chosen actors; what it lacks is computed here (in the figure helper process
         when there is one).
+    figures : FigureWriter, optional
+        A writer for `out` started earlier (:meth:`FigureWriter.start`, its helper
+        importing matplotlib meanwhile); it is closed here. Default: one made here, after
+        importing the plot module so that its helper has it.
 
     Raises
     ------
