@@ -10,6 +10,7 @@ __all__ = [
     "DEFAULT_DESIGN",
     "DESIGNS",
     "EXECUTORS",
+    "TOTAL",
     "AppliesTo",
     "CostKind",
     "Design",
@@ -33,6 +34,11 @@ AppliesTo = Literal["successes", "participants"]
 PointEstimate = Literal["mean", "median", "mode"]
 
 DEFAULT_ACTORS: tuple[str, ...] = ("kommune", "region", "stat")
+
+#: Label of the all-aktør total in every result with an ``actor`` dimension (defined here,
+#: where the figures can read it without importing the case model; exposed by
+#: :mod:`som_mc.model.axes`).
+TOTAL = "total"
 
 #: Sampling design of the uncertain inputs: plain Monte Carlo, Latin hypercube per block of
 #: draws, or scrambled Sobol.

@@ -93,6 +93,30 @@ def test_library_simulate_and_summarize_do_not_import_dask():
     assert got["mean"] == float(here.cumulative_mean.isel(year=-1).sel(actor="total"))
 
 
+def test_sensitivity_plots_import_neither_the_case_model_nor_the_statistics():
+    # what the tornado's figure process imports while the command loads the case: the
+    # plot module and matplotlib, not pydantic's case schema or the kernels' modules
+    code = (
+        "import json, sys\n"
+        "import som_mc.present.plotting.sensitivity\n"
+        "print(json.dumps(sorted(m for m in ('som_mc.case', 'som_mc.model', 'pydantic',"
+        " 'som_mc.stats', 'som_mc.engine', 'numba', 'scipy') if m in sys.modules)))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout.strip().splitlines()[-1]) == []
+    # the package's names are still there, imported on first use
+    import som_mc.present.plotting as plotting
+    from som_mc.present.plotting.compare import comparison_figure
+
+    assert plotting.comparison_figure is comparison_figure
+    with pytest.raises(AttributeError, match="no attribute 'plot_nothing'"):
+        _ = plotting.plot_nothing
+
+
 def test_xarray_without_dask_builds_datasets_and_restores_xarray():
     from xarray.namedarray import pycompat, utils
 

@@ -191,14 +191,17 @@ def _command(args: argparse.Namespace) -> int:
     figures = None
     if args.method == "tornado" and spare_cpu():
         # the process that draws the figures starts now and imports what they need
-        # (matplotlib, xarray) on the second CPU while this one loads the case, imports
-        # the analyses and runs them (≈ 0,1 s); this one imports matplotlib only when it
-        # draws its share. (The Sobol analysis keeps its helper for later: the process it
-        # forks for the Sobol values has that CPU.)
+        # (matplotlib) on the second CPU while this one loads the case, imports the
+        # analyses and runs them (≈ 0,1 s); this one imports matplotlib only when it draws
+        # its share. Both need xarray (the figures' data): imported here first, once.
+        # (The Sobol analysis keeps its helper for later: the process it forks for the
+        # Sobol values has that CPU.)
+        import xarray  # noqa: F401
+
         from som_mc.present.figure_files import FigureWriter
 
         figures = FigureWriter(out)
-        figures.start(warm=("xarray", "som_mc.present.plotting.sensitivity"))
+        figures.start(warm=("som_mc.present.plotting.sensitivity",))
     try:
         return _analyses(args, out, figures)
     finally:

@@ -1,16 +1,21 @@
 """The axes every result shares: calendar years, aktører and the total over aktører.
 
 One place defines them: how long the year axis is (:func:`n_model_years`), the label of the
-all-aktør total (:data:`TOTAL`), and the break-even convention (:func:`break_even_index`,
-:data:`NOT_WITHIN_HORIZON`). The compiled model (:class:`som_mc.model.CaseModel`) exposes them
-for a case.
+all-aktør total (:data:`TOTAL`, kept in :mod:`som_mc.types` for modules that need no case),
+and the break-even convention (:func:`break_even_index`, :data:`NOT_WITHIN_HORIZON`). The
+compiled model (:class:`som_mc.model.CaseModel`) exposes them for a case.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from som_mc.case import Case
+from som_mc.types import TOTAL
+
+if TYPE_CHECKING:
+    from som_mc.case import Case
 
 __all__ = [
     "NOT_WITHIN_HORIZON",
@@ -19,9 +24,6 @@ __all__ = [
     "n_model_years",
     "year_axis",
 ]
-
-#: Label of the all-aktør total in every result with an ``actor`` dimension.
-TOTAL = "total"
 
 #: Value of ``break_even_year`` when the cumulative result never reaches 0 within the horizon.
 NOT_WITHIN_HORIZON = -1
@@ -70,4 +72,3 @@ def break_even_index(cumulative: np.ndarray) -> np.ndarray:
 def year_axis(case: Case) -> np.ndarray:
     """Calendar years of a case's year axis (``start_year`` onwards, :func:`n_model_years`)."""
     return case.start_year + np.arange(n_model_years(case), dtype=np.int64)
-

@@ -10,8 +10,8 @@ from matplotlib.axis import Axis
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from som_mc.model import TOTAL
 from som_mc.present.format import format_number
+from som_mc.types import TOTAL
 
 __all__ = [
     "OKABE_ITO",

@@ -11,9 +11,9 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from som_mc.model import TOTAL
 from som_mc.present.plotting._style import OKABE_ITO, actor_title, kr_formatter, new_axes
 from som_mc.stats.summary import quantile_index
+from som_mc.types import TOTAL
 
 __all__ = ["comparison_figure", "plot_compare_bands", "plot_paired_difference"]
 

@@ -16,9 +16,9 @@ import xarray as xr
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from som_mc.model import TOTAL
 from som_mc.present.format import format_pct
 from som_mc.present.plotting._style import OKABE_ITO, money_axis, new_axes
+from som_mc.types import TOTAL
 
 __all__ = [
     "Lang",

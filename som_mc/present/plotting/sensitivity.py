@@ -12,9 +12,9 @@ from matplotlib.axis import Axis
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from som_mc.model import TOTAL
 from som_mc.present.format import format_number
 from som_mc.present.plotting._style import OKABE_ITO, actor_title, money_axis, new_axes
+from som_mc.types import TOTAL
 
 __all__ = ["plot_scenarios", "plot_sobol", "plot_sobol_by_year", "plot_spider", "plot_tornado"]
 
