@@ -93,6 +93,29 @@ def test_library_simulate_and_summarize_do_not_import_dask():
     assert got["mean"] == float(here.cumulative_mean.isel(year=-1).sel(actor="total"))
 
 
+def test_rank_analysis_does_not_import_dask():
+    # the Sobol command's second process: a run of NumPy arrays, ranked and regressed
+    code = (
+        "import json, sys\n"
+        "from som_mc import load_case\n"
+        "from som_mc.sensitivity import rank_analysis\n"
+        f"ranks, down = rank_analysis(load_case({str(CASE)!r}), draws=2000, seed=1)\n"
+        "print(json.dumps({'dask': 'dask' in sys.modules,"
+        " 'srrc': float(ranks.srrc.sel(actor='total').max())}))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr
+    got = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert got["dask"] is False
+    from som_mc.sensitivity import rank_analysis
+
+    ranks, _ = rank_analysis(load_case(CASE), draws=2000, seed=1)
+    assert got["srrc"] == float(ranks.srrc.sel(actor="total").max())
+
+
 def test_sensitivity_plots_import_neither_the_case_model_nor_the_statistics():
     # what the tornado's figure process imports while the command loads the case: the
     # plot module and matplotlib, not pydantic's case schema or the kernels' modules
