@@ -203,7 +203,8 @@ def test_sobol_analysis_with_a_given_base_sample_is_the_same():
 
 
 def _pixels(path: Path) -> Image.Image:
-    return Image.open(path).convert("RGBA")
+    with Image.open(path) as image:
+        return image.convert("RGBA")
 
 
 def _same_pixels(a: Path, b: Path) -> bool:
@@ -219,6 +220,31 @@ def test_one_layout_gives_the_pixels_of_constrained_layout_at_each_save(tmp_path
     assert _same_pixels(tmp_path / "each.png", tmp_path / "once.png")
     svg = (tmp_path / "once.svg").read_text(encoding="utf-8")
     assert svg.count("<use ") > 100  # text drawn as glyph paths, as before
+
+
+@pytest.mark.parametrize("transparent", [False, True])
+def test_png_files_have_matplotlibs_pixels_rgb_when_opaque(tmp_path, transparent):
+    from matplotlib.figure import Figure
+
+    from som_mc.present.plotting._style import save_png
+
+    def figure() -> Figure:
+        fig = Figure(figsize=(3.0, 2.0))
+        if transparent:
+            fig.patch.set_alpha(0.0)
+        ax = fig.add_subplot()
+        ax.barh([0, 1], [1.0, -2.0])
+        ax.set_title("Æøå 1.234,5 kr.")
+        return fig
+
+    figure().savefig(tmp_path / "mpl.png", dpi=150, format="png")
+    save_png(figure(), tmp_path / "ours.png", 150)
+    assert _same_pixels(tmp_path / "mpl.png", tmp_path / "ours.png")
+    with Image.open(tmp_path / "ours.png") as ours, Image.open(tmp_path / "mpl.png") as theirs:
+        assert ours.mode == ("RGBA" if transparent else "RGB")
+        assert theirs.mode == "RGBA"
+        assert ours.info["Software"] == theirs.info["Software"]
+        assert ours.info["dpi"] == pytest.approx(theirs.info["dpi"])
 
 
 def test_a_title_moved_clear_of_top_ticks_stays_where_matplotlib_puts_it(tmp_path):

@@ -58,9 +58,12 @@ def save_figure(ax: Any, out: Path, name: str) -> None:
 
 
 def _savefig(fig: Any, fmt: str, path: Path | BinaryIO) -> None:
-    from som_mc.present.plotting._style import PNG_OPTIONS
+    from som_mc.present.plotting._style import save_png
 
-    fig.savefig(path, dpi=DPI, format=fmt, **(PNG_OPTIONS if fmt == "png" else {}))
+    if fmt == "png":
+        save_png(fig, path, DPI)
+    else:
+        fig.savefig(path, dpi=DPI, format=fmt)
 
 
 @dataclass(frozen=True)
