@@ -14,7 +14,8 @@ numba's on-disk cache and memory are what a user gets. Timings are wall-clock se
 commands); peak memory is ``/usr/bin/time -f %M``. Each timing is the best of ``--repeats``
 (default 5; the CLI marginals' runs ``--cli-repeats``, default 13; the sensitivity commands
 ``--sensitivity-repeats``, default 3) after a warm-up, except the CLI marginals, which are
-medians of ``--cli-repeats`` paired differences (a base run and a big run in turn); som_mc
+medians of ``--cli-repeats`` paired differences (a base run and a big run in turn; twice as
+many for the small marginal, which is smaller than the start-up's jitter); som_mc
 and the NumPy script are measured in turns (A B A B …), and every ratio compares figures
 taken in this same run, because the machine's timings vary a lot with other work (the load
 average is printed at the start and the end). Five rather than three: a timed library run of
@@ -259,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
         "--cli-repeats",
         type=int,
         default=None,
-        help="timed repeats of the CLI marginal runs (default 13)",
+        help="paired rounds of the large CLI marginal (default 13; the small one twice as many)",
     )
     args = parser.parse_args(argv)
     repeats = args.repeats or (1 if args.quick else 5)
@@ -267,6 +268,9 @@ def main(argv: list[str] | None = None) -> int:
     # by more than the 80,000 draws of the small marginal cost (≈ 0,05 s on 2 cores): its
     # minima need more runs than a timing of seconds does.
     cli_repeats = args.cli_repeats or (1 if args.quick else max(repeats, 13))
+    # the small marginal (≈ 0,04–0,1 s) against a start-up jitter of ±0,05–0,1 s: its
+    # median needs more pairs than the large one's (≈ 1 s) to read the per-draw cost
+    small_repeats = 2 * cli_repeats
     # A sensitivity command takes seconds, and one run of the same command on the same tree
     # read 2,6–3,8 s on this machine (the slowest with three times the system time of the
     # others: fresh memory): its best of a few runs, like every other row's
@@ -281,7 +285,8 @@ def main(argv: list[str] | None = None) -> int:
     version = sys.version.split()[0]
     print(f"  case: {CASE.relative_to(ROOT)}; {os.cpu_count()} CPUs; python {version}")
     print(
-        f"  every timing: best of {repeats} (CLI marginals {cli_repeats}, sensitivity"
+        f"  every timing: best of {repeats} (CLI marginals {small_repeats} small,"
+        f" {cli_repeats} large; sensitivity"
         f" {sens_repeats}) after a warm-up, fresh child processes"
     )
     print(f"  load average at start (1, 5, 15 min): {load_average()}", flush=True)
@@ -349,7 +354,7 @@ def main(argv: list[str] | None = None) -> int:
                 (timed(som_run(base_draws)), timed(som_run(small))),
                 (timed(base_run(base_draws)), timed(base_run(small))),
             ],
-            cli_repeats,
+            small_repeats,
         ) + paired_marginals(
             [
                 (timed(som_run(base_draws)), timed(som_run(large))),
