@@ -454,6 +454,7 @@ with xarray_without_dask():  # as the command does
 with figs:
     for actor in ("kommune", "region", "stat", "total"):
         figs.add(plot, tor, f"tornado_{actor}", actor=actor, run="helper", marks=marks)
+print("matplotlib" in sys.modules)  # the helper and its twin drew every figure
 with FigureWriter(alone, helper=False) as one:
     for actor in ("kommune", "region", "stat", "total"):
         one.add(plot, tor, f"tornado_{actor}", actor=actor, run="alone", marks=marks)
@@ -491,17 +492,74 @@ def test_a_writer_started_before_the_imports_draws_the_same_files_without_dask(t
         check=False,
     )
     assert proc.returncode == 0, proc.stderr
-    parent = proc.stdout.split()[-1]
+    imported, parent = proc.stdout.split()[-2:]
     drawn = [p.name.split("-") for p in marks.iterdir()]
-    # 4 figures with the helper, 4 without; the helper drew at least the first one
+    # 4 figures with the helper, 4 without; the helper and its twin drew them (two other
+    # processes), and this one imported no matplotlib for them
     assert sorted(run for run, *_ in drawn) == ["alone"] * 4 + ["helper"] * 4
-    assert any(pid != parent for run, _, pid, _ in drawn if run == "helper")
+    drawers = {pid for run, _, pid, _ in drawn if run == "helper"}
+    assert parent not in drawers and len(drawers) == 2
+    assert imported == "False"
     assert {dask for *_, dask in drawn} == {"False"}  # neither process imported dask
     names = sorted(p.name for p in alone.iterdir())
     assert names == sorted(p.name for p in out.iterdir()) and len(names) == 8
     for name in names:
         if name.endswith(".png"):
             assert (out / name).read_bytes() == (alone / name).read_bytes()
+
+
+_TWIN_DIES = """
+import os, signal, sys, time
+from pathlib import Path
+
+from som_mc.present.figure_files import FigureWriter, PlotRef
+
+out = Path(sys.argv[1])
+figs = FigureWriter(out, helper=True)
+figs.start(warm=("som_mc.present.plotting.sensitivity",))
+twin = figs._warmed.result()
+assert twin is not None, "no twin"
+os.kill(twin, signal.SIGKILL)
+for _ in range(100):
+    if figs.run(os.waitpid, twin, os.WNOHANG)() != (0, 0):
+        break  # the helper reaped it: it is gone
+    time.sleep(0.05)
+
+from som_mc import load_case
+from som_mc.sensitivity import tornado
+
+tor = tornado(load_case(sys.argv[2]))
+with figs:
+    for actor in ("kommune", "region", "stat", "total"):
+        figs.add(PlotRef("som_mc.present.plotting.sensitivity", "plot_tornado"), tor,
+                 f"tornado_{actor}", actor=actor)
+print(sorted(p.name for p in out.iterdir()))
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the helper forks (Linux)")
+def test_a_twin_that_dies_leaves_its_share_to_this_process(tmp_path):
+    import subprocess
+
+    out = tmp_path / "out"
+    out.mkdir()
+    script = tmp_path / "twin_dies.py"
+    script.write_text(_TWIN_DIES)
+    proc = subprocess.run(
+        [sys.executable, str(script), str(out), str(CASE)],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    names = [
+        f"tornado_{a}.{ext}"
+        for a in ("kommune", "region", "stat", "total")
+        for ext in ("png", "svg")
+    ]
+    assert proc.stdout.split("\n")[-2] == str(sorted(names))
 
 
 def test_a_plot_reference_pickles_and_draws_what_its_function_draws():

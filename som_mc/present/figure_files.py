@@ -10,14 +10,16 @@ kernel, is not forked: it draws them all itself). The files are the same whichev
 draws them. A helper that fails to start or dies leaves its figures to this process.
 :meth:`FigureWriter.run` gives the helper other work too (it runs before the figures
 added after it). :meth:`FigureWriter.start` forks the helper early and has it import what
-the figures need meanwhile; with plot functions named by :class:`PlotRef` this process
-imports matplotlib only when it draws its own share.
+the figures need meanwhile; the helper then forks a second drawer (its twin, with all it
+imported) that draws this process's share, so that with plot functions named by
+:class:`PlotRef` this process imports matplotlib only if the twin is gone.
 """
 
 from __future__ import annotations
 
 import importlib
 import os
+import signal
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -25,6 +27,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from functools import partial
+from multiprocessing.connection import Connection
 from pathlib import Path
 from types import FrameType, TracebackType
 from typing import Any, BinaryIO
@@ -97,22 +100,29 @@ def _end_helper(signum: int, frame: FrameType | None) -> None:
     os._exit(128 + signum)
 
 
-def _helper_setup() -> None:
+#: In the helper: its twin's end of the pipe to the parent, until the twin is forked.
+_twin_end: list[Connection] = []
+
+
+def _helper_setup(twin: tuple[Connection, Connection] | None = None) -> None:
     """In the helper: SIGTERM ends it (removing its files in progress); BLAS on one thread.
 
     The helper is forked from the command, whose SIGTERM handler raises an interrupt; in
     the helper that would be taken for a failed figure and the process would go on. Here
     SIGTERM removes the temporary files and locks of the helper's own writes (none of the
     parent's, forgotten at the fork) and ends the process. BLAS must not spin against the
-    main process.
+    main process. `twin`: the two ends of the pipe of the twin :func:`_warm` forks (the
+    parent's end is closed here, so the twin sees the pipe end when the parent closes it).
     """
-    import signal
-
     from threadpoolctl import threadpool_limits
 
     forget_active_parts()
     signal.signal(signal.SIGTERM, _end_helper)
     threadpool_limits(limits=1)
+    if twin is not None:
+        parent_end, twin_end = twin
+        parent_end.close()
+        _twin_end.append(twin_end)
 
 
 def _rehearse() -> None:
@@ -139,18 +149,73 @@ def _rehearse() -> None:
             _savefig(fig, ext, io.BytesIO())
 
 
-def _warm(modules: tuple[str, ...]) -> None:
-    """In the helper: import `modules` (what its figures will need), then settle them."""
+def _warm(modules: tuple[str, ...]) -> int | None:
+    """In the helper: import `modules` (what its figures will need), then settle them.
+
+    Then fork the twin (when the helper was given its pipe) and return its process id: a
+    second drawer with everything imported, for the parent's share of the figures. Without
+    a twin (none asked for, or the imports failed) the pipe is closed: the parent then
+    draws its share itself.
+    """
     import gc
 
+    end = _twin_end.pop() if _twin_end else None
     try:
         for module in modules:
             importlib.import_module(module)
         _rehearse()
-    finally:  # (a failure here is the figures' to report: they need the same)
+    except BaseException:
+        if end is not None:
+            end.close()
+        raise  # (the figures' to report: they need the same)
+    finally:
         # what the helper imported lives to its end: frozen, no collections walk it
         gc.freeze()
         gc.enable()
+    if end is None:
+        return None
+    try:
+        pid = os.fork()
+    except OSError:
+        end.close()
+        return None
+    if pid == 0:  # the twin
+        try:
+            _serve(end)
+        finally:
+            os._exit(0)
+    end.close()
+    return pid
+
+
+def _reap(pid: int) -> None:
+    """In the helper: wait for its twin to end (its parent closed the twin's pipe)."""
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:  # reaped already
+        pass
+
+
+def _serve(end: Connection) -> None:
+    """In the twin: draw each figure the parent sends, answering whether it was written.
+
+    Ends when the parent closes its end of the pipe (or on SIGTERM, as the helper does).
+    """
+    while True:
+        try:
+            job = end.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            _draw(*job)
+        except Exception:  # the parent draws it again and reports the error
+            ok = False
+        else:
+            ok = True
+        try:
+            end.send(ok)
+        except OSError:
+            return
 
 
 class FigureWriter:
@@ -177,6 +242,8 @@ class FigureWriter:
         self._given: list[tuple[Future[None], tuple[Any, ...]]] = []  # to the helper
         self._busy = False  # the helper has a figure
         self._lock = threading.Condition()
+        self._twin: Connection | None = None  # this process's end of the twin's pipe
+        self._warmed: Future[int | None] | None = None  # the helper's warm-up (the twin)
 
     def add(self, plot: Plot, data: Any, name: str, **kwargs: Any) -> None:
         """Write ``plot(data, **kwargs)`` as ``NAME.png`` and ``NAME.svg``."""
@@ -195,14 +262,33 @@ class FigureWriter:
         one defined in ``__main__`` after this call; the helper would fail on it, and this
         process draw its figures).
         """
-        if self._ensure_pool():
+        twin = self._twin_pipe()
+        if self._ensure_pool(twin):
             assert self._pool is not None
             try:
-                self._pool.submit(_warm, warm)
+                self._warmed = self._pool.submit(_warm, warm)
             except (OSError, RuntimeError, BrokenProcessPool):
                 self._helper = False
+        if twin is not None:
+            twin[1].close()  # the helper has it (or there is no helper)
+            if self._pool is None or self._warmed is None:
+                twin[0].close()
+            else:
+                self._twin = twin[0]
 
-    def _ensure_pool(self) -> bool:
+    def _twin_pipe(self) -> tuple[Connection, Connection] | None:
+        """Return a pipe for the twin when a helper is to be forked now (else None)."""
+        if self._pool is not None or not self._helper or threading.active_count() > 1:
+            return None
+        import multiprocessing
+
+        try:
+            ends: tuple[Connection, Connection] = multiprocessing.Pipe()
+        except OSError:
+            return None
+        return ends
+
+    def _ensure_pool(self, twin: tuple[Connection, Connection] | None = None) -> bool:
         if self._pool is None and self._helper and threading.active_count() > 1:
             self._helper = False  # fork only a process without other threads (Jupyter has)
         if self._pool is None and self._helper:
@@ -213,6 +299,7 @@ class FigureWriter:
                     max_workers=1,
                     mp_context=multiprocessing.get_context("fork"),
                     initializer=_helper_setup,
+                    initargs=(twin,),  # (forked: the pipe's ends are inherited, not pickled)
                 )
             except (OSError, RuntimeError, ValueError):  # no helper: draw here
                 self._helper = False
@@ -290,7 +377,8 @@ class FigureWriter:
                     else:
                         given, self._given = self._given, []
                         break
-                _draw(*job)
+                if not self._twin_draws(job):
+                    _draw(*job)
             for future, job in given:
                 try:
                     future.result()
@@ -298,6 +386,55 @@ class FigureWriter:
                     _draw(*job)
         finally:
             self._shutdown()
+
+    def _twin_draws(self, job: tuple[Any, ...]) -> bool:
+        """Have the twin draw `job`; False when there is no twin (or it failed on it).
+
+        A twin that is gone, or fails on a figure, leaves it (and the rest) to this process,
+        which reports the figure's error, if any, itself.
+        """
+        twin = self._twin
+        if twin is None:
+            return False
+        try:
+            twin.send(job)
+            if twin.recv() is True:
+                return True
+        except (EOFError, OSError):
+            pass
+        self._end_twin()
+        return False
+
+    def _end_twin(self, *, kill: bool = False) -> None:
+        """Close the twin's pipe (it ends on reading the end of it) and let the helper reap it.
+
+        `kill`: end it at once (SIGTERM) instead, without waiting.
+        """
+        twin, self._twin = self._twin, None
+        if twin is not None:
+            twin.close()
+        warmed, self._warmed = self._warmed, None
+        if warmed is None or not warmed.done() or warmed.cancelled():
+            return  # (a helper still warming is ended with its pool; a twin it forked sees
+            # its pipe closed)
+        try:
+            pid = warmed.result()
+        except BaseException:  # a failed warm-up forked no twin
+            return
+        if pid is None:
+            return
+        if kill:
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except OSError:  # ended already
+                pass
+            return
+        pool = self._pool
+        if pool is not None:
+            try:  # its parent waits for it: no process outlives the command
+                pool.submit(_reap, pid).result()
+            except (OSError, RuntimeError, BrokenProcessPool):
+                pass
 
     def stop(self) -> None:
         """Stop the helper at once, drawing nothing more (after an error elsewhere).
@@ -308,6 +445,7 @@ class FigureWriter:
         with self._lock:
             self._helper = False  # no more feeding
             pool = self._pool
+        self._end_twin(kill=True)
         if pool is not None:
             # (the executor has no public way to end its workers before Python 3.14)
             for proc in list((getattr(pool, "_processes", None) or {}).values()):
@@ -315,6 +453,7 @@ class FigureWriter:
         self._shutdown()
 
     def _shutdown(self) -> None:
+        self._end_twin()
         with self._lock:
             self._helper = False  # no more feeding
             self._pending.clear()
