@@ -562,6 +562,139 @@ def test_a_twin_that_dies_leaves_its_share_to_this_process(tmp_path):
     assert proc.stdout.split("\n")[-2] == str(sorted(names))
 
 
+_HELPER_DIES = """
+import os, sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+import helper_plots  # before the fork: the helper and its twin know its functions
+
+from som_mc.present.figure_files import FigureWriter
+
+out = Path(sys.argv[1])
+figs = FigureWriter(out, helper=True)
+figs.start(warm=("som_mc.present.plotting.sensitivity",))
+assert figs._warmed.result() is not None, "no twin"
+helper = figs.run(os.getpid)()
+
+from som_mc import load_case
+from som_mc.sensitivity import tornado
+
+tor = tornado(load_case(sys.argv[2]))
+plot = helper_plots.dies_in
+with figs:
+    figs.add(plot, tor, "first", actor="kommune", pid=helper)  # the helper's: it dies
+    figs.add(lambda data, **kw: plot(data, **kw), tor, "lambda", actor="region", pid=helper)
+    for actor in ("stat", "total"):  # the twin's
+        figs.add(plot, tor, f"tornado_{actor}", actor=actor, pid=helper)
+print(sorted(p.name for p in out.iterdir()))
+"""
+
+_HELPER_PLOTS = """
+import os
+
+from som_mc.present.figure_files import PlotRef
+
+
+def dies_in(data, *, actor, pid):
+    if os.getpid() == pid:
+        os._exit(3)
+    return PlotRef("som_mc.present.plotting.sensitivity", "plot_tornado")(data, actor=actor)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the helper forks (Linux)")
+def test_a_helper_that_dies_with_its_twin_alive_leaves_its_figures_to_this_process(tmp_path):
+    # the twin holds none of the helper's pipes: the executor sees the helper die (and a
+    # figure that does not pickle is drawn here)
+    import subprocess
+
+    out = tmp_path / "out"
+    out.mkdir()
+    script = tmp_path / "helper_dies.py"
+    script.write_text(_HELPER_DIES)
+    (tmp_path / "helper_plots.py").write_text(_HELPER_PLOTS)
+    proc = subprocess.run(
+        [sys.executable, str(script), str(out), str(CASE)],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    names = [
+        f"{n}.{ext}"
+        for n in ("first", "lambda", "tornado_stat", "tornado_total")
+        for ext in ("png", "svg")
+    ]
+    assert proc.stdout.split("\n")[-2] == str(sorted(names))
+
+
+_TWIN_FAILS = """
+import os, sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+import twin_plots  # before the fork: the helper and its twin know its functions
+
+from som_mc.present.figure_files import FigureWriter
+
+out = Path(sys.argv[1])
+figs = FigureWriter(out, helper=True)
+figs.start(warm=())
+twin_plots.TWIN = figs._warmed.result()
+assert twin_plots.TWIN is not None, "no twin"
+try:
+    with figs:
+        figs.add(twin_plots.plot, None, "helpers", twin=twin_plots.TWIN)
+        figs.add(twin_plots.plot, None, "bad", twin=twin_plots.TWIN)
+except ValueError as exc:
+    print(exc)
+print(sorted(p.name for p in out.iterdir()))
+"""
+
+_TWIN_PLOTS = """
+import os
+
+from matplotlib.figure import Figure
+
+PARENT = os.getpid()
+
+
+def plot(data, *, twin):
+    if os.getpid() == twin:
+        raise RuntimeError("in the twin")
+    if os.getpid() == PARENT:
+        raise ValueError(f"drawn in {os.getpid()}")
+    return Figure(figsize=(2, 1)).add_subplot()  # the helper's
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the helper forks (Linux)")
+def test_a_figure_the_twin_fails_on_raises_its_error_in_this_process(tmp_path):
+    import subprocess
+
+    out = tmp_path / "out"
+    out.mkdir()
+    script = tmp_path / "twin_fails.py"
+    script.write_text(_TWIN_FAILS)
+    (tmp_path / "twin_plots.py").write_text(_TWIN_PLOTS)
+    proc = subprocess.run(
+        [sys.executable, str(script), str(out)],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    error, files = proc.stdout.splitlines()[-2:]
+    assert error.startswith("drawn in ")  # the error of this process's own drawing
+    assert files == str(["helpers.png", "helpers.svg"])  # nothing of the failed figure
+    assert "Traceback" not in proc.stderr  # the twin printed nothing
+
+
 def test_a_plot_reference_pickles_and_draws_what_its_function_draws():
     import pickle
 

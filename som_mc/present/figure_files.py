@@ -12,7 +12,8 @@ draws them. A helper that fails to start or dies leaves its figures to this proc
 added after it). :meth:`FigureWriter.start` forks the helper early and has it import what
 the figures need meanwhile; the helper then forks a second drawer (its twin, with all it
 imported) that draws this process's share, so that with plot functions named by
-:class:`PlotRef` this process imports matplotlib only if the twin is gone.
+:class:`PlotRef` this process imports matplotlib only to draw a figure the twin did not
+(none forked, gone, failed on it, or a figure that does not pickle).
 """
 
 from __future__ import annotations
@@ -181,6 +182,11 @@ def _warm(modules: tuple[str, ...]) -> int | None:
         return None
     if pid == 0:  # the twin
         try:
+            # only its pipe and the standard streams: a copy of the helper's end of the
+            # executor's sentinel pipe would keep the parent from seeing the helper die
+            keep = end.fileno()
+            os.closerange(3, keep)
+            os.closerange(keep + 1, os.sysconf("SC_OPEN_MAX"))
             _serve(end)
         finally:
             os._exit(0)
@@ -199,12 +205,13 @@ def _reap(pid: int) -> None:
 def _serve(end: Connection) -> None:
     """In the twin: draw each figure the parent sends, answering whether it was written.
 
-    Ends when the parent closes its end of the pipe (or on SIGTERM, as the helper does).
+    Ends when the parent closes its end of the pipe, when a figure cannot be read from it,
+    or on SIGTERM (as the helper does).
     """
     while True:
         try:
             job = end.recv()
-        except (EOFError, OSError):
+        except Exception:  # the pipe's end (EOFError, OSError), or not a figure
             return
         try:
             _draw(*job)
@@ -224,7 +231,8 @@ class FigureWriter:
     Use as a context manager: the figures are all written when the block ends, and the
     work done inside the block after :meth:`add` overlaps with the helper's drawing. The
     helper gets one figure at a time (the next when it has finished one), from the first;
-    at :meth:`close` this process draws the rest from the last, so the two finish together.
+    at :meth:`close` this process draws the rest from the last (or, after :meth:`start`,
+    has the helper's twin draw them), so the two finish together.
 
     Parameters
     ----------
@@ -361,6 +369,8 @@ class FigureWriter:
     def close(self) -> None:
         """Draw what the helper has not taken (the last first) and wait for the rest.
 
+        After :meth:`start` the helper's twin draws them, when it can.
+
         Raises
         ------
         Exception
@@ -390,51 +400,43 @@ class FigureWriter:
     def _twin_draws(self, job: tuple[Any, ...]) -> bool:
         """Have the twin draw `job`; False when there is no twin (or it failed on it).
 
-        A twin that is gone, or fails on a figure, leaves it (and the rest) to this process,
-        which reports the figure's error, if any, itself.
+        A figure that cannot be sent (e.g. a plot function that does not pickle) is drawn
+        here, the twin kept. A twin that is gone, or fails on a figure, leaves it (and the
+        rest) to this process, which reports the figure's error, if any, itself.
         """
         twin = self._twin
         if twin is None:
             return False
+        from multiprocessing.reduction import ForkingPickler
+
         try:
-            twin.send(job)
+            message = bytes(ForkingPickler.dumps(job))
+        except Exception:  # not picklable: this process draws it
+            return False
+        try:
+            twin.send_bytes(message)
             if twin.recv() is True:
                 return True
         except (EOFError, OSError):
             pass
-        self._end_twin()
+        self._close_twin()
         return False
 
-    def _end_twin(self, *, kill: bool = False) -> None:
-        """Close the twin's pipe (it ends on reading the end of it) and let the helper reap it.
-
-        `kill`: end it at once (SIGTERM) instead, without waiting.
-        """
+    def _close_twin(self) -> None:
+        """Close the twin's pipe: it ends when it reads the end of it."""
         twin, self._twin = self._twin, None
         if twin is not None:
             twin.close()
-        warmed, self._warmed = self._warmed, None
-        if warmed is None or not warmed.done() or warmed.cancelled():
-            return  # (a helper still warming is ended with its pool; a twin it forked sees
-            # its pipe closed)
+
+    def _twin_pid(self, *, wait: bool) -> int | None:
+        """Return the twin's process id once the warm-up forked it (`wait`: wait for that)."""
+        warmed = self._warmed
+        if warmed is None or warmed.cancelled() or not (wait or warmed.done()):
+            return None
         try:
-            pid = warmed.result()
-        except BaseException:  # a failed warm-up forked no twin
-            return
-        if pid is None:
-            return
-        if kill:
-            try:
-                os.kill(pid, signal.SIGTERM)
-            except OSError:  # ended already
-                pass
-            return
-        pool = self._pool
-        if pool is not None:
-            try:  # its parent waits for it: no process outlives the command
-                pool.submit(_reap, pid).result()
-            except (OSError, RuntimeError, BrokenProcessPool):
-                pass
+            return warmed.result()
+        except BaseException:  # a failed warm-up (or a dead helper) forked no twin
+            return None
 
     def stop(self) -> None:
         """Stop the helper at once, drawing nothing more (after an error elsewhere).
@@ -445,7 +447,15 @@ class FigureWriter:
         with self._lock:
             self._helper = False  # no more feeding
             pool = self._pool
-        self._end_twin(kill=True)
+        self._close_twin()
+        pid = self._twin_pid(wait=False)  # (a helper still warming is ended below; a twin
+        # it forked meanwhile reads the end of its pipe)
+        self._warmed = None
+        if pid is not None:
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except OSError:  # ended already
+                pass
         if pool is not None:
             # (the executor has no public way to end its workers before Python 3.14)
             for proc in list((getattr(pool, "_processes", None) or {}).values()):
@@ -453,10 +463,17 @@ class FigureWriter:
         self._shutdown()
 
     def _shutdown(self) -> None:
-        self._end_twin()
+        self._close_twin()
         with self._lock:
             self._helper = False  # no more feeding
             self._pending.clear()
+        pid = self._twin_pid(wait=True)
+        self._warmed = None
+        if pid is not None and self._pool is not None:
+            try:  # its parent waits for it: no process outlives the command
+                self._pool.submit(_reap, pid).result()
+            except (OSError, RuntimeError, BrokenProcessPool):
+                pass
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
