@@ -12,6 +12,7 @@ import os
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
@@ -508,6 +509,31 @@ def test_a_writer_started_before_the_imports_draws_the_same_files_without_dask(t
             assert (out / name).read_bytes() == (alone / name).read_bytes()
 
 
+def _run_forking_script(folder: Path, script: str, *args: str, **modules: str) -> Any:
+    """Run `script` (with `modules`, name to source, beside it) in a fresh interpreter.
+
+    The full suite runs threads, and a process with threads is never forked; the scripts
+    that need the helper (and its twin) run where nothing else does. Returns the finished
+    process, asserted to have succeeded.
+    """
+    import subprocess
+
+    path = folder / "script.py"
+    path.write_text(script)
+    for name, source in modules.items():
+        (folder / f"{name}.py").write_text(source)
+    proc = subprocess.run(
+        [sys.executable, str(path), *args],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc
+
+
 _TWIN_DIES = """
 import os, signal, sys, time
 from pathlib import Path
@@ -539,21 +565,9 @@ print(sorted(p.name for p in out.iterdir()))
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the helper forks (Linux)")
 def test_a_twin_that_dies_leaves_its_share_to_this_process(tmp_path):
-    import subprocess
-
     out = tmp_path / "out"
     out.mkdir()
-    script = tmp_path / "twin_dies.py"
-    script.write_text(_TWIN_DIES)
-    proc = subprocess.run(
-        [sys.executable, str(script), str(out), str(CASE)],
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
+    proc = _run_forking_script(tmp_path, _TWIN_DIES, str(out), str(CASE))
     names = [
         f"tornado_{a}.{ext}"
         for a in ("kommune", "region", "stat", "total")
@@ -607,22 +621,11 @@ def dies_in(data, *, actor, pid):
 def test_a_helper_that_dies_with_its_twin_alive_leaves_its_figures_to_this_process(tmp_path):
     # the twin holds none of the helper's pipes: the executor sees the helper die (and a
     # figure that does not pickle is drawn here)
-    import subprocess
-
     out = tmp_path / "out"
     out.mkdir()
-    script = tmp_path / "helper_dies.py"
-    script.write_text(_HELPER_DIES)
-    (tmp_path / "helper_plots.py").write_text(_HELPER_PLOTS)
-    proc = subprocess.run(
-        [sys.executable, str(script), str(out), str(CASE)],
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    proc = _run_forking_script(
+        tmp_path, _HELPER_DIES, str(out), str(CASE), helper_plots=_HELPER_PLOTS
     )
-    assert proc.returncode == 0, proc.stderr
     names = [
         f"{n}.{ext}"
         for n in ("first", "lambda", "tornado_stat", "tornado_total")
@@ -673,22 +676,9 @@ def plot(data, *, twin):
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the helper forks (Linux)")
 def test_a_figure_the_twin_fails_on_raises_its_error_in_this_process(tmp_path):
-    import subprocess
-
     out = tmp_path / "out"
     out.mkdir()
-    script = tmp_path / "twin_fails.py"
-    script.write_text(_TWIN_FAILS)
-    (tmp_path / "twin_plots.py").write_text(_TWIN_PLOTS)
-    proc = subprocess.run(
-        [sys.executable, str(script), str(out)],
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
+    proc = _run_forking_script(tmp_path, _TWIN_FAILS, str(out), twin_plots=_TWIN_PLOTS)
     error, files = proc.stdout.splitlines()[-2:]
     assert error.startswith("drawn in ")  # the error of this process's own drawing
     assert files == str(["helpers.png", "helpers.svg"])  # nothing of the failed figure
@@ -809,19 +799,9 @@ print(sorted(p.name for p in out.iterdir()))
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the helper forks (Linux)")
 def test_stop_ends_a_helper_mid_file_at_once_and_leaves_no_part_or_lock(tmp_path):
-    import subprocess
-
     out = tmp_path / "out"
     out.mkdir()
-    script = tmp_path / "stop_mid_file.py"
-    script.write_text(_STOP_MID_FILE)
-    proc = subprocess.run(
-        [sys.executable, str(script), str(out), str(tmp_path / "started"), str(CASE)],
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    proc = _run_forking_script(
+        tmp_path, _STOP_MID_FILE, str(out), str(tmp_path / "started"), str(CASE)
     )
-    assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["[]"]  # no figure, no part file, no lock

@@ -43,6 +43,16 @@ def _imported_by(*argv: str) -> dict[str, object]:
     }
 
 
+def _last_json(code: str) -> object:
+    """Run `code` in a fresh interpreter (this checkout first); return its last line's JSON."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
 def test_help_validate_and_catalog_list_import_no_heavy_library():
     for argv in (["--help"], ["validate", str(CASE)], ["catalog", "list"]):
         got = _imported_by(*argv)
@@ -79,12 +89,7 @@ def test_library_simulate_and_summarize_do_not_import_dask():
         " 'n': int(summary.attrs['n_draws']),"
         " 'mean': float(summary.cumulative_mean.isel(year=-1).sel(actor='total'))}))\n"
     )
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    assert proc.returncode == 0, proc.stderr
-    got = json.loads(proc.stdout.strip().splitlines()[-1])
+    got = _last_json(code)
     assert got["dask"] is False
     assert got["n"] == 20_000
     # the same summary as in this process (where dask may be imported): nothing changes
@@ -103,12 +108,7 @@ def test_rank_analysis_does_not_import_dask():
         "print(json.dumps({'dask': 'dask' in sys.modules,"
         " 'srrc': float(ranks.srrc.sel(actor='total').max())}))\n"
     )
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    assert proc.returncode == 0, proc.stderr
-    got = json.loads(proc.stdout.strip().splitlines()[-1])
+    got = _last_json(code)
     assert got["dask"] is False
     from som_mc.sensitivity import rank_analysis
 
@@ -125,12 +125,7 @@ def test_sensitivity_plots_import_neither_the_case_model_nor_the_statistics():
         "print(json.dumps(sorted(m for m in ('som_mc.case', 'som_mc.model', 'pydantic',"
         " 'som_mc.stats', 'som_mc.engine', 'numba', 'scipy') if m in sys.modules)))\n"
     )
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    assert proc.returncode == 0, proc.stderr
-    assert json.loads(proc.stdout.strip().splitlines()[-1]) == []
+    assert _last_json(code) == []
     # the package's names are still there, imported on first use
     import som_mc.present.plotting as plotting
     from som_mc.present.plotting.compare import comparison_figure
