@@ -970,9 +970,10 @@ def row_moments(
 
     Each row is reduced in order, so the result does not depend on how rows are split
     over threads. With `counts`, the same columns are also added to each row's histogram
-    (as :func:`histogram_rows` adds them), row by row after the moments. The moments are
-    taken four rows at a time: each row's sums still run draw by draw (the same numbers),
-    but the four independent chains of additions overlap in the processor.
+    (as :func:`histogram_rows` adds them), each group of rows right after its moments, while
+    those rows are still in the cache. The moments are taken four rows at a time: each
+    row's sums still run draw by draw (the same numbers), but the four independent chains
+    of additions overlap in the processor.
 
     Parameters
     ----------
@@ -992,17 +993,19 @@ def row_moments(
     """
     n_rows = rows.shape[0]
     histogram = counts.shape[0] == n_rows and n_rows > 0
+    scratch = _count_scratch(counts.shape[1] if histogram else 1)
     r = 0
-    while r + 4 <= n_rows:
-        _moments4(rows, r, lo, hi, mean, m2, positive)
-        r += 4
     while r < n_rows:
-        _moments1(rows, r, lo, hi, mean, m2, positive)
-        r += 1
-    if histogram:
-        scratch = _count_scratch(counts.shape[1])
-        for r in range(n_rows):
-            _count_row(rows, r, lo, hi, hist_lo[r], hist_width[r], counts, scratch)
+        group = 4 if r + 4 <= n_rows else 1
+        if group == 4:
+            _moments4(rows, r, lo, hi, mean, m2, positive)
+        else:
+            _moments1(rows, r, lo, hi, mean, m2, positive)
+        if histogram:
+            # counted while the rows the moments just read are still in the cache
+            for q in range(r, r + group):
+                _count_row(rows, q, lo, hi, hist_lo[q], hist_width[q], counts, scratch)
+        r += group
 
 
 @numba.njit(**_JIT)  # type: ignore[call-overload]
