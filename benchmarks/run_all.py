@@ -14,8 +14,9 @@ numba's on-disk cache and memory are what a user gets. Timings are wall-clock se
 commands); peak memory is ``/usr/bin/time -f %M``. Each timing is the best of ``--repeats``
 (default 5; the CLI marginals' runs ``--cli-repeats``, default 13; the sensitivity commands
 ``--sensitivity-repeats``, default 3) after a warm-up, except the CLI marginals, which are
-medians of ``--cli-repeats`` paired differences (a base run and a big run in turn; twice as
-many for the small marginal, which is smaller than the start-up's jitter); som_mc
+medians of ``--cli-repeats`` paired differences (a base run and a big run in turn, after an
+untimed base run, a pair's rounds in a row; twice as many for the small marginal, which is
+smaller than the start-up's jitter); elsewhere som_mc
 and the NumPy script are measured in turns (A B A B …), and every ratio compares figures
 taken in this same run, because the machine's timings vary a lot with other work (the load
 average is printed at the start and the end). Five rather than three: a timed library run of
@@ -113,26 +114,32 @@ def paired_marginals(
     """Per pair ``(base, big)``: the median of `repeats` paired differences ``big - base``,
     the best big time minus the best base time, and the differences' quartiles.
 
-    Each round runs every pair's base and big command in turn (base, big, base, big, …), so
-    each difference is taken within a second or two of the machine's life; the median of the
-    paired differences is the typical cost of the extra draws. The difference of the two
-    best times subtracts two minima of noisy start-ups (it moved by ±50 ms here for the same
-    code) and is printed beside it for comparison.
+    A pair's rounds run one after the other, each an untimed base run, then the timed base
+    and big runs, so each difference is taken within a second or two of the machine's life
+    and both of its runs follow a run of the same base command; the median of the paired
+    differences is the typical cost of the extra draws. Why not the two tools' pairs in
+    turns, as until the seventeenth session: then som_mc's base run alone followed the NumPy
+    script's big run (and the script's base run som_mc's), and a process started right
+    after one that freed hundreds of MB ran ≈ 0,02 s slower here (median of 12 paired
+    runs), a quarter of som_mc's 100,000-draw marginal; the shifts moved that marginal
+    between 0,04 and 0,12 s from run to run while its in-process cost stayed 0,056–0,065 s.
+    The difference of the two best times subtracts two minima of noisy start-ups (it moved
+    by ±50 ms here for the same code) and is printed beside it for comparison.
     """
-    diffs: list[list[float]] = [[] for _ in pairs]
-    bases: list[list[float]] = [[] for _ in pairs]
-    bigs: list[list[float]] = [[] for _ in pairs]
-    for _ in range(repeats):
-        for k, (base, big) in enumerate(pairs):
+    results = []
+    for base, big in pairs:
+        diffs: list[float] = []
+        bases: list[float] = []
+        bigs: list[float] = []
+        for _ in range(repeats):
+            base()  # untimed: the timed base run follows a base run, as the big run does
             t_base = base()
             t_big = big()
-            bases[k].append(t_base)
-            bigs[k].append(t_big)
-            diffs[k].append(t_big - t_base)
-    return [
-        (statistics.median(d), min(g) - min(b), _quartiles(d))
-        for d, b, g in zip(diffs, bases, bigs, strict=True)
-    ]
+            bases.append(t_base)
+            bigs.append(t_big)
+            diffs.append(t_big - t_base)
+        results.append((statistics.median(diffs), min(bigs) - min(bases), _quartiles(diffs)))
+    return results
 
 
 def _quartiles(values: Sequence[float]) -> tuple[float, float]:
@@ -345,10 +352,10 @@ def main(argv: list[str] | None = None) -> int:
         def timed(command: list[str]) -> Callable[[], float]:
             return lambda: run_child(command)[0]
 
-        # medians of paired differences (see paired_marginals), som_mc and NumPy in turns;
-        # the small marginals in rounds of their own, then the large ones: a run of a
-        # million draws (the NumPy script's takes ≈ 8 s and frees GBs) between the short
-        # runs of a small pair moved that pair's differences by ±0,2 s here
+        # medians of paired differences (see paired_marginals), each pair's rounds in a row:
+        # som_mc's and the script's small marginals, then their large ones (a run of a
+        # million draws, the NumPy script's ≈ 5–8 s and GBs freed, between the short runs
+        # of a small pair moved that pair's differences by ±0,2 s here)
         marginals = paired_marginals(
             [
                 (timed(som_run(base_draws)), timed(som_run(small))),
