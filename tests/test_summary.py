@@ -400,3 +400,26 @@ def test_summarize_takes_big_endian_and_float32_draws():
             expected = summarize(rounded)
         for var in native.data_vars:
             assert got[var].values.tobytes() == expected[var].values.tobytes(), (dtype, var)
+
+
+def test_add_counts_adopts_only_what_it_is_handed_over() -> None:
+    """Owned int64 totals are taken as they are; anything else is copied, then added to."""
+    edges = HistogramEdges(lo=np.zeros(2), width=np.ones(2), bins=4)
+    shape = (2, 4)
+    mine = np.arange(8, dtype=np.int64).reshape(shape)
+    borrowed = Summary([2025], ["kommune"], (0.5,), "histogram", edges)
+    borrowed.add_counts(mine)
+    mine[0, 0] = 100  # the caller's array changes later: the summary's does not
+    assert borrowed.counts is not None and borrowed.counts[0, 0] == 0
+    handed = np.arange(8, dtype=np.int64).reshape(shape)
+    owned = Summary([2025], ["kommune"], (0.5,), "histogram", edges)
+    owned.add_counts(handed, owned=True)
+    assert owned.counts is handed
+    small = np.ones(shape, dtype=np.int32)  # not int64: copied even when handed over
+    owned.add_counts(small, owned=True)
+    np.testing.assert_array_equal(handed, np.arange(8).reshape(shape) + 1)
+    other = Summary([2025], ["kommune"], (0.5,), "histogram", edges)
+    other.add_counts(small, owned=True)
+    assert other.counts is not small and other.counts is not None
+    assert other.counts.dtype == np.int64
+    np.testing.assert_array_equal(other.counts, np.ones(shape))

@@ -709,7 +709,7 @@ def _local_results(job: _Job, keep_draws: bool) -> Iterator[ChunkResult]:
         finally:
             chunks.close()  # type: ignore[attr-defined]  # a generator: stops its samplers
     if tally is not None:  # every block has been reduced
-        job.summary.add_counts(tally.total())
+        job.summary.add_counts(tally.total(), owned=True)
 
 
 # --------------------------------------------------------------------------------------------
