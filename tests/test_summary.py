@@ -423,3 +423,34 @@ def test_add_counts_adopts_only_what_it_is_handed_over() -> None:
     assert other.counts is not small and other.counts is not None
     assert other.counts.dtype == np.int64
     np.testing.assert_array_equal(other.counts, np.ones(shape))
+
+
+def test_histogram_quantiles_take_the_bins_of_the_order_statistics() -> None:
+    """Each quantile's order statistics k and k + 1 lie in the first bin whose cumulative
+    count exceeds them (the dense definition, all rows' cumulative counts at once); a row
+    without draws takes the first bin."""
+    rng = np.random.default_rng(3)
+    for trial in range(60):
+        n_rows, bins = int(rng.integers(1, 30)), int(rng.choice([4, 16, 1024]))
+        counts = rng.poisson(rng.uniform(0, 3), size=(n_rows, bins))
+        counts *= rng.random((n_rows, bins)) < rng.uniform(0.05, 1)
+        if trial % 3 == 0:
+            counts[0] = 0
+        edges = HistogramEdges(
+            lo=rng.normal(size=n_rows), width=rng.uniform(0.1, 2, size=n_rows), bins=bins
+        )
+        q = (0.0, *sorted(rng.uniform(0, 1, size=int(rng.integers(1, 6)))), 1.0)
+        got, error = edges.quantiles(counts.astype(np.int32 if trial % 2 else np.int64), q)
+        cum = np.cumsum(counts, axis=1)
+        n = cum[:, -1]
+        bound = np.full(n_rows, 0.5) * edges.width
+        for i, p in enumerate(q):
+            pos = (n - 1) * p
+            k = np.floor(pos).astype(np.int64)
+            k1 = np.minimum(k + 1, n - 1)
+            b_k, b_1 = np.argmax(cum > k[:, None], axis=1), np.argmax(cum > k1[:, None], axis=1)
+            mid_k, mid_1 = (edges.lo + (b + 0.5) * edges.width for b in (b_k, b_1))
+            np.testing.assert_array_equal(got[i], mid_k + (pos - k) * (mid_1 - mid_k))
+            edge = np.isin(b_k, (0, bins - 1)) | np.isin(b_1, (0, bins - 1))
+            bound = np.where(edge, np.inf, bound)
+        np.testing.assert_array_equal(error, bound)

@@ -208,18 +208,22 @@ class HistogramEdges:
         within half a bin width of the exact quantile. The bound is infinite when an order
         statistic lies in an edge bin, where values beyond the bins' range are counted.
         """
-        cum = np.cumsum(counts, axis=1)
-        n = cum[:, -1]
-        out = np.empty((len(q), cum.shape[0]))
+        n_rows = counts.shape[0]
+        n = counts.sum(axis=1, dtype=np.int64)
+        positions = [(n - 1) * p for p in q]
+        k_all = np.floor(positions).astype(np.int64)  # (Q, R)
+        ks = np.concatenate([k_all, np.minimum(k_all + 1, n - 1)])  # k, then k + 1
+        # bin holding the k-th smallest value: the first bin whose cumulative count > k,
+        # row by row (one row's cumulative counts at a time, not all rows' at once)
+        bins = np.empty((ks.shape[0], n_rows), dtype=np.int64)
+        for r in range(n_rows):
+            bins[:, r] = np.searchsorted(np.cumsum(counts[r]), ks[:, r], side="right")
+        bins[bins == counts.shape[1]] = 0  # no such bin (a row without draws): the first
+        out = np.empty((len(q), n_rows))
         error = 0.5 * self.width
-        for i, p in enumerate(q):
-            pos = (n - 1) * p
-            k = np.floor(pos).astype(np.int64)
-            frac = pos - k
-            k_next = np.minimum(k + 1, n - 1)
-            # bin holding the k-th smallest value: the first bin whose cumulative count > k
-            b_k = np.argmax(cum > k[:, None], axis=1)
-            b_next = np.argmax(cum > k_next[:, None], axis=1)
+        for i in range(len(q)):
+            frac = positions[i] - k_all[i]
+            b_k, b_next = bins[i], bins[len(q) + i]
             mid_k = self.lo + (b_k + 0.5) * self.width
             mid_next = self.lo + (b_next + 0.5) * self.width
             out[i] = mid_k + frac * (mid_next - mid_k)
