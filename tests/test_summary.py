@@ -415,14 +415,15 @@ def test_add_counts_adopts_only_what_it_is_handed_over() -> None:
     owned = Summary([2025], ["kommune"], (0.5,), "histogram", edges)
     owned.add_counts(handed, owned=True)
     assert owned.counts is handed
-    small = np.ones(shape, dtype=np.int32)  # not int64: copied even when handed over
-    owned.add_counts(small, owned=True)
+    small = np.ones(shape, dtype=np.int32)
+    owned.add_counts(small, owned=True)  # added to what it holds
     np.testing.assert_array_equal(handed, np.arange(8).reshape(shape) + 1)
     other = Summary([2025], ["kommune"], (0.5,), "histogram", edges)
-    other.add_counts(small, owned=True)
-    assert other.counts is not small and other.counts is not None
-    assert other.counts.dtype == np.int64
-    np.testing.assert_array_equal(other.counts, np.ones(shape))
+    other.add_counts(small, owned=True)  # int32 handed over: taken too
+    assert other.counts is small
+    floats = Summary([2025], ["kommune"], (0.5,), "histogram", edges)
+    floats.add_counts(np.ones(shape), owned=True)  # not an integer array: copied as int64
+    assert floats.counts is not None and floats.counts.dtype == np.int64
 
 
 def test_histogram_quantiles_take_the_bins_of_the_order_statistics() -> None:

@@ -622,10 +622,16 @@ class _Tally:
         return own
 
     def total(self) -> np.ndarray:
-        """Return all threads' counts added up, int64."""
-        out = np.zeros(self.shape, dtype=np.int64)
-        for own in self._arrays:
+        """Return all threads' counts added up (int32), in the first thread's array.
+
+        The tally is spent: no thread may count after this call.
+        """
+        if not self._arrays:
+            return np.zeros(self.shape, dtype=np.int32)
+        out = self._arrays[0]
+        for own in self._arrays[1:]:
             out += own
+        self._arrays = [out]
         return out
 
 
