@@ -403,7 +403,7 @@ def test_summarize_takes_big_endian_and_float32_draws():
 
 
 def test_add_counts_adopts_only_what_it_is_handed_over() -> None:
-    """Owned int64 totals are taken as they are; anything else is copied, then added to."""
+    """Owned, writeable int32 or int64 totals are taken as they are; anything else is copied."""
     edges = HistogramEdges(lo=np.zeros(2), width=np.ones(2), bins=4)
     shape = (2, 4)
     mine = np.arange(8, dtype=np.int64).reshape(shape)
@@ -424,6 +424,13 @@ def test_add_counts_adopts_only_what_it_is_handed_over() -> None:
     floats = Summary([2025], ["kommune"], (0.5,), "histogram", edges)
     floats.add_counts(np.ones(shape), owned=True)  # not an integer array: copied as int64
     assert floats.counts is not None and floats.counts.dtype == np.int64
+    frozen = np.ones(shape, dtype=np.int64)
+    frozen.flags.writeable = False  # handed over but read-only: copied, so it can be added to
+    fixed = Summary([2025], ["kommune"], (0.5,), "histogram", edges)
+    fixed.add_counts(frozen, owned=True)
+    fixed.add_counts(frozen)
+    assert fixed.counts is not frozen and fixed.counts is not None
+    np.testing.assert_array_equal(fixed.counts, 2 * np.ones(shape))
 
 
 def test_histogram_quantiles_take_the_bins_of_the_order_statistics() -> None:

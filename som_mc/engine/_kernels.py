@@ -993,7 +993,7 @@ def row_moments(
     """
     n_rows = rows.shape[0]
     histogram = counts.shape[0] == n_rows and n_rows > 0
-    scratch = _count_scratch(counts.shape[1] if histogram else 1)
+    scratch = _count_scratch(counts.shape[1] if histogram else 0)
     r = 0
     while r < n_rows:
         group = 4 if r + 4 <= n_rows else 1
