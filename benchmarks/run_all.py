@@ -117,8 +117,8 @@ def paired_marginals(
     A pair's rounds run one after the other, each an untimed base run, then the timed base
     and big runs, so each difference is taken within seconds of the machine's life (the
     NumPy script's million draws take 5–8 s) and both of its runs follow a run of the same
-    base command; the median of the paired
-    differences is the typical cost of the extra draws. Why not the two tools' pairs in
+    base command; the median of the paired differences is the typical cost of the extra
+    draws. Why not the two tools' pairs in
     turns, as until the seventeenth session: then som_mc's base run alone followed the NumPy
     script's big run (and the script's base run som_mc's), and a process started right
     after one that freed hundreds of MB ran ≈ 0,02 s slower here (median of 12 paired
@@ -126,9 +126,9 @@ def paired_marginals(
     between 0,04 and 0,12 s from run to run while its in-process cost stayed 0,056–0,065 s.
     The price: the two tools' marginals are measured a minute or two apart, so a change of
     the machine's load between those windows moves their ratio (the load average is printed
-    at the start and the end).
-    The difference of the two best times subtracts two minima of noisy start-ups (it moved
-    by ±50 ms here for the same code) and is printed beside it for comparison.
+    at the start and the end). The difference of the two best times subtracts two minima
+    of noisy start-ups (it moved by ±50 ms here for the same code) and is printed beside it
+    for comparison.
     """
     results = []
     for base, big in pairs:

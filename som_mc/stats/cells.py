@@ -215,15 +215,15 @@ class HistogramEdges:
         ks = np.concatenate([k_all, np.minimum(k_all + 1, n - 1)])  # k, then k + 1
         # bin holding the k-th smallest value: the first bin whose cumulative count > k,
         # row by row (one row's cumulative counts at a time, not all rows' at once)
-        bins = np.empty((ks.shape[0], n_rows), dtype=np.int64)
+        bin_of = np.empty((ks.shape[0], n_rows), dtype=np.int64)
         for r in range(n_rows):
-            bins[:, r] = np.searchsorted(np.cumsum(counts[r]), ks[:, r], side="right")
-        bins[bins == counts.shape[1]] = 0  # no such bin (a row without draws): the first
+            bin_of[:, r] = np.searchsorted(np.cumsum(counts[r]), ks[:, r], side="right")
+        bin_of[bin_of == counts.shape[1]] = 0  # no such bin (a row without draws): the first
         out = np.empty((len(q), n_rows))
         error = 0.5 * self.width
         for i in range(len(q)):
             frac = positions[i] - k_all[i]
-            b_k, b_next = bins[i], bins[len(q) + i]
+            b_k, b_next = bin_of[i], bin_of[len(q) + i]
             mid_k = self.lo + (b_k + 0.5) * self.width
             mid_next = self.lo + (b_next + 0.5) * self.width
             out[i] = mid_k + frac * (mid_next - mid_k)
